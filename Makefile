@@ -1,0 +1,42 @@
+# Kefu Pulse. `make help` lists the targets.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: help run test unit integration lint format typecheck bench clean
+
+help: ## list the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "make: $(PYTHON) not found (Python 3.11 is required)"; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+run: $(STAMP) ## the main job on embedded defaults, with demo traffic (Ctrl-C stops it)
+	$(BIN)/kefu run --demo
+
+test: $(STAMP) lint ## the whole suite: lint, types, unit and integration tests on both brokers
+	$(BIN)/python -m pytest -q
+
+unit: $(STAMP) ## fast tests without brokers
+	$(BIN)/python -m pytest -q tests/unit
+
+integration: $(STAMP) ## tests against Tansu, Apache Kafka and chDB
+	$(BIN)/python -m pytest -q tests/integration
+
+lint: $(STAMP) ## ruff and mypy
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+format: $(STAMP) ## apply ruff's fixes and formatting
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+clean: ## remove the embedded store, caches and the venv
+	rm -rf .kefu .cache $(VENV) .pytest_cache .mypy_cache .ruff_cache

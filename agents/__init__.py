@@ -1,0 +1,1 @@
+"""Pipeline stages: ingest (validate, dead-letter, repartition), inquiries, alarms, sinks."""

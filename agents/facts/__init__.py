@@ -1,0 +1,1 @@
+"""Latest-state folds of refunds and orders: order-insensitive, so disorder and duplicates are harmless."""

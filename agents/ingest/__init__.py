@@ -1,0 +1,1 @@
+"""Raw topics to validated, packed, conversation-partitioned batches; bad input to dead letters."""

@@ -1,0 +1,66 @@
+"""Pure part of ingest: raw records in, packed messages per partition and dead letters out."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from pipeline.errors import BadMessage
+from schemas.packed import canonical_json, pack, partition_for
+from schemas.validate import parse_event
+
+
+@dataclass(frozen=True, slots=True)
+class RawRecord:
+    topic: str
+    partition: int
+    offset: int
+    value: bytes | None
+
+
+@dataclass(frozen=True, slots=True)
+class DeadLetter:
+    topic: str
+    partition: int
+    offset: int
+    reason: str
+    raw: bytes
+
+    def headers(self) -> list[tuple[str, bytes]]:
+        """Where it came from travels in headers, so the value stays the original bytes."""
+        return [
+            ("kefu.topic", self.topic.encode()),
+            ("kefu.partition", str(self.partition).encode()),
+            ("kefu.offset", str(self.offset).encode()),
+            ("kefu.reason", self.reason.encode()),
+        ]
+
+
+@dataclass(slots=True)
+class Routed:
+    packed: dict[int, bytes] = field(default_factory=dict)
+    dead: list[DeadLetter] = field(default_factory=list)
+    valid: int = 0
+
+
+def route(records: list[RawRecord], partitions: int) -> Routed:
+    by_partition: dict[int, list[bytes]] = defaultdict(list)
+    routed = Routed()
+    for record in records:
+        try:
+            if record.value is None:
+                reason = "empty message (null value)"
+                raise BadMessage(reason)
+            event = parse_event(record.value)
+        except BadMessage as exc:
+            routed.dead.append(
+                DeadLetter(
+                    record.topic, record.partition, record.offset, str(exc), record.value or b""
+                )
+            )
+            continue
+        target = partition_for(event.shop_id, event.buyer_id, partitions)
+        by_partition[target].append(canonical_json(event))
+    routed.valid = sum(len(v) for v in by_partition.values())
+    routed.packed = {p: pack(items) for p, items in by_partition.items()}
+    return routed

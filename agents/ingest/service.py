@@ -1,0 +1,118 @@
+"""The ingest stage: a batch consumer on the raw topics, running inside the faust worker.
+
+faust pays ~40-80 us of machinery per Kafka message (see BENCHMARKS.md); raw topics carry
+one event per message, so this stage reads them with aiokafka's getmany() and pays that
+cost per poll instead. It publishes one packed message per destination partition per poll
+and commits the raw offsets only after every packed message and dead letter is acked.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import Counter
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka.errors import KafkaError
+from mode import Service
+
+from agents.ingest.metrics import DEAD_LETTERS, EVENTS_IN, INGEST_BATCH
+from agents.ingest.router import RawRecord, Routed, route
+from pipeline.settings import KefuSettings
+from pipeline.topics import Topics, topics_for
+
+log = logging.getLogger(__name__)
+_RETRY_SECONDS = (0.2, 0.5, 1.0, 2.0, 5.0)
+
+
+class IngestService(Service):
+    """Validate, dead-letter and repartition raw events; at-least-once into the events topic."""
+
+    def __init__(self, settings: KefuSettings, bootstrap: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.settings = settings
+        self.bootstrap = bootstrap
+        self.topics: Topics = topics_for(settings)
+        self._consumer: AIOKafkaConsumer | None = None
+        self._producer: AIOKafkaProducer | None = None
+
+    async def on_start(self) -> None:
+        s = self.settings
+        self._producer = AIOKafkaProducer(
+            bootstrap_servers=self.bootstrap, linger_ms=5, max_request_size=16 * 1024 * 1024
+        )
+        self._consumer = AIOKafkaConsumer(
+            *self.topics.raw_all,
+            bootstrap_servers=self.bootstrap,
+            group_id=f"{s.app_id}-ingest",
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            session_timeout_ms=int(s.broker_session_timeout * 1000),
+            heartbeat_interval_ms=int(s.broker_heartbeat_interval * 1000),
+            rebalance_timeout_ms=int(s.broker_rebalance_timeout * 1000),
+            max_poll_records=s.ingest_max_records,
+            fetch_max_bytes=64 * 1024 * 1024,
+            max_partition_fetch_bytes=16 * 1024 * 1024,
+        )
+        await self._producer.start()
+        await self._consumer.start()
+
+    async def on_stop(self) -> None:
+        if self._consumer is not None:
+            await self._consumer.stop()
+        if self._producer is not None:
+            await self._producer.stop()
+
+    @Service.task
+    async def _consume(self) -> None:
+        assert self._consumer is not None
+        while not self.should_stop:
+            polled = await self._consumer.getmany(
+                timeout_ms=self.settings.ingest_poll_ms,
+                max_records=self.settings.ingest_max_records,
+            )
+            records = [
+                RawRecord(r.topic, r.partition, r.offset, r.value)
+                for batch in polled.values()
+                for r in batch
+            ]
+            if not records:
+                continue
+            routed = route(records, self.settings.partitions)
+            await self._publish(routed)
+            await self._consumer.commit()
+            self._observe(records, routed)
+
+    async def _publish(self, routed: Routed) -> None:
+        """Retry the whole poll until it is acked: duplicates are harmless downstream, gaps are not."""
+        for attempt in range(1_000_000):
+            try:
+                await self._send(routed)
+                return
+            except KafkaError as exc:
+                pause = _RETRY_SECONDS[min(attempt, len(_RETRY_SECONDS) - 1)]
+                log.warning("publishing an ingest batch failed (%s); retrying in %.1fs", exc, pause)
+                await asyncio.sleep(pause)
+
+    async def _send(self, routed: Routed) -> None:
+        assert self._producer is not None
+        sends = [
+            await self._producer.send(self.topics.events, value, partition=partition)
+            for partition, value in routed.packed.items()
+        ]
+        sends += [
+            await self._producer.send(self.topics.dead_letters, dead.raw, headers=dead.headers())
+            for dead in routed.dead
+        ]
+        await asyncio.gather(*sends)
+
+    def _observe(self, records: list[RawRecord], routed: Routed) -> None:
+        INGEST_BATCH.observe(len(records))
+        for topic, count in Counter(record.topic for record in records).items():
+            EVENTS_IN.labels(topic=topic).inc(count)
+        for dead in routed.dead:
+            DEAD_LETTERS.labels(topic=dead.topic).inc()
+            log.info(
+                "dead letter %s[%d]@%d: %s", dead.topic, dead.partition, dead.offset, dead.reason
+            )

@@ -1,0 +1,1 @@
+"""The stateful stage: one state per events partition, fed packed batches, checkpointed per flush."""

@@ -1,0 +1,47 @@
+"""Event ids seen lately on one partition: a second delivery of an event changes nothing."""
+
+from __future__ import annotations
+
+
+class SeenWindow:
+    """Remembers event ids until their event time falls `retention_ms` behind the newest seen."""
+
+    __slots__ = ("_at", "_new", "retention_ms", "_newest", "_pruned_at")
+
+    def __init__(self, retention_ms: int) -> None:
+        self.retention_ms = retention_ms
+        self._at: dict[str, int] = {}
+        self._new: list[tuple[str, int]] = []
+        self._newest = 0
+        self._pruned_at = 0
+
+    def first_time(self, event_id: str, at_ms: int) -> bool:
+        if event_id in self._at:
+            return False
+        self._at[event_id] = at_ms
+        self._new.append((event_id, at_ms))
+        if at_ms > self._newest:
+            self._newest = at_ms
+            self._maybe_prune()
+        return True
+
+    def _maybe_prune(self) -> None:
+        # Pruning scans everything, so do it once per retention/8 of event time, not per event.
+        if self._newest - self._pruned_at < self.retention_ms // 8:
+            return
+        cutoff = self._newest - self.retention_ms
+        self._at = {eid: at for eid, at in self._at.items() if at >= cutoff}
+        self._pruned_at = self._newest
+
+    def take_new(self) -> list[tuple[str, int]]:
+        new, self._new = self._new, []
+        return new
+
+    def load(self, entries: list[tuple[str, int]]) -> None:
+        for event_id, at_ms in entries:
+            self._at[event_id] = at_ms
+            self._newest = max(self._newest, at_ms)
+        self._maybe_prune()
+
+    def __len__(self) -> int:
+        return len(self._at)

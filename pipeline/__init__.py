@@ -1,0 +1,1 @@
+"""Kefu Pulse: the runtime around the stream (settings, CLI, embedded services, app)."""

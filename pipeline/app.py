@@ -1,0 +1,62 @@
+"""The faust application: ingest service, stateful agent, dead-letter agent, /metrics."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import faust
+from faust.web import Request, Response, View
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from agents import dead_letters
+from agents.ingest.service import IngestService
+from agents.inquiries.hours import hours_from_settings
+from agents.partition import agent as stateful
+from pipeline.settings import KefuSettings
+from pipeline.topics import topics_for
+from sinks.store import Store
+from sinks.writer import BatchWriter
+
+
+@dataclass
+class Pipeline:
+    app: faust.App
+    runner: stateful.StatefulRunner
+    ingest: IngestService
+
+
+def create_app(settings: KefuSettings, bootstrap: str, store: Store, *, web: bool) -> Pipeline:
+    app = faust.App(
+        settings.app_id,
+        broker=f"kafka://{bootstrap}",
+        store="memory://",
+        web_enabled=web,
+        web_host=settings.web_host,
+        web_port=settings.web_port,
+        topic_partitions=settings.partitions,
+        broker_session_timeout=settings.broker_session_timeout,
+        broker_heartbeat_interval=settings.broker_heartbeat_interval,
+        broker_rebalance_timeout=settings.broker_rebalance_timeout,
+        # faust's idle leader-topic fetch stalls every refill otherwise; see BENCHMARKS.md.
+        topic_disable_leader=True,
+        stream_buffer_maxsize=4096,
+        broker_max_poll_records=500,
+        consumer_auto_offset_reset="earliest",
+        producer_max_request_size=16 * 1024 * 1024,
+        broker_commit_interval=0.5,
+    )
+    topics = topics_for(settings)
+    runner = stateful.StatefulRunner(
+        settings, bootstrap, BatchWriter(store), hours_from_settings(settings)
+    )
+    stateful.install(app, runner)
+    dead_letters.install(app, topics, BatchWriter(store))
+    ingest = IngestService(settings, bootstrap)
+    app.add_dependency(ingest)
+
+    @app.page("/metrics")
+    class Metrics(View):
+        async def get(self, request: Request) -> Response:
+            return self.bytes(generate_latest(), content_type=CONTENT_TYPE_LATEST)
+
+    return Pipeline(app=app, runner=runner, ingest=ingest)

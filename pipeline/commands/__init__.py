@@ -1,0 +1,1 @@
+"""One module per `kefu` command; pipeline.cli parses arguments and reports errors."""

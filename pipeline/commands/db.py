@@ -1,0 +1,32 @@
+"""`kefu db migrate`"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+
+def register(commands: Any) -> None:
+    parser = commands.add_parser("db", help="database maintenance")
+    sub = parser.add_subparsers(dest="db_command", required=True, metavar="ACTION")
+    migrate = sub.add_parser("migrate", help="apply the numbered files in sql/; safe to run twice")
+    migrate.add_argument(
+        "--store", type=Path, help="embedded store directory (default .kefu/store)"
+    )
+    migrate.set_defaults(handler=handle_migrate)
+
+
+def handle_migrate(args: argparse.Namespace) -> int:
+    from pipeline.cli import settings_from
+    from sinks.migrate import migrate
+    from sinks.open import open_store
+
+    settings = settings_from(args)
+    store = open_store(settings)
+    try:
+        applied = migrate(store, settings.clickhouse_database, settings.raw_text_ttl_days)
+    finally:
+        store.close()
+    print(f"applied {len(applied)} migration(s)" + (": " + ", ".join(applied) if applied else ""))
+    return 0

@@ -1,0 +1,93 @@
+"""Bring up what the workers need: a broker (embedded Tansu unless configured), the store, topics."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
+
+from pipeline.app import Pipeline, create_app
+from pipeline.embedded_broker import TansuBroker
+from pipeline.settings import KefuSettings
+from pipeline.topics import ensure_topics
+from sinks.migrate import migrate
+from sinks.open import open_store
+from sinks.store import Store
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Running:
+    settings: KefuSettings
+    bootstrap: str
+    store: Store
+    pipeline: Pipeline
+    store_http_port: int | None
+
+
+@asynccontextmanager
+async def broker_for(settings: KefuSettings) -> AsyncIterator[str]:
+    """The configured Kafka, or an embedded Tansu broker that lives as long as the context."""
+    if not settings.embedded_kafka:
+        assert settings.kafka_bootstrap is not None
+        yield settings.kafka_bootstrap
+        return
+    broker = TansuBroker(log_dir=settings.home)
+    await asyncio.to_thread(broker.start)
+    try:
+        log.info("embedded Tansu broker on %s", broker.bootstrap)
+        yield broker.bootstrap
+    finally:
+        await asyncio.to_thread(broker.stop)
+
+
+@asynccontextmanager
+async def store_for(
+    settings: KefuSettings, *, serve_http: bool
+) -> AsyncIterator[tuple[Store, int | None]]:
+    """The migrated store; an embedded one is also served over ClickHouse's HTTP interface."""
+    store = await asyncio.to_thread(open_store, settings)
+    try:
+        await asyncio.to_thread(
+            migrate, store, settings.clickhouse_database, settings.raw_text_ttl_days
+        )
+        if not (serve_http and settings.embedded_store):
+            yield store, None
+            return
+        from sinks.chdb_http import serve
+        from sinks.chdb_store import ChdbStore
+
+        assert isinstance(store, ChdbStore)
+        server = serve(store, "127.0.0.1", settings.store_http_port)
+        try:
+            yield store, server.port
+        finally:
+            server.stop()
+    finally:
+        store.close()
+
+
+@asynccontextmanager
+async def running(
+    settings: KefuSettings, *, web: bool = False, serve_http: bool = False
+) -> AsyncIterator[Running]:
+    """Broker, store and a started faust worker; everything stops in reverse order."""
+    settings.home.mkdir(parents=True, exist_ok=True)
+    log.info("effective configuration: %s", settings.masked())
+    async with AsyncExitStack() as stack:
+        bootstrap = await stack.enter_async_context(broker_for(settings))
+        store, http_port = await stack.enter_async_context(
+            store_for(settings, serve_http=serve_http)
+        )
+        await ensure_topics(bootstrap, settings)
+        pipeline = create_app(settings, bootstrap, store, web=web)
+        await pipeline.runner.start()
+        stack.push_async_callback(pipeline.runner.stop)
+        await pipeline.app.start()
+        stack.push_async_callback(pipeline.app.stop)
+        # Runs first on the way out: store and ack what is pending while the consumer still runs.
+        stack.push_async_callback(pipeline.runner.flush)
+        yield Running(settings, bootstrap, store, pipeline, http_port)

@@ -1,0 +1,174 @@
+"""The one settings model: `KEFU_` environment variables over a TOML config file over defaults."""
+
+from __future__ import annotations
+
+import logging
+import os
+from datetime import time
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+log = logging.getLogger(__name__)
+
+CONFIG_ENV = "KEFU_CONFIG"
+DEFAULT_CONFIG_FILE = Path("kefu.toml")
+
+
+class ShopSettings(BaseModel):
+    """Per-shop overrides; every field has the default of metrics.md."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    timezone: str = "Asia/Shanghai"
+    service_start: time = time(8, 0)
+    service_end: time = time(23, 0)
+    threshold: float = Field(0.80, ge=0, le=1)
+    hysteresis: float = Field(0.05, ge=0, le=1)
+    min_inquiries: int = Field(10, ge=1)
+    window_minutes: int = Field(15, ge=1)
+    eval_every_seconds: int = Field(60, ge=1)
+    renotify_minutes: int = Field(30, ge=1)
+    warn_after_seconds: int = Field(240, ge=1)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            msg = f"unknown time zone {value!r}"
+            raise ValueError(msg) from exc
+        return value
+
+    @model_validator(mode="after")
+    def _hours_in_order(self) -> ShopSettings:
+        if self.service_start >= self.service_end:
+            msg = (
+                f"service_start {self.service_start} must be before service_end {self.service_end}"
+            )
+            raise ValueError(msg)
+        return self
+
+    @cached_property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+class KefuSettings(BaseSettings):
+    """Everything the workers and the CLI read; frozen once loaded."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="KEFU_",
+        env_nested_delimiter="__",
+        frozen=True,
+        extra="forbid",
+    )
+
+    kafka_bootstrap: str | None = Field(
+        None, description="host:port list; unset means the embedded Tansu broker"
+    )
+    clickhouse_url: str | None = Field(
+        None, description="http(s)://host:port of a ClickHouse server; unset means embedded chDB"
+    )
+    clickhouse_user: str = "default"
+    clickhouse_password: SecretStr = SecretStr("")
+    clickhouse_database: str = "kefu"
+
+    home: Path = Field(Path(".kefu"), description="embedded broker and store live under here")
+    store_path: Path | None = Field(
+        None, description="embedded store directory; default home/store"
+    )
+    app_id: str = "kefu-pulse"
+    topic_prefix: str = "kefu"
+    partitions: int = Field(
+        4, ge=1, description="partitions of the internal, conversation-keyed topics"
+    )
+    raw_partitions: int = Field(4, ge=1, description="partitions of raw topics we create ourselves")
+
+    broker_session_timeout: float = 4.0
+    broker_heartbeat_interval: float = 1.0
+    broker_rebalance_timeout: float = 4.0
+
+    ingest_max_records: int = Field(5000, ge=1)
+    ingest_poll_ms: int = Field(100, ge=1)
+    lateness_seconds: int = Field(30, ge=0)
+    raw_text_ttl_days: int = Field(180, ge=1)
+
+    web_host: str = "127.0.0.1"
+    web_port: int = 6066
+    store_http_port: int = Field(8123, description="embedded store's ClickHouse HTTP interface")
+
+    shop_defaults: ShopSettings = ShopSettings()
+    shops: dict[str, ShopSettings] = Field(default_factory=dict)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        toml = TomlConfigSettingsSource(settings_cls, toml_file=config_file())
+        return (init_settings, env_settings, toml)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shops_inherit_defaults(cls, data: Any) -> Any:
+        """A shop section overrides only what it names; the rest comes from shop_defaults."""
+        if not isinstance(data, dict) or not isinstance(data.get("shops"), dict):
+            return data
+        base = data.get("shop_defaults") or {}
+        if isinstance(base, ShopSettings):
+            base = base.model_dump()
+        data = dict(data)
+        data["shops"] = {
+            shop: {
+                **base,
+                **(over.model_dump(exclude_unset=True) if isinstance(over, ShopSettings) else over),
+            }
+            for shop, over in data["shops"].items()
+        }
+        return data
+
+    def shop(self, shop_id: str) -> ShopSettings:
+        return self.shops.get(shop_id, self.shop_defaults)
+
+    @property
+    def embedded_kafka(self) -> bool:
+        return self.kafka_bootstrap is None
+
+    @property
+    def embedded_store(self) -> bool:
+        return self.clickhouse_url is None
+
+    @property
+    def store_dir(self) -> Path:
+        return self.store_path or self.home / "store"
+
+    def masked(self) -> dict[str, Any]:
+        """The effective configuration as it may be logged: secrets masked by SecretStr."""
+        return self.model_dump(mode="json", exclude={"shops"}) | {"shops": sorted(self.shops)}
+
+
+def config_file() -> Path | None:
+    """The TOML file named by KEFU_CONFIG, else ./kefu.toml when present."""
+    named = os.environ.get(CONFIG_ENV)
+    if named:
+        return Path(named)
+    return DEFAULT_CONFIG_FILE if DEFAULT_CONFIG_FILE.exists() else None
+
+
+def load_settings(**overrides: Any) -> KefuSettings:
+    return KefuSettings(**overrides)

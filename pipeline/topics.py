@@ -1,0 +1,88 @@
+"""Topic names and their creation; raw topics are upstream's contract, the rest are ours."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import KafkaError
+
+from pipeline.errors import ServiceUnavailable
+from pipeline.settings import KefuSettings
+
+log = logging.getLogger(__name__)
+
+RAW_KINDS = ("chat", "refund", "order", "feedback")
+_KIND_OF_TYPE = {
+    "chat.message": "chat",
+    "refund": "refund",
+    "order": "order",
+    "rating": "feedback",
+    "complaint": "feedback",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Topics:
+    prefix: str
+
+    def raw(self, kind: str) -> str:
+        return f"{self.prefix}.raw.{kind}"
+
+    @property
+    def raw_all(self) -> list[str]:
+        return [self.raw(kind) for kind in RAW_KINDS]
+
+    def raw_for_type(self, event_type: object) -> str:
+        """Where a producer sends an event; unknown types still go somewhere to be dead-lettered."""
+        return self.raw(_KIND_OF_TYPE.get(str(event_type), "chat"))
+
+    @property
+    def events(self) -> str:
+        return f"{self.prefix}.events"
+
+    @property
+    def changelog(self) -> str:
+        return f"{self.prefix}.state-changelog"
+
+    @property
+    def dead_letters(self) -> str:
+        return f"{self.prefix}.dead-letters"
+
+    @property
+    def alerts(self) -> str:
+        return f"{self.prefix}.alerts"
+
+
+def topics_for(settings: KefuSettings) -> Topics:
+    return Topics(settings.topic_prefix)
+
+
+async def ensure_topics(bootstrap: str, settings: KefuSettings) -> None:
+    """Create missing topics; the internal ones share one partition count on purpose.
+
+    The state changelog partition N holds the state of events partition N, so both must
+    have the same number of partitions.
+    """
+    topics = topics_for(settings)
+    wanted = {name: settings.raw_partitions for name in topics.raw_all}
+    wanted |= {topics.events: settings.partitions, topics.changelog: settings.partitions}
+    wanted |= {topics.dead_letters: 1, topics.alerts: 1}
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=10_000)
+    try:
+        await admin.start()
+        existing = set(await admin.list_topics())
+        missing = [
+            NewTopic(name, num_partitions=n, replication_factor=1)
+            for name, n in wanted.items()
+            if name not in existing
+        ]
+        if missing:
+            await admin.create_topics(missing)
+            log.info("created topics %s", [t.name for t in missing])
+    except KafkaError as exc:
+        msg = f"cannot create topics on Kafka at {bootstrap}: {exc}"
+        raise ServiceUnavailable(msg) from exc
+    finally:
+        await admin.close()

@@ -1,0 +1,1 @@
+"""Storage: the Store contract, embedded chDB and server ClickHouse, migrations, batch writer."""

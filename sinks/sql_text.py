@@ -1,0 +1,106 @@
+"""Splitting SQL scripts into statements, aware of quotes and comments."""
+
+from __future__ import annotations
+
+import re
+
+_QUOTES = "'\"`"
+_TRAILING_FORMAT = re.compile(
+    r"\bFORMAT\s+([A-Za-z_][A-Za-z0-9_]*)\s*(?:SETTINGS\b[^;]*)?;?\s*$", re.IGNORECASE
+)
+
+
+def split_statements(script: str) -> list[str]:
+    """The `;`-separated statements of `script`, comments kept, blanks dropped.
+
+    A `;` inside a quoted string or identifier ('...', "...", `...`, with
+    backslash escapes or doubled quotes), a `-- ...` / `# ...` line comment or a
+    `/* ... */` block comment does not end a statement.
+    """
+    statements: list[str] = []
+    start = i = 0
+    n = len(script)
+    while i < n:
+        ch = script[i]
+        if ch in _QUOTES:
+            i = _skip_quoted(script, i)
+        elif script.startswith("--", i) or ch == "#":
+            end = script.find("\n", i)
+            i = n if end < 0 else end + 1
+        elif script.startswith("/*", i):
+            end = script.find("*/", i + 2)
+            i = n if end < 0 else end + 2
+        elif ch == ";":
+            statements.append(script[start:i])
+            i += 1
+            start = i
+        else:
+            i += 1
+    statements.append(script[start:])
+    return [s.strip() for s in statements if _has_code(s)]
+
+
+def trailing_format(sql: str) -> str | None:
+    """The statement's own output format (`... FORMAT JSON`), if it names one."""
+    match = _TRAILING_FORMAT.search(mask(sql))
+    return match.group(1) if match else None
+
+
+def mask(sql: str) -> str:
+    """`sql` with quoted text and comments blanked out (same length), for keyword searches."""
+    out = list(sql)
+    i = 0
+    n = len(sql)
+    while i < n:
+        ch = sql[i]
+        if ch in _QUOTES:
+            end = _skip_quoted(sql, i)
+        elif sql.startswith("--", i) or ch == "#":
+            newline = sql.find("\n", i)
+            end = n if newline < 0 else newline
+        elif sql.startswith("/*", i):
+            close = sql.find("*/", i + 2)
+            end = n if close < 0 else close + 2
+        else:
+            i += 1
+            continue
+        out[i:end] = " " * (end - i)
+        i = end
+    return "".join(out)
+
+
+def _skip_quoted(script: str, i: int) -> int:
+    quote = script[i]
+    i += 1
+    n = len(script)
+    while i < n:
+        ch = script[i]
+        if ch == "\\":
+            i += 2
+        elif ch == quote:
+            if i + 1 < n and script[i + 1] == quote:
+                i += 2
+            else:
+                return i + 1
+        else:
+            i += 1
+    return n
+
+
+def _has_code(statement: str) -> bool:
+    """Whether anything but comments and whitespace is left."""
+    i = 0
+    n = len(statement)
+    while i < n:
+        ch = statement[i]
+        if ch.isspace():
+            i += 1
+        elif statement.startswith("--", i) or ch == "#":
+            end = statement.find("\n", i)
+            i = n if end < 0 else end + 1
+        elif statement.startswith("/*", i):
+            end = statement.find("*/", i + 2)
+            i = n if end < 0 else end + 2
+        else:
+            return True
+    return False

@@ -1,0 +1,154 @@
+"""Column order of every table the pipeline writes; producers build row tuples in this order.
+
+Each tuple matches the table's DDL in sql/ (tests/unit/test_sql_migrations.py checks
+it). Values are plain Python: str, int, float, Decimal, date, tz-aware UTC datetime,
+None for Nullable columns; agent_id is "" when there is none.
+"""
+
+from __future__ import annotations
+
+CHAT_MESSAGES = (
+    "event_id",
+    "shop_id",
+    "buyer_id",
+    "sender",
+    "agent_id",
+    "occurred_at",
+    "msg_type",
+    "text",
+    "order_id",
+    "extra",
+    "ingested_at",
+)
+
+INQUIRIES = (
+    "shop_id",
+    "buyer_id",
+    "inquiry_id",
+    "agent_id",
+    "opened_at",
+    "effective_opened_at",
+    "answered_at",
+    "answered_by",
+    "response_seconds",
+    "within_30s",
+    "within_3m",
+    "within_5m",
+    "business_date",
+    "status",
+    "in_8_23",
+    "raw_response_seconds",
+    "version",
+    "is_deleted",
+)
+
+BUYER_DAYS = (
+    "shop_id",
+    "buyer_id",
+    "business_date",
+    "first_inquiry_at",
+    "inquiries",
+    "missed_30s",
+    "missed_3m",
+    "missed_5m",
+    "converted",
+    "order_id",
+    "paid_at",
+    "order_amount",
+    "conversion_agent_id",
+    "version",
+    "is_deleted",
+)
+
+REFUNDS = (
+    "refund_id",
+    "shop_id",
+    "order_id",
+    "buyer_id",
+    "agent_id",
+    "status",
+    "amount",
+    "requested_at",
+    "decided_at",
+    "refunded_at",
+    "disputed",
+    "responsibility",
+    "processing_seconds",
+    "completion_seconds",
+    "dispute_closed_at",
+    "merchant_responsible",
+    "updated_at",
+    "version",
+)
+
+ORDERS = (
+    "order_id",
+    "shop_id",
+    "buyer_id",
+    "status",
+    "amount",
+    "created_at",
+    "paid_at",
+    "grouped_at",
+    "updated_at",
+    "version",
+)
+
+RATINGS = (
+    "event_id",
+    "shop_id",
+    "buyer_id",
+    "agent_id",
+    "score",
+    "occurred_at",
+    "business_date",
+)
+
+COMPLAINTS = (
+    "complaint_id",
+    "shop_id",
+    "buyer_id",
+    "agent_id",
+    "order_id",
+    "category",
+    "occurred_at",
+    "event_id",
+    "business_date",
+)
+
+ALERTS = (
+    "alert_id",
+    "rule",
+    "shop_id",
+    "agent_id",
+    "state",
+    "value",
+    "threshold",
+    "inquiries",
+    "window_start",
+    "window_end",
+    "event_time",
+    "raised_at",
+    "message",
+)
+
+DEAD_LETTERS = (
+    "topic",
+    "partition",
+    "offset",
+    "reason",
+    "raw",
+    "received_at",
+)
+
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "chat_messages": CHAT_MESSAGES,
+    "inquiries": INQUIRIES,
+    "buyer_days": BUYER_DAYS,
+    "refunds": REFUNDS,
+    "orders": ORDERS,
+    "ratings": RATINGS,
+    "complaints": COMPLAINTS,
+    "alerts": ALERTS,
+    "dead_letters": DEAD_LETTERS,
+}

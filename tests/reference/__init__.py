@@ -1,0 +1,1 @@
+"""Batch references (oracles) computed straight from the spec, independent of the pipeline."""
