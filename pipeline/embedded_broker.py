@@ -8,10 +8,12 @@ import concurrent.futures
 import ctypes
 import logging
 import os
+import queue
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -82,8 +84,7 @@ def die_with_parent() -> Callable[[], None] | None:
     """Return a `preexec_fn` that makes the child get SIGTERM when this process dies (Linux).
 
     atexit does not run when the parent is killed, so this is the guard against orphans
-    after SIGKILL. The kernel ties it to the thread that spawns the child: start brokers
-    from a long-lived thread (normally the main thread).
+    after SIGKILL. The kernel fires it when the *thread* that forked exits, hence `spawn`.
     """
     if not sys.platform.startswith("linux"):
         return None
@@ -98,16 +99,44 @@ def die_with_parent() -> Callable[[], None] | None:
     return arm
 
 
+_Request = tuple[list[str], IO[bytes], "concurrent.futures.Future[subprocess.Popen[bytes]]"]
+_requests: queue.SimpleQueue[_Request] = queue.SimpleQueue()
+_spawner_lock = threading.Lock()
+_spawner: threading.Thread | None = None
+
+
+def _spawner_loop() -> None:
+    while True:
+        cmd, out, future = _requests.get()
+        try:
+            proc = subprocess.Popen(
+                cmd,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                preexec_fn=die_with_parent(),
+            )
+        except BaseException as exc:
+            future.set_exception(exc)
+        else:
+            future.set_result(proc)
+
+
 def spawn(cmd: list[str], log_handle: IO[bytes]) -> subprocess.Popen[bytes]:
-    """Start `cmd` in its own session, output to `log_handle`, killed if we die."""
-    return subprocess.Popen(
-        cmd,
-        stdin=subprocess.DEVNULL,
-        stdout=log_handle,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-        preexec_fn=die_with_parent(),  # noqa: PLW1509 - only calls prctl
-    )
+    """Start `cmd` in its own session, output to `log_handle`, killed if this process dies.
+
+    The fork happens on one daemon thread that lives as long as the process, so callers
+    on short-lived threads (`asyncio.to_thread`) do not take the child down with them.
+    """
+    global _spawner
+    with _spawner_lock:
+        if _spawner is None:
+            _spawner = threading.Thread(target=_spawner_loop, name="kefu-spawner", daemon=True)
+            _spawner.start()
+    future: concurrent.futures.Future[subprocess.Popen[bytes]] = concurrent.futures.Future()
+    _requests.put((cmd, log_handle, future))
+    return future.result(timeout=30.0)
 
 
 def wait_until_ready(

@@ -11,8 +11,18 @@ from aiokafka.admin import AIOKafkaAdminClient
 from pipeline.errors import ServiceUnavailable
 
 
-async def end_offsets(bootstrap: str, topics: list[str]) -> dict[TopicPartition, int]:
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+async def end_offsets(
+    bootstrap: str, topics: list[str], timeout: float = 30.0
+) -> dict[TopicPartition, int]:
+    """The true end of each partition, read from a fetch response's high watermark.
+
+    Tansu answers ListOffsets with the number of record batches rather than the next
+    offset; that is never past the real end, so fetching from there is safe and the fetch
+    response carries the real high watermark (exactly the listed end on Apache Kafka).
+    """
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap, enable_auto_commit=False, fetch_max_wait_ms=50
+    )
     await consumer.start()
     try:
         tps = [
@@ -22,7 +32,17 @@ async def end_offsets(bootstrap: str, topics: list[str]) -> dict[TopicPartition,
                 consumer.partitions_for_topic(topic) or await _partitions(consumer, topic)
             )
         ]
-        return dict(await consumer.end_offsets(tps))
+        listed = await consumer.end_offsets(tps)
+        consumer.assign(tps)
+        for tp in tps:
+            consumer.seek(tp, listed[tp])
+        deadline = time.monotonic() + timeout
+        while any(consumer.highwater(tp) is None for tp in tps):
+            if time.monotonic() > deadline:
+                msg = f"Kafka at {bootstrap} did not report the end of {topics} in {timeout:.0f}s"
+                raise ServiceUnavailable(msg)
+            await consumer.getmany(timeout_ms=100, max_records=1)
+        return {tp: int(consumer.highwater(tp)) for tp in tps}
     finally:
         await consumer.stop()
 

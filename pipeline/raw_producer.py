@@ -8,8 +8,10 @@ from typing import Any
 import orjson
 from aiokafka import AIOKafkaProducer
 
+from pipeline.errors import BadMessage
 from pipeline.topics import Topics
 from schemas.timestamps import to_epoch_ms
+from schemas.validate import parse_event
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,12 +69,21 @@ class RawSender:
         if routing.event_id is not None:
             self.duplicates += routing.event_id in self._seen
             self._seen.add(routing.event_id)
-        if routing.at_ms is not None:
+        if routing.at_ms is not None and _valid(value):
+            # Event time is what the pipeline sees: a dead letter's timestamp does not count.
             self.latest_ms = (
                 routing.at_ms if self.latest_ms is None else max(self.latest_ms, routing.at_ms)
             )
         await self.producer.send(routing.topic, value, key=routing.key)
         self.events += 1
+
+
+def _valid(value: bytes) -> bool:
+    try:
+        parse_event(value)
+    except BadMessage:
+        return False
+    return True
 
 
 def raw_producer(bootstrap: str) -> AIOKafkaProducer:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from aiokafka import AIOKafkaProducer
 
+from agents.alarms.drain import wait_alarms
 from pipeline.jsonl import read_lines
 from pipeline.offsets import end_offsets, wait_committed
 from pipeline.raw_producer import RawSender, raw_producer
@@ -62,6 +63,7 @@ async def wait_stored(run: Running, flush_ms: int | None) -> None:
         await _send_flush(run, topics, flush_ms)
     internal = await end_offsets(run.bootstrap, [topics.events, topics.dead_letters])
     await wait_committed(run.bootstrap, run.settings.app_id, internal)
+    await wait_alarms(run.bootstrap, run.settings)
 
 
 async def _send_flush(run: Running, topics: Topics, flush_ms: int) -> None:

@@ -7,7 +7,7 @@ import os
 from datetime import time
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
@@ -18,7 +18,13 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from agents.kpi.settings import KpiSettings
+from pipeline.errors import ConfigError
+
 log = logging.getLogger(__name__)
+
+ChannelKind = Literal["webhook", "dingtalk", "wecom", "feishu", "slack", "alertmanager"]
+Severity = Literal["critical", "warning"]
 
 CONFIG_ENV = "KEFU_CONFIG"
 DEFAULT_CONFIG_FILE = Path("kefu.toml")
@@ -64,6 +70,63 @@ class ShopSettings(BaseModel):
         return ZoneInfo(self.timezone)
 
 
+class ChannelSettings(BaseModel):
+    """A notification channel; `url` (with its token) and `secret` come from the environment.
+
+    KEFU_NOTIFY__CHANNELS__<NAME>__URL and KEFU_NOTIFY__CHANNELS__<NAME>__SECRET (DingTalk
+    and Feishu signing secrets); `kind` may sit in the config file. For `alertmanager`, url
+    is the Alertmanager base URL (…:9093).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    kind: ChannelKind
+    url: SecretStr
+    secret: SecretStr = SecretStr("")
+
+
+class RouteSettings(BaseModel):
+    """Alerts of these shops and severities go to these channels; empty lists match all."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    shops: list[str] = Field(default_factory=list)
+    severities: list[Severity] = Field(default_factory=list)
+    channels: list[str]
+
+
+def _rule_severities() -> dict[str, Severity]:
+    return {"reply_rate_5m": "critical", "waiting_buyer": "warning"}
+
+
+class NotifySettings(BaseModel):
+    """Where alerts go and how hard the notifier tries before parking one."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    board_url: str = Field(
+        "http://127.0.0.1:3000/d/kefu-shop?var-shop={shop}",
+        description="link in every message; {shop} is replaced by the shop id",
+    )
+    channels: dict[str, ChannelSettings] = Field(default_factory=dict)
+    routes: list[RouteSettings] = Field(default_factory=list)
+    severities: dict[str, Severity] = Field(default_factory=_rule_severities)
+    # 1+2+4+…+64 then 120 s steps: 12 attempts span about ten minutes of receiver downtime.
+    max_attempts: int = Field(12, ge=1)
+    retry_initial_seconds: float = Field(1.0, gt=0)
+    retry_max_seconds: float = Field(120.0, gt=0)
+    timeout_seconds: float = Field(10.0, gt=0)
+
+    @model_validator(mode="after")
+    def _routes_name_channels(self) -> NotifySettings:
+        for route in self.routes:
+            unknown = sorted(set(route.channels) - set(self.channels))
+            if unknown:
+                msg = f"route names unknown channels {unknown}; known: {sorted(self.channels)}"
+                raise ValueError(msg)
+        return self
+
+
 class KefuSettings(BaseSettings):
     """Everything the workers and the CLI read; frozen once loaded."""
 
@@ -102,14 +165,33 @@ class KefuSettings(BaseSettings):
     ingest_max_records: int = Field(5000, ge=1)
     ingest_poll_ms: int = Field(100, ge=1)
     lateness_seconds: int = Field(30, ge=0)
+    ingest_align_seconds: int = Field(
+        5, ge=0, description="how far one raw partition may run ahead of another in event time"
+    )
     raw_text_ttl_days: int = Field(180, ge=1)
 
     web_host: str = "127.0.0.1"
     web_port: int = 6066
     store_http_port: int = Field(8123, description="embedded store's ClickHouse HTTP interface")
 
+    grafana_url: str = Field(
+        "http://127.0.0.1:3000", description="the Grafana that `kefu grafana push` provisions"
+    )
+    grafana_token: SecretStr = Field(
+        SecretStr(""), description="Grafana service-account token (KEFU_GRAFANA_TOKEN)"
+    )
+    board_base_url: str | None = Field(
+        None, description="base URL of board links in alert messages; default grafana_url"
+    )
+
     shop_defaults: ShopSettings = ShopSettings()
     shops: dict[str, ShopSettings] = Field(default_factory=dict)
+    notify: NotifySettings = NotifySettings()
+
+    conversion_status: Literal["paid", "grouped"] = Field(
+        "paid", description="order status whose first time converts a buyer-day (metrics.md 3)"
+    )
+    kpi: KpiSettings = Field(default_factory=KpiSettings, description="scorecard (metrics.md 6)")
 
     @classmethod
     def settings_customise_sources(
@@ -120,7 +202,7 @@ class KefuSettings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        toml = TomlConfigSettingsSource(settings_cls, toml_file=config_file())
+        toml = _TomlWithoutSecrets(settings_cls, toml_file=config_file())
         return (init_settings, env_settings, toml)
 
     @model_validator(mode="before")
@@ -160,6 +242,21 @@ class KefuSettings(BaseSettings):
     def masked(self) -> dict[str, Any]:
         """The effective configuration as it may be logged: secrets masked by SecretStr."""
         return self.model_dump(mode="json", exclude={"shops"}) | {"shops": sorted(self.shops)}
+
+
+class _TomlWithoutSecrets(TomlConfigSettingsSource):
+    """The config file, refusing channel URLs and secrets: those come from the environment."""
+
+    def __call__(self) -> dict[str, Any]:
+        data = super().__call__()
+        channels = (data.get("notify") or {}).get("channels") or {}
+        for name, channel in channels.items():
+            leaked = sorted(set(channel or {}) & {"url", "secret"})
+            if leaked:
+                env = f"KEFU_NOTIFY__CHANNELS__{name.upper()}__{leaked[0].upper()}"
+                msg = f"notify.channels.{name}.{leaked[0]} is a secret: set {env} in the environment, not in the config file"
+                raise ConfigError(msg)
+        return data
 
 
 def config_file() -> Path | None:

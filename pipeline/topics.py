@@ -47,12 +47,26 @@ class Topics:
         return f"{self.prefix}.state-changelog"
 
     @property
+    def inquiry_changes(self) -> str:
+        return f"{self.prefix}.inquiry-changes"
+
+    @property
     def dead_letters(self) -> str:
         return f"{self.prefix}.dead-letters"
 
     @property
     def alerts(self) -> str:
         return f"{self.prefix}.alerts"
+
+    @property
+    def alerts_dead(self) -> str:
+        """Alerts the notifier could not deliver after its retries, parked for a person."""
+        return f"{self.prefix}.alerts-dead"
+
+    @property
+    def alarm_state(self) -> str:
+        """Alarm state snapshots; partition N belongs to inquiry-changes partition N."""
+        return f"{self.prefix}.alarm-state"
 
 
 def topics_for(settings: KefuSettings) -> Topics:
@@ -67,8 +81,13 @@ async def ensure_topics(bootstrap: str, settings: KefuSettings) -> None:
     """
     topics = topics_for(settings)
     wanted = {name: settings.raw_partitions for name in topics.raw_all}
-    wanted |= {topics.events: settings.partitions, topics.changelog: settings.partitions}
-    wanted |= {topics.dead_letters: 1, topics.alerts: 1}
+    wanted |= {
+        topics.events: settings.partitions,
+        topics.changelog: settings.partitions,
+        topics.inquiry_changes: settings.partitions,
+        topics.alarm_state: settings.partitions,
+    }
+    wanted |= {topics.dead_letters: 1, topics.alerts: 1, topics.alerts_dead: 1}
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=10_000)
     try:
         await admin.start()

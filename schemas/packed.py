@@ -25,6 +25,8 @@ class PackedBatch:
 
     events: list[dict[str, Any]] = field(default_factory=list)
     flush_ms: int | None = None
+    # Event time up to which ingest has read every raw partition (None: not known yet).
+    watermark_ms: int | None = None
 
 
 def partition_for(shop_id: str, buyer_id: str, partitions: int) -> int:
@@ -37,8 +39,9 @@ def canonical_json(event: BaseEvent) -> bytes:
     return event.__pydantic_serializer__.to_json(event)
 
 
-def pack(event_jsons: list[bytes]) -> bytes:
-    head = b'{"v":%d,"events":[' % FORMAT_VERSION
+def pack(event_jsons: list[bytes], watermark_ms: int | None = None) -> bytes:
+    mark = b"null" if watermark_ms is None else b"%d" % watermark_ms
+    head = b'{"v":%d,"wm":%s,"events":[' % (FORMAT_VERSION, mark)
     return head + b",".join(event_jsons) + b"]}"
 
 
@@ -51,4 +54,6 @@ def unpack(value: bytes) -> PackedBatch:
     if body.get("v") != FORMAT_VERSION:
         msg = f"packed batch format {body.get('v')!r} is not {FORMAT_VERSION}"
         raise ValueError(msg)
-    return PackedBatch(events=body.get("events", []), flush_ms=body.get("flush"))
+    return PackedBatch(
+        events=body.get("events", []), flush_ms=body.get("flush"), watermark_ms=body.get("wm")
+    )

@@ -6,7 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from pipeline.errors import BadMessage
-from schemas.packed import canonical_json, pack, partition_for
+from schemas.packed import canonical_json, partition_for
 from schemas.validate import parse_event
 
 
@@ -38,9 +38,11 @@ class DeadLetter:
 
 @dataclass(slots=True)
 class Routed:
-    packed: dict[int, bytes] = field(default_factory=dict)
+    events: dict[int, list[bytes]] = field(default_factory=dict)
     dead: list[DeadLetter] = field(default_factory=list)
     valid: int = 0
+    # Newest valid event time per source (topic, partition): input to event-time alignment.
+    newest: dict[tuple[str, int], int] = field(default_factory=dict)
 
 
 def route(records: list[RawRecord], partitions: int) -> Routed:
@@ -59,8 +61,11 @@ def route(records: list[RawRecord], partitions: int) -> Routed:
                 )
             )
             continue
+        source = (record.topic, record.partition)
+        if event.occurred_at > routed.newest.get(source, 0):
+            routed.newest[source] = event.occurred_at
         target = partition_for(event.shop_id, event.buyer_id, partitions)
         by_partition[target].append(canonical_json(event))
     routed.valid = sum(len(v) for v in by_partition.values())
-    routed.packed = {p: pack(items) for p, items in by_partition.items()}
+    routed.events = dict(by_partition)
     return routed

@@ -13,14 +13,16 @@ import logging
 from collections import Counter
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.errors import KafkaError
 from mode import Service
 
+from agents.ingest.alignment import Alignment
 from agents.ingest.metrics import DEAD_LETTERS, EVENTS_IN, INGEST_BATCH
 from agents.ingest.router import RawRecord, Routed, route
 from pipeline.settings import KefuSettings
 from pipeline.topics import Topics, topics_for
+from schemas.packed import pack
 
 log = logging.getLogger(__name__)
 _RETRY_SECONDS = (0.2, 0.5, 1.0, 2.0, 5.0)
@@ -35,6 +37,7 @@ class IngestService(Service):
         self.bootstrap = bootstrap
         self.topics: Topics = topics_for(settings)
         self._consumer: AIOKafkaConsumer | None = None
+        self._alignment = Alignment(slack_ms=settings.ingest_align_seconds * 1000)
         self._producer: AIOKafkaProducer | None = None
 
     async def on_start(self) -> None:
@@ -80,26 +83,56 @@ class IngestService(Service):
             if not records:
                 continue
             routed = route(records, self.settings.partitions)
-            await self._publish(routed)
+            backlogged = await self._observe_sources(routed)
+            watermark = self._alignment.watermark(backlogged)
+            await self._publish(routed, watermark)
             await self._consumer.commit()
             self._observe(records, routed)
+            self._pace(backlogged)
 
-    async def _publish(self, routed: Routed) -> None:
+    async def _observe_sources(self, routed: Routed) -> set[TopicPartition]:
+        """Note each source's newest event time; return the sources that still have a backlog."""
+        consumer = self._consumer
+        assert consumer is not None
+        for (topic, partition), newest in routed.newest.items():
+            self._alignment.observe(TopicPartition(topic, partition), newest)
+        assigned = consumer.assignment()
+        self._alignment.forget(set(self._alignment.marks) - assigned)
+        backlogged = set()
+        for tp in assigned:
+            highwater = consumer.highwater(tp)
+            if highwater is None or await consumer.position(tp) < highwater:
+                backlogged.add(tp)
+        return backlogged
+
+    def _pace(self, backlogged: set[TopicPartition]) -> None:
+        consumer = self._consumer
+        assert consumer is not None
+        assigned = consumer.assignment()
+        ahead = self._alignment.ahead(backlogged) & assigned
+        consumer.pause(*ahead)
+        consumer.resume(*(assigned - ahead))
+
+    async def _publish(self, routed: Routed, watermark: int | None) -> None:
         """Retry the whole poll until it is acked: duplicates are harmless downstream, gaps are not."""
         for attempt in range(1_000_000):
             try:
-                await self._send(routed)
+                await self._send(routed, watermark)
                 return
             except KafkaError as exc:
                 pause = _RETRY_SECONDS[min(attempt, len(_RETRY_SECONDS) - 1)]
                 log.warning("publishing an ingest batch failed (%s); retrying in %.1fs", exc, pause)
                 await asyncio.sleep(pause)
 
-    async def _send(self, routed: Routed) -> None:
+    async def _send(self, routed: Routed, watermark: int | None) -> None:
+        """Every events partition gets the watermark, with or without events of its own."""
         assert self._producer is not None
         sends = [
-            await self._producer.send(self.topics.events, value, partition=partition)
-            for partition, value in routed.packed.items()
+            await self._producer.send(
+                self.topics.events, pack(routed.events.get(p, []), watermark), partition=p
+            )
+            for p in range(self.settings.partitions)
+            if p in routed.events or watermark is not None
         ]
         sends += [
             await self._producer.send(self.topics.dead_letters, dead.raw, headers=dead.headers())

@@ -24,6 +24,7 @@ from agents.partition import metrics as m
 from agents.partition.state import PartitionState
 from pipeline.settings import KefuSettings
 from pipeline.topics import topics_for
+from schemas.inquiry_changes import encode_for_shops
 from schemas.packed import unpack
 from sinks.writer import BatchWriter
 
@@ -80,6 +81,7 @@ class StatefulRunner:
             span = _span(self._pending)
             await self.writer.flush(token_prefix=span)
             for partition in sorted(self._touched):
+                await self._publish_changes(self.states[partition])
                 await self._checkpoint(self.states[partition])
             for stream, event in self._pending:
                 await stream.ack(event)
@@ -92,6 +94,19 @@ class StatefulRunner:
         for tp in revoked:
             if tp.topic == self.topics.events:
                 self.states.pop(tp.partition, None)
+
+    async def _publish_changes(self, state: PartitionState) -> None:
+        """Shop-keyed consumers (alarms) get the rows and this partition's event-time horizon."""
+        assert self._producer is not None
+        messages = encode_for_shops(
+            state.partition, state.engine.horizon_ms, state.take_outbox(), self.settings.partitions
+        )
+        sends = [
+            await self._producer.send(self.topics.inquiry_changes, value, partition=target)
+            for target, value in messages.items()
+        ]
+        for sent in sends:
+            await sent
 
     async def _checkpoint(self, state: PartitionState) -> None:
         assert self._producer is not None

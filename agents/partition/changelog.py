@@ -17,7 +17,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 log = logging.getLogger(__name__)
 
 MAX_PART_BYTES = 768 * 1024
-_LIST_KEYS = ("conversations", "seen")
+_LIST_KEYS = ("conversations", "seen", "buyer_days")
 _DICT_KEYS = ("refunds", "orders")
 
 

@@ -14,7 +14,9 @@ from agents.inquiries.engine import InquiryEngine
 from agents.inquiries.hours import HoursFor
 from agents.inquiries.model import Message
 from agents.partition import rows
+from agents.partition.buyer_days import BuyerDays
 from agents.partition.dedup import SeenWindow
+from schemas.inquiry_changes import ChangedInquiry, changed
 from schemas.packed import PackedBatch
 
 log = logging.getLogger(__name__)
@@ -34,16 +36,24 @@ class BatchStats:
 class PartitionState:
     """Applies packed batches in offset order; a batch at or below `offset` was applied already."""
 
-    def __init__(self, partition: int, hours_for: HoursFor, lateness_ms: int) -> None:
+    def __init__(
+        self,
+        partition: int,
+        hours_for: HoursFor,
+        lateness_ms: int,
+        conversion_status: str = "paid",
+    ) -> None:
         self.partition = partition
         self.hours_for = hours_for
         self.engine = InquiryEngine(hours_for, lateness_ms)
         self.refunds: dict[str, RefundState] = {}
         self.orders: dict[str, OrderState] = {}
+        self.buyer_days = BuyerDays(conversion_status)
         self.seen = SeenWindow(SEEN_RETENTION_MS)
         self.offset = -1
         self._dirty_refunds: set[str] = set()
         self._dirty_orders: set[str] = set()
+        self.outbox: list[ChangedInquiry] = []
 
     def business_date(self, shop_id: str, at_ms: int) -> Any:
         return self.hours_for(shop_id).business_date(at_ms)
@@ -69,6 +79,11 @@ class PartitionState:
             self.engine.flush(batch.flush_ms)
         for change in self.engine.take_changes():
             emit("inquiries", rows.inquiry_row(change.inquiry, offset, change.deleted))
+            self.outbox.append(changed(change, offset))
+            self.buyer_days.inquiry(change.inquiry, change.deleted)
+        for row in self.buyer_days.take_rows(offset):
+            emit("buyer_days", row)
+        self.buyer_days.advance(self.engine.horizon_ms)
         self.offset = offset
         return stats
 
@@ -87,10 +102,15 @@ class PartitionState:
             self.orders[order.order_id] = order
             self._dirty_orders.add(order.order_id)
             emit("orders", rows.order_row(order, offset))
+            self.buyer_days.order(order)
         elif kind == "rating":
             emit("ratings", rows.rating_row(event, self.business_date))
         elif kind == "complaint":
             emit("complaints", rows.complaint_row(event, self.business_date))
+
+    def take_outbox(self) -> list[ChangedInquiry]:
+        outbox, self.outbox = self.outbox, []
+        return outbox
 
     def take_checkpoint(self) -> dict[str, Any]:
         """What changed since the last checkpoint, JSON-able; `load_checkpoint` replays it."""
@@ -103,6 +123,7 @@ class PartitionState:
             "conversations": [[k[0], k[1], v] for k, v in self.engine.take_dirty().items()],
             "refunds": refunds,
             "orders": orders,
+            "buyer_days": self.buyer_days.take_dirty(),
             "seen": self.seen.take_new(),
         }
 
@@ -116,6 +137,8 @@ class PartitionState:
         for oid, data in part["orders"].items():
             self.orders[oid] = OrderState.load(data)
         self.seen.load([(eid, at) for eid, at in part["seen"]])
+        for shop_id, buyer_id, state in part.get("buyer_days", ()):
+            self.buyer_days.load(shop_id, buyer_id, state)
 
 
 def _message(event: dict[str, Any]) -> Message:

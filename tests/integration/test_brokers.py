@@ -27,8 +27,13 @@ async def _create_topic(bootstrap: str, name: str, partitions: int) -> None:
     try:
         response = await admin.create_topics([NewTopic(name, partitions, 1)])
         assert [(t[0], t[1]) for t in response.topic_errors] == [(name, 0)]
-        described = await admin.describe_topics([name])
-        assert len(described[0]["partitions"]) == partitions
+        # Apache Kafka acknowledges before the broker's metadata cache has the topic.
+        async with asyncio.timeout(WAIT):
+            while True:
+                described = (await admin.describe_topics([name]))[0]["partitions"]
+                if len(described) == partitions and all(p["leader"] >= 0 for p in described):
+                    return
+                await asyncio.sleep(0.05)
     finally:
         await admin.close()
 
@@ -53,7 +58,8 @@ def _group_consumer(bootstrap: str, topic: str, group: str) -> AIOKafkaConsumer:
         group_id=group,
         auto_offset_reset="earliest",
         enable_auto_commit=False,
-        session_timeout_ms=6_000,
+        session_timeout_ms=4_000,
+        rebalance_timeout_ms=4_000,
         heartbeat_interval_ms=1_000,
     )
 
@@ -64,7 +70,7 @@ async def test_topic_produce_consume_commit(kafka_broker: Broker, unique_name: s
     await _produce(kafka_broker.bootstrap, topic, MESSAGES)
 
     consumer = _group_consumer(kafka_broker.bootstrap, topic, group)
-    await consumer.start()
+    await asyncio.wait_for(consumer.start(), WAIT)
     values: list[bytes] = []
     next_offset: dict[int, int] = defaultdict(int)
     try:
@@ -97,7 +103,7 @@ async def test_committed_offsets_survive_a_new_consumer(
     tp = TopicPartition(topic, 0)
 
     first = _group_consumer(kafka_broker.bootstrap, topic, group)
-    await first.start()
+    await asyncio.wait_for(first.start(), WAIT)
     try:
         await first.getone()  # joined and fetching
         await first.commit({tp: 4})
@@ -105,7 +111,7 @@ async def test_committed_offsets_survive_a_new_consumer(
         await first.stop()
 
     second = _group_consumer(kafka_broker.bootstrap, topic, group)
-    await second.start()
+    await asyncio.wait_for(second.start(), WAIT)
     try:
         record = await asyncio.wait_for(second.getone(), WAIT)
     finally:
@@ -124,7 +130,7 @@ async def test_end_offsets_count_records(
     await _produce(kafka_broker.bootstrap, topic, 100)  # one send burst: a few large batches
     tp = TopicPartition(topic, 0)
     consumer = AIOKafkaConsumer(bootstrap_servers=kafka_broker.bootstrap)
-    await consumer.start()
+    await asyncio.wait_for(consumer.start(), WAIT)
     try:
         end = await consumer.end_offsets([tp])
     finally:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import orjson
 
 from agents.ingest.router import RawRecord, route
-from schemas.packed import partition_for, unpack
+from schemas.packed import pack, partition_for, unpack
 
 
 def chat(event_id: str, buyer: str) -> bytes:
@@ -25,8 +25,9 @@ def test_routes_by_conversation_and_keeps_order() -> None:
     records = [RawRecord("kefu.raw.chat", 0, i, chat(f"m{i}", f"b{i % 5}")) for i in range(50)]
     routed = route(records, 4)
     assert routed.valid == 50 and not routed.dead
-    for partition, value in routed.packed.items():
-        events = unpack(value).events
+    assert routed.newest == {("kefu.raw.chat", 0): 1763863200000}
+    for partition, items in routed.events.items():
+        events = unpack(pack(items, 5)).events
         assert all(partition_for("s1", e["buyer_id"], 4) == partition for e in events)
         ids = [int(e["event_id"][1:]) for e in events]
         assert ids == sorted(ids)

@@ -1,0 +1,294 @@
+"""Consulting buyer-days (metrics.md 3): the `buyer_days` rows of one events partition.
+
+Pure and synchronous, fed by PartitionState with every inquiry row change the engine emits
+and every order state change. Everything about one buyer at one shop is on this partition,
+so a buyer-day, the buyer's orders and the buyer's answered inquiries meet here.
+
+A row is recomputed from what is held for its buyer whenever an input of that buyer
+changes, and emitted only when it differs from the last one emitted (a deletion row when
+its last inquiry went away). Memory is bounded by event time: a buyer-day is held until
+`CONVERSION_WINDOW_MS + GRACE_MS` after its first inquiry, an order while a held or future
+buyer-day could still use it. Of older answered inquiries only the buyer's latest answer
+is kept (`_floors`): it is who a later conversion counts for when nothing newer was
+answered before the payment.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from heapq import heappop, heappush
+from typing import Any
+
+from agents.facts.orders import OrderState
+from agents.inquiries.model import OPEN, Inquiry
+from schemas.timestamps import from_epoch_ms
+
+log = logging.getLogger(__name__)
+
+CONVERSION_WINDOW_MS = 72 * 3600 * 1000
+# How late (in event time, behind the chat horizon) an order or a correction may arrive and
+# still change a buyer-day; anything later is logged and left out.
+GRACE_MS = 24 * 3600 * 1000
+CONVERSION_STATUSES = ("paid", "grouped")
+
+Key = tuple[str, str]
+Row = tuple[Any, ...]
+# Per inquiry: opened ms, answered ms or None, answering agent, business-date ordinal, and
+# the thresholds it finally missed (bit 1: 30 s, 2: 3 min, 4: 5 min; an open one misses none).
+Held = tuple[int, int | None, str, int, int]
+# A buyer-day's content as last emitted: first_inquiry ms, inquiries, missed bits,
+# order_id, conversion ms, amount, conversion agent.
+Content = tuple[int, int, int, str | None, int | None, str | None, str]
+
+_THRESHOLDS = ((1, "within_30s"), (2, "within_3m"), (4, "within_5m"))
+_HELD_MS = CONVERSION_WINDOW_MS + GRACE_MS
+
+
+@dataclass(slots=True)
+class _Buyer:
+    inquiries: dict[str, Held] = field(default_factory=dict)
+    orders: dict[str, tuple[int, str]] = field(default_factory=dict)  # id -> (converts at, amount)
+    emitted: dict[int, Content] = field(default_factory=dict)  # business-date ordinal -> row
+
+    def empty(self) -> bool:
+        return not (self.inquiries or self.orders or self.emitted)
+
+
+class BuyerDays:
+    """Buyer-day rows of one partition; `conversion_status` is `paid` or `grouped`."""
+
+    def __init__(self, conversion_status: str = "paid") -> None:
+        if conversion_status not in CONVERSION_STATUSES:
+            msg = (
+                f"conversion_status must be one of {CONVERSION_STATUSES}, not {conversion_status!r}"
+            )
+            raise ValueError(msg)
+        self._converts_on = f"{conversion_status}_at"
+        self._buyers: dict[Key, _Buyer] = {}
+        self._floors: dict[Key, tuple[int, str]] = {}  # latest answer among forgotten inquiries
+        self._changed: set[Key] = set()  # rows to recompute at the next take_rows
+        self._touched: set[Key] = set()  # states to hand out at the next take_dirty
+        self._expiry: list[tuple[int, Key]] = []  # (event time to look again, buyer), lazy
+        self._horizon = -(1 << 62)
+
+    def inquiry(self, inquiry: Inquiry, deleted: bool) -> None:
+        """An inquiries row upserted, or deleted because a late message re-cut it."""
+        key = (inquiry.shop_id, inquiry.buyer_id)
+        if inquiry.opened_at_ms + CONVERSION_WINDOW_MS + GRACE_MS < self._horizon:
+            log.warning(
+                "inquiry %s of %s/%s changed after its buyer-day was settled; left out",
+                inquiry.inquiry_id, key[0], key[1],
+            )  # fmt: skip
+            return
+        buyer = self._buyer(key)
+        if deleted:
+            buyer.inquiries.pop(inquiry.inquiry_id, None)
+        else:
+            missed = 0
+            if inquiry.status != OPEN:
+                for bit, flag in _THRESHOLDS:
+                    if not getattr(inquiry, flag):
+                        missed |= bit
+            buyer.inquiries[inquiry.inquiry_id] = (
+                inquiry.opened_at_ms,
+                inquiry.answered_at_ms,
+                inquiry.answered_by or "",
+                inquiry.business_date.toordinal(),
+                missed,
+            )
+            heappush(self._expiry, (inquiry.opened_at_ms + _HELD_MS, key))
+        self._changed.add(key)
+
+    def order(self, order: OrderState) -> None:
+        """An order's state changed; only its conversion time and amount matter here."""
+        at: int | None = getattr(order, self._converts_on)
+        key = (order.shop_id, order.buyer_id)
+        if at is None or at + CONVERSION_WINDOW_MS + GRACE_MS < self._horizon:
+            return  # not converting yet, or too late to convert any buyer-day still held
+        buyer = self._buyer(key)
+        if buyer.orders.get(order.order_id) != (at, order.amount):
+            buyer.orders[order.order_id] = (at, order.amount)
+            heappush(self._expiry, (at + GRACE_MS, key))
+            self._changed.add(key)
+
+    def take_rows(self, version: int) -> list[Row]:
+        """`buyer_days` rows (sinks.tables.BUYER_DAYS order) that changed since the last call."""
+        out: list[Row] = []
+        changed, self._changed = self._changed, set()
+        for key in sorted(changed):
+            buyer = self._buyers.get(key)
+            if buyer is None:
+                continue
+            self._touched.add(key)
+            current = self._contents(key, buyer)
+            for day, content in current.items():
+                if buyer.emitted.get(day) != content:
+                    out.append(_row(key, day, content, version, deleted=False))
+            for day in [d for d in buyer.emitted if d not in current]:
+                out.append(_row(key, day, buyer.emitted.pop(day), version, deleted=True))
+            buyer.emitted.update(current)
+            if buyer.empty():
+                del self._buyers[key]
+        return out
+
+    def advance(self, horizon_ms: int) -> None:
+        """Event time moved on: forget buyer-days and orders nothing can change any more.
+
+        Call it after take_rows: what it forgets has been emitted.
+        """
+        self._horizon = max(self._horizon, horizon_ms)
+        heap = self._expiry
+        while heap and heap[0][0] < self._horizon:
+            _, key = heappop(heap)
+            buyer = self._buyers.get(key)
+            if buyer is not None:
+                self._forget_old(key, buyer)
+
+    def take_dirty(self) -> list[list[Any]]:
+        """[shop, buyer, state or None] for each buyer changed since the last call."""
+        out = [[key[0], key[1], self._state(key)] for key in sorted(self._touched)]
+        self._touched = set()
+        return out
+
+    def load(self, shop_id: str, buyer_id: str, state: dict[str, Any] | None) -> None:
+        """Restore one buyer from a take_dirty state (None forgets it)."""
+        key = (shop_id, buyer_id)
+        self._buyers.pop(key, None)
+        self._floors.pop(key, None)
+        if state is None:
+            return
+        if state.get("f"):
+            at, agent = state["f"]
+            self._floors[key] = (at, agent)
+        buyer = _Buyer(
+            inquiries={i: (o, a, by, d, m) for i, o, a, by, d, m in state.get("i", ())},
+            orders={o: (at, amount) for o, at, amount in state.get("o", ())},
+            emitted={day: (f, n, m, o, p, a, g) for day, f, n, m, o, p, a, g in state.get("e", ())},
+        )
+        if not buyer.empty():
+            self._buyers[key] = buyer
+            heappush(self._expiry, (self._horizon, key))  # the next advance decides
+
+    def _buyer(self, key: Key) -> _Buyer:
+        buyer = self._buyers.get(key)
+        if buyer is None:
+            buyer = self._buyers[key] = _Buyer()
+        return buyer
+
+    def _contents(self, key: Key, buyer: _Buyer) -> dict[int, Content]:
+        """Every buyer-day of the buyer as it stands now."""
+        days: dict[int, list[Held]] = {}
+        for held in buyer.inquiries.values():
+            days.setdefault(held[3], []).append(held)
+        # Earliest conversion first; ties by order id, so the pick is deterministic.
+        orders = sorted((at, order_id, amount) for order_id, (at, amount) in buyer.orders.items())
+        out: dict[int, Content] = {}
+        for day, day_inquiries in days.items():
+            first = min(h[0] for h in day_inquiries)
+            missed = 0
+            for h in day_inquiries:
+                missed |= h[4]
+            order = next((o for o in orders if first <= o[0] <= first + CONVERSION_WINDOW_MS), None)
+            if order is None:
+                out[day] = (first, len(day_inquiries), missed, None, None, None, "")
+            else:
+                at, order_id, amount = order
+                agent = self._answered_last(key, buyer, at)
+                out[day] = (first, len(day_inquiries), missed, order_id, at, amount, agent)
+        return out
+
+    def _answered_last(self, key: Key, buyer: _Buyer, paid_ms: int) -> str:
+        """Who answered the buyer's last inquiry answered at or before the payment, else ""."""
+        answers = [
+            (answered, opened, inquiry_id, by)
+            for inquiry_id, (opened, answered, by, _, _) in buyer.inquiries.items()
+            if answered is not None and answered <= paid_ms
+        ]
+        if answers:
+            return max(answers)[3]
+        floor = self._floors.get(key)
+        return floor[1] if floor is not None and floor[0] <= paid_ms else ""
+
+    def _forget_old(self, key: Key, buyer: _Buyer) -> None:
+        """Drop the buyer-days first asked more than _HELD_MS ago and the orders none can use."""
+        firsts = _firsts(buyer)
+        settled = {day for day, first in firsts.items() if first + _HELD_MS < self._horizon}
+        removed = bool(settled)
+        for inquiry_id, held in list(buyer.inquiries.items()):
+            if held[3] in settled:
+                del buyer.inquiries[inquiry_id]
+                self._fold_answer(key, held)
+        for day in settled:
+            buyer.emitted.pop(day, None)
+            del firsts[day]
+        look_again = [first + _HELD_MS for first in firsts.values()]
+        for order_id, (at, _) in list(buyer.orders.items()):
+            if any(f <= at <= f + CONVERSION_WINDOW_MS for f in firsts.values()):
+                continue  # a held buyer-day converts with it; it goes when they go
+            if at + GRACE_MS < self._horizon:
+                del buyer.orders[order_id]  # no buyer-day to come may ask before it any more
+                removed = True
+            else:
+                look_again.append(at + GRACE_MS)
+        if removed:
+            self._touched.add(key)
+        if buyer.empty():
+            del self._buyers[key]
+        elif look_again:
+            heappush(self._expiry, (min(look_again), key))
+
+    def _fold_answer(self, key: Key, held: Held) -> None:
+        answered = held[1]
+        if answered is None:
+            return
+        floor = self._floors.get(key)
+        if floor is None or answered > floor[0]:
+            self._floors[key] = (answered, held[2])
+
+    def _state(self, key: Key) -> dict[str, Any] | None:
+        buyer = self._buyers.get(key)
+        floor = self._floors.get(key)
+        if buyer is None and floor is None:
+            return None
+        state: dict[str, Any] = {}
+        if floor is not None:
+            state["f"] = list(floor)
+        if buyer is not None:
+            state["i"] = [[i, *h] for i, h in buyer.inquiries.items()]
+            state["o"] = [[o, at, amount] for o, (at, amount) in buyer.orders.items()]
+            state["e"] = [[day, *c] for day, c in buyer.emitted.items()]
+        return state
+
+
+def _firsts(buyer: _Buyer) -> dict[int, int]:
+    """First inquiry time of each buyer-day held."""
+    firsts: dict[int, int] = {}
+    for held in buyer.inquiries.values():
+        first = firsts.get(held[3])
+        if first is None or held[0] < first:
+            firsts[held[3]] = held[0]
+    return firsts
+
+
+def _row(key: Key, day: int, content: Content, version: int, *, deleted: bool) -> Row:
+    first, count, missed, order_id, paid, amount, agent = content
+    return (
+        key[0],
+        key[1],
+        date.fromordinal(day),
+        from_epoch_ms(first),
+        count,
+        missed & 1,
+        (missed >> 1) & 1,
+        (missed >> 2) & 1,
+        int(order_id is not None),
+        order_id,
+        None if paid is None else from_epoch_ms(paid),
+        None if amount is None else Decimal(amount),
+        agent,
+        version,
+        int(deleted),
+    )

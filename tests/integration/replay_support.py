@@ -1,0 +1,91 @@
+"""Shared pieces of the replay tests: settings per test, generated files, the expected rows."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import astuple
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from agents.inquiries.model import Inquiry, Message
+from pipeline.errors import BadMessage
+from pipeline.generator import GenConfig, generate, write_jsonl
+from pipeline.settings import KefuSettings
+from schemas.events import BaseEvent, ChatMessage
+from schemas.validate import parse_event
+from sinks.chdb_store import ChdbStore
+from tests.integration.conftest import Broker
+from tests.reference.inquiries import Hours, reference_inquiries
+
+# A weekday morning peak: enough traffic to matter, small enough to replay in seconds.
+MORNING = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)
+
+
+def settings_for(broker: Broker, tmp_path: Path, name: str, **more: Any) -> KefuSettings:
+    return KefuSettings(
+        kafka_bootstrap=broker.bootstrap,
+        store_path=tmp_path / "store",
+        home=tmp_path / "home",
+        app_id=name,
+        topic_prefix=name,
+        **more,
+    )
+
+
+def generated_file(tmp_path: Path, **config: Any) -> Path:
+    path = tmp_path / "events.jsonl"
+    write_jsonl(generate(GenConfig(**{"start": MORNING, "days": 0.25, **config})), path)
+    return path
+
+
+def valid_events(path: Path) -> tuple[list[BaseEvent], int]:
+    """Every line that validates, and the count of lines that do not."""
+    good: list[BaseEvent] = []
+    bad = 0
+    for line in path.read_bytes().splitlines():
+        try:
+            good.append(parse_event(line))
+        except BadMessage:
+            bad += 1
+    return good, bad
+
+
+def chat_messages(events: Iterable[BaseEvent]) -> list[Message]:
+    return [
+        Message(e.event_id, e.shop_id, e.buyer_id, e.sender, e.agent_id or "", e.occurred_at)
+        for e in events
+        if isinstance(e, ChatMessage)
+    ]
+
+
+def expected_inquiries(events: list[BaseEvent], settings: KefuSettings) -> list[Inquiry]:
+    def hours(shop_id: str) -> Any:
+        shop = settings.shop(shop_id)
+        return (shop.zone, shop.service_start, shop.service_end)
+
+    hours_for: Hours = hours
+    event_time = max(e.occurred_at for e in events)
+    return reference_inquiries(chat_messages(events), hours_for, event_time)
+
+
+INQUIRY_SQL = """
+SELECT shop_id, buyer_id, inquiry_id, agent_id,
+       toUnixTimestamp64Milli(opened_at), toUnixTimestamp64Milli(effective_opened_at),
+       toUnixTimestamp64Milli(answered_at), answered_by, response_seconds,
+       within_30s, within_3m, within_5m, business_date, status, in_8_23, raw_response_seconds
+FROM inquiries FINAL
+ORDER BY shop_id, buyer_id, opened_at, inquiry_id
+"""
+
+
+def stored_inquiries(store: ChdbStore) -> list[Inquiry]:
+    return [Inquiry(*row) for row in store.query(INQUIRY_SQL).rows]
+
+
+def as_rows(inquiries: Iterable[Inquiry]) -> list[tuple[Any, ...]]:
+    """Comparable form: sorted like the query, floats rounded to the millisecond."""
+    def norm(i: Inquiry) -> tuple[Any, ...]:
+        return tuple(round(v, 3) if isinstance(v, float) else v for v in astuple(i))
+
+    return sorted((norm(i) for i in inquiries), key=lambda r: (r[0], r[1], r[4], r[2]))
