@@ -6,16 +6,22 @@ from dataclasses import dataclass
 
 import faust
 from faust.web import Request, Response, View
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import generate_latest
 
 from agents import dead_letters
+from agents.alarms import agent as alarm_agent
+from agents.alarms import table as alerts_table
 from agents.ingest.service import IngestService
 from agents.inquiries.hours import hours_from_settings
+from agents.notify.service import NotifierService
 from agents.partition import agent as stateful
 from pipeline.settings import KefuSettings
 from pipeline.topics import topics_for
 from sinks.store import Store
 from sinks.writer import BatchWriter
+
+# The classic text format, which every Prometheus 2.x reads; names here are all plain.
+METRICS_CONTENT_TYPE = "text/plain; version=0.0.4"
 
 
 @dataclass
@@ -23,6 +29,8 @@ class Pipeline:
     app: faust.App
     runner: stateful.StatefulRunner
     ingest: IngestService
+    alarms: alarm_agent.AlarmRunner | None = None
+    notifier: NotifierService | None = None
 
 
 def create_app(settings: KefuSettings, bootstrap: str, store: Store, *, web: bool) -> Pipeline:
@@ -30,6 +38,8 @@ def create_app(settings: KefuSettings, bootstrap: str, store: Store, *, web: boo
         settings.app_id,
         broker=f"kafka://{bootstrap}",
         store="memory://",
+        # faust's default data dir is "<app_id>-data" in the working directory.
+        datadir=str(settings.home / "faust"),
         web_enabled=web,
         web_host=settings.web_host,
         web_port=settings.web_port,
@@ -53,10 +63,16 @@ def create_app(settings: KefuSettings, bootstrap: str, store: Store, *, web: boo
     dead_letters.install(app, topics, BatchWriter(store))
     ingest = IngestService(settings, bootstrap)
     app.add_dependency(ingest)
+    alarm_runner = alarm_agent.AlarmRunner(settings, bootstrap)
+    alarm_agent.install(app, alarm_runner)
+    alerts_table.install(app, topics, BatchWriter(store))
+    notifier = NotifierService(settings, bootstrap)
+    app.add_dependency(notifier)
 
     @app.page("/metrics")
     class Metrics(View):
         async def get(self, request: Request) -> Response:
-            return self.bytes(generate_latest(), content_type=CONTENT_TYPE_LATEST)
+            # aiohttp refuses a charset inside content_type; the exposition format is UTF-8.
+            return self.bytes(generate_latest(), content_type=METRICS_CONTENT_TYPE)
 
-    return Pipeline(app=app, runner=runner, ingest=ingest)
+    return Pipeline(app=app, runner=runner, ingest=ingest, alarms=alarm_runner, notifier=notifier)

@@ -14,6 +14,7 @@ from datetime import UTC, datetime, time, timedelta
 
 from pipeline.generator import GenConfig, Incident, generate, paced
 from pipeline.generator.ids import agent_id, shop_id
+from pipeline.generator.pacing import in_thread
 from pipeline.raw_producer import RawSender, raw_producer
 from pipeline.settings import KefuSettings, ShopSettings
 from pipeline.topics import topics_for
@@ -21,7 +22,8 @@ from pipeline.topics import topics_for
 log = logging.getLogger(__name__)
 
 SHOPS = 4
-EVENTS_PER_BUYER = 10
+# Measured on generated days: chat, orders, refunds and feedback per consulting buyer.
+EVENTS_PER_BUYER = 16
 ROUND_THE_CLOCK = {"service_start": time(0, 0), "service_end": time(23, 59, 59, 999999)}
 # 10:00 in Shanghai on a fixed day; the generator's shifts and peaks follow local time.
 DEMO_DAY_START = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
@@ -63,7 +65,7 @@ async def feed_demo(
     await producer.start()
     sender = RawSender(producer, topics_for(settings))
     try:
-        async for item in paced(generate(demo_config(rate))):
+        async for item in paced(in_thread(generate(demo_config(rate)))):
             if stop.is_set():
                 break
             if isinstance(item, bytes):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
@@ -49,7 +51,8 @@ def render(shops: QueryResult, totals: QueryResult, where: str) -> Group:
 
 
 def _cell(column: str, value: object) -> str | Text:
-    if value is None:
+    # avgIf over no rows is nan in ClickHouse: nothing decided yet in the window.
+    if value is None or (isinstance(value, float) and math.isnan(value)):
         return "—"
     if column == "rate_5m" and isinstance(value, float):
         return Text(f"{value:.1%}", style="red" if value < 0.8 else "green")

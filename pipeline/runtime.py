@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 
+from agents.kpi.store_views import apply_kpi_views
 from pipeline.app import Pipeline, create_app
 from pipeline.embedded_broker import TansuBroker
 from pipeline.settings import KefuSettings
@@ -54,6 +55,8 @@ async def store_for(
         await asyncio.to_thread(
             migrate, store, settings.clickhouse_database, settings.raw_text_ttl_days
         )
+        # The scorecard views read weights, roles, stages and time zones from the settings.
+        await asyncio.to_thread(apply_kpi_views, store, settings)
         if not (serve_http and settings.embedded_store):
             yield store, None
             return

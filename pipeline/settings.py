@@ -104,9 +104,10 @@ class NotifySettings(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    board_url: str = Field(
-        "http://127.0.0.1:3000/d/kefu-shop?var-shop={shop}",
-        description="link in every message; {shop} is replaced by the shop id",
+    board_url: str | None = Field(
+        None,
+        description="link template in every message ({shop}, {from_ms}, {to_ms}); "
+        "default: the live-floor board under board_base_url or grafana_url",
     )
     channels: dict[str, ChannelSettings] = Field(default_factory=dict)
     routes: list[RouteSettings] = Field(default_factory=list)

@@ -116,7 +116,12 @@ class StatefulRunner:
 
     async def _restore(self, partition: int) -> PartitionState:
         started = time.monotonic()
-        state = PartitionState(partition, self.hours_for, self.settings.lateness_seconds * 1000)
+        state = PartitionState(
+            partition,
+            self.hours_for,
+            self.settings.lateness_seconds * 1000,
+            self.settings.conversion_status,
+        )
         parts = 0
         for part in await changelog.read(self.bootstrap, self.topics.changelog, partition):
             state.load_checkpoint(part)

@@ -20,6 +20,7 @@ from pipeline.settings import KefuSettings
 
 log = logging.getLogger(__name__)
 REFRESH_SECONDS = 2.0
+LOG_EVERY_SECONDS = 15.0
 
 
 def register(commands: Any) -> None:
@@ -27,7 +28,7 @@ def register(commands: Any) -> None:
         "run", help="run the stream workers (embedded services by default)"
     )
     parser.add_argument("--demo", action="store_true", help="also feed generated live traffic")
-    parser.add_argument("--rate", type=float, default=200.0, help="demo events per second")
+    parser.add_argument("--rate", type=float, default=100.0, help="demo events per second")
     parser.add_argument("--store", type=Path, help="embedded store directory (default .kefu/store)")
     parser.set_defaults(handler=handle)
 
@@ -64,13 +65,25 @@ async def _run(settings: KefuSettings, *, demo: bool, rate: float) -> None:
 
 
 async def _view(run: Running, console: Console, stop: asyncio.Event) -> None:
+    """Redraw in place on a terminal; elsewhere (a pipe, a log) print a snapshot now and then."""
     where = _where(run)
+    if not console.is_terminal:
+        console.print(where)
+        while not await _wait(stop, LOG_EVERY_SECONDS):
+            console.print(render(*await asyncio.to_thread(snapshot, run.store), where))
+        return
     with Live(console=console, refresh_per_second=1, transient=False) as live:
-        while not stop.is_set():
-            shops, totals = await asyncio.to_thread(snapshot, run.store)
-            live.update(render(shops, totals, where))
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), REFRESH_SECONDS)
+        while True:
+            live.update(render(*await asyncio.to_thread(snapshot, run.store), where))
+            if await _wait(stop, REFRESH_SECONDS):
+                return
+
+
+async def _wait(stop: asyncio.Event, seconds: float) -> bool:
+    """Whether `stop` was set within `seconds`."""
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), seconds)
+    return stop.is_set()
 
 
 def _where(run: Running) -> str:
@@ -95,4 +108,4 @@ def _log_to_file(settings: KefuSettings) -> None:
     handler = logging.FileHandler(settings.home / "kefu.log")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root.addHandler(handler)
-    root.setLevel(logging.INFO)
+    root.setLevel(min(root.level, logging.INFO))

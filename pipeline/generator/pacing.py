@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import itertools
 import time
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Iterator
 from datetime import UTC, datetime
 
 from pipeline.errors import ConfigError
@@ -18,8 +19,31 @@ from pipeline.generator.generate import generate
 _MIN_SLEEP_S = 0.005
 
 
+async def in_thread(events: Iterator[Line], chunk: int = 2000) -> AsyncIterator[Line]:
+    """Advance a generator in a worker thread, a chunk at a time.
+
+    Generating a busy shop-hour takes seconds of CPU; on the event loop that would stall
+    every consumer heartbeat and the live view with it.
+    """
+    while True:
+        batch = await asyncio.to_thread(list, itertools.islice(events, chunk))
+        if not batch:
+            return
+        for item in batch:
+            yield item
+
+
+async def _each(events: Iterable[Line] | AsyncIterable[Line]) -> AsyncIterator[Line]:
+    if isinstance(events, AsyncIterable):
+        async for item in events:
+            yield item
+    else:
+        for item in events:
+            yield item
+
+
 async def paced(
-    events: Iterable[Line],
+    events: Iterable[Line] | AsyncIterable[Line],
     speedup: float = 1.0,
     *,
     clock: Callable[[], float] = time.time,
@@ -34,14 +58,14 @@ async def paced(
         msg = f"speedup must be > 0, got {speedup}"
         raise ConfigError(msg)
     origin: int | None = None
-    wall_origin = int(clock() * SECOND)
-    for item in events:
+    wall_origin = 0
+    async for item in _each(events):
         if isinstance(item, bytes):
             yield item
             continue
         source_ms, offset_ms = parse_occurred_at(item["occurred_at"])
         if origin is None:
-            origin = source_ms
+            origin, wall_origin = source_ms, int(clock() * SECOND)
         new_ms = wall_origin + round((source_ms - origin) / speedup)
         wait = new_ms / SECOND - clock()
         if wait > _MIN_SLEEP_S:
