@@ -1,10 +1,10 @@
-"""One conversation's compact state and the replay that cuts its messages into inquiries.
+"""One conversation's state, and the replay that cuts its messages into inquiries.
 
-A conversation is a settled part, folded into a few scalars (the last human agent and the
-open inquiry, if any), followed by the pending messages, kept sorted by (at_ms, event_id)
-until the horizon passes them. Replaying the pending messages from the settled part gives
-the live inquiries; rows are kept as signatures, the fields that are not derived from
-opened_at through the shop's service hours.
+A conversation with messages not yet settled is a `Conversation`: the settled part folded
+into two scalars (the last human agent, the open inquiry) plus the pending messages,
+sorted by (at_ms, event_id). Once everything has settled it shrinks to a `Waiting` tuple
+(an inquiry is open) or to the last agent's id alone (nothing open). Rows are kept as
+signatures: the fields not derived from opened_at through the shop's service hours.
 """
 
 from __future__ import annotations
@@ -12,68 +12,79 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from agents.inquiries.model import ANSWERED
+from agents.inquiries.hours import ServiceHours
+from agents.inquiries.model import ANSWERED, WITHIN_3M, WITHIN_5M, WITHIN_30S, Inquiry
 
-# A pending message, ordered as the conversation is: (at_ms, event_id, sender, agent_id)
+# A message as the conversation orders it: (at_ms, event_id, sender, agent_id)
 Item = tuple[int, str, str, str]
-# (inquiry_id, opened_at_ms, answered_at_ms, answered_by, agent_id, status)
+# A row: (inquiry_id, opened_at_ms, answered_at_ms, answered_by, agent_id, status)
 Sig = tuple[str, int, int | None, str | None, str, str]
 # The open inquiry: (inquiry_id, opened_at_ms, opener's agent_id, last human agent before it)
 Opened = tuple[str, int, str, str]
+# A settled conversation with an open inquiry: (*Opened, last human agent, status emitted)
+Waiting = tuple[str, int, str, str, str, str]
+# Exported state: [agent] when nothing is open, else [agent, opened, pending, rows, stale]
+State = list[Any]
 
 
 class Conversation:
     """Settled scalars, pending messages and the rows last reconciled for one (shop, buyer)."""
 
-    __slots__ = ("agent", "opened", "pending", "emitted", "recent", "settle_at", "deadline_id")
+    __slots__ = (
+        "key",
+        "agent",
+        "opened",
+        "pending",
+        "emitted",
+        "tail_agent",
+        "tail_open",
+        "settle_at",
+        "deadline_id",
+    )
 
-    def __init__(self, agent: str = "") -> None:
+    def __init__(self, key: tuple[str, str], agent: str = "", opened: Opened | None = None) -> None:
+        self.key = key  # the very tuple the engine's dict holds, shared by its heap entries
         self.agent = agent  # last human agent of the settled part ("" when none)
-        self.opened: Opened | None = None  # open inquiry of the settled part
+        self.opened = opened  # open inquiry of the settled part
         self.pending: list[Item] | None = None  # unsettled messages, sorted, never empty
         self.emitted: tuple[Sig, ...] = ()  # live rows as last reconciled, in order
-        self.recent: tuple[Item, ...] = ()  # items settled lately, sorted, to spot duplicates
-        self.settle_at: int | None = None  # at_ms of this conversation's valid settle-heap entry
+        self.tail_agent = agent  # last human agent after the pending messages too
+        self.tail_open = opened  # open inquiry after the pending messages too
+        self.settle_at: int | None = None  # first pending at_ms while queued to settle
         self.deadline_id: str | None = None  # inquiry whose deadline is on the deadline heap
 
-    @property
-    def idle(self) -> bool:
-        """Nothing pending and no open inquiry: only the last agent matters any more."""
-        return self.pending is None and self.opened is None
+    @classmethod
+    def woken(cls, key: tuple[str, str], waiting: Waiting) -> Conversation:
+        """The full form of a Waiting conversation."""
+        inquiry_id, at, assigned, prior, agent, status = waiting
+        conv = cls(key, agent, (inquiry_id, at, assigned, prior))
+        conv.emitted = (waiting_row(waiting),)
+        return conv
 
-    def to_state(self, stale: bool) -> dict[str, Any]:
-        """State for orjson (tuples are arrays); `stale`: rows not yet reconciled."""
-        state: dict[str, Any] = {"a": self.agent}
-        if self.opened is not None:
-            state["o"] = self.opened
-        if self.pending is not None:
-            state["p"] = tuple(self.pending)
-        if self.emitted:
-            state["e"] = self.emitted
-        if self.recent:
-            state["r"] = self.recent
-        if stale:
-            state["d"] = 1
-        return state
+    def to_state(self, stale: bool) -> State:
+        """For orjson (tuples are arrays); `stale`: rows not yet reconciled with messages."""
+        pending = None if self.pending is None else tuple(self.pending)
+        return [self.agent, self.opened, pending, self.emitted, stale]
 
     @classmethod
-    def from_state(cls, state: dict[str, Any]) -> Conversation:
-        conv = cls(state.get("a", ""))
-        opened = state.get("o")
-        if opened:
-            conv.opened = (opened[0], opened[1], opened[2], opened[3])
-        conv.pending = [item_from_json(item) for item in state.get("p", ())] or None
-        conv.emitted = tuple(sig_from_json(sig) for sig in state.get("e", ()))
-        conv.recent = tuple(item_from_json(item) for item in state.get("r", ()))
+    def from_state(cls, key: tuple[str, str], state: State) -> Conversation:
+        agent, opened, pending, rows, _ = state
+        opened = None if opened is None else (opened[0], opened[1], opened[2], opened[3])
+        conv = cls(key, agent, opened)
+        conv.emitted = tuple((r[0], r[1], r[2], r[3], r[4], r[5]) for r in rows)
+        if pending:
+            conv.pending = [(p[0], p[1], p[2], p[3]) for p in pending]
+            conv.tail_agent, conv.tail_open = replay(agent, conv.opened, conv.pending, [])
         return conv
 
 
-def item_from_json(row: list[Any]) -> Item:
-    return (row[0], row[1], row[2], row[3])
+def waiting_row(waiting: Waiting) -> Sig:
+    inquiry_id, at, assigned, prior, _, status = waiting
+    return (inquiry_id, at, None, None, assigned or prior, status)
 
 
-def sig_from_json(row: list[Any]) -> Sig:
-    return (row[0], row[1], row[2], row[3], row[4], row[5])
+def waiting_state(waiting: Waiting) -> State:
+    return [waiting[4], waiting[:4], None, (waiting_row(waiting),), False]
 
 
 def replay(
@@ -97,3 +108,38 @@ def replay(
             if who:
                 agent = who
     return agent, opened
+
+
+def inquiry_row(shop: str, buyer: str, sig: Sig, hours: ServiceHours) -> Inquiry:
+    """The full `inquiries` row of a signature."""
+    inquiry_id, opened, answered, answered_by, agent_id, status = sig
+    effective, business_date, in_8_23 = hours.opening(opened)
+    if answered is None:
+        return Inquiry(
+            shop, buyer, inquiry_id, agent_id, opened, effective, None, None, None,
+            0, 0, 0, business_date, status, in_8_23, None,
+        )  # fmt: skip
+    response = max(0, answered - effective) / 1000
+    return Inquiry(
+        shop, buyer, inquiry_id, agent_id, opened, effective, answered, answered_by, response,
+        int(response <= WITHIN_30S), int(response <= WITHIN_3M), int(response <= WITHIN_5M),
+        business_date, status, in_8_23, max(0, answered - opened) / 1000,
+    )  # fmt: skip
+
+
+def row_changes(
+    old: tuple[Sig, ...], new: tuple[Sig, ...]
+) -> list[tuple[str, Sig | None, Sig | None]]:
+    """(inquiry_id, old row or None, new row or None) for each row that differs."""
+    before = {sig[0]: sig for sig in old}
+    out: list[tuple[str, Sig | None, Sig | None]] = []
+    for sig in new:
+        previous = before.pop(sig[0], None)
+        if previous != sig:
+            out.append((sig[0], previous, sig))
+    out.extend((previous[0], previous, None) for previous in before.values())
+    return out
+
+
+def sig_or_none(row: list[Any] | None) -> Sig | None:
+    return None if row is None else (row[0], row[1], row[2], row[3], row[4], row[5])

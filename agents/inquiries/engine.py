@@ -2,46 +2,59 @@
 
 Pure and synchronous (metrics.md 1). Per conversation the result equals processing its
 messages sorted by (at_ms, event_id), as long as each arrives no later than `lateness_ms`
-behind the newest message seen; the horizon (newest - lateness) settles older messages
-into compact state and decides which unanswered inquiries are missed.
+behind the newest message seen. The horizon (newest - lateness) settles older messages
+into compact state and decides which unanswered inquiries are missed. A message older
+than the horizon is still applied, after the settled state, and counted as late.
+
+An exact duplicate (same at_ms, event_id, sender, agent_id) of a message still pending
+changes nothing; redeliveries from further back are the partition's SeenWindow's job.
 """
 
 from __future__ import annotations
 
 import logging
 from bisect import bisect_left
-from collections.abc import Sequence
 from dataclasses import dataclass
 from heapq import heappop, heappush
+from sys import intern
 from typing import Any
 
-from agents.inquiries.conversation import Conversation, Item, Sig, replay, sig_from_json
-from agents.inquiries.hours import HoursFor
-from agents.inquiries.model import (
-    DEADLINE_MS,
-    MISSED,
-    OPEN,
-    WITHIN_3M,
-    WITHIN_5M,
-    WITHIN_30S,
-    Inquiry,
-    InquiryChange,
-    Message,
+from agents.inquiries.conversation import (
+    Conversation,
+    Item,
+    Opened,
+    Sig,
+    State,
+    Waiting,
+    inquiry_row,
+    replay,
+    row_changes,
+    sig_or_none,
+    waiting_row,
+    waiting_state,
 )
+from agents.inquiries.hours import HoursFor
+from agents.inquiries.model import ANSWERED, DEADLINE_MS, MISSED, OPEN, InquiryChange, Message
 
 log = logging.getLogger(__name__)
 
 Key = tuple[str, str]
 RowKey = tuple[str, str, str]
-State = dict[str, Any]
+Meta = dict[str, Any]
+# A conversation is held in full while messages are pending, else compactly: a Waiting
+# tuple when an inquiry is open, the last agent's id when nothing is.
+Held = Conversation | Waiting | str
 
 _NEVER = -(1 << 62)
 _ALL = 1 << 62
+# Conversations settle in buckets of 2**10 ms of their first pending at_ms: one heap
+# operation per bucket rather than per conversation, settling at most ~1 s late.
+_BUCKET_BITS = 10
 
 
 @dataclass(slots=True)
 class EngineStats:
-    """Counters since start; open_inquiries counts unanswered ones held (open or missed)."""
+    """Counters since start; open_inquiries counts the unanswered ones held (open or missed)."""
 
     messages: int = 0
     duplicates: int = 0
@@ -50,17 +63,27 @@ class EngineStats:
 
 
 class InquiryEngine:
-    """Inquiries of every conversation of one input partition (one instance per partition)."""
+    """Inquiries of every conversation of one input partition (one instance per partition).
 
-    def __init__(self, hours_for: HoursFor, lateness_ms: int) -> None:
+    A settle queue (buckets of first pending at_ms) and a deadline heap of (deadline_ms,
+    key, inquiry_id), both invalidated lazily, let the horizon reach conversations that
+    receive no further message.
+    """
+
+    def __init__(self, hours_for: HoursFor, lateness_ms: int, *, watermarked: bool = False) -> None:
+        """`watermarked`: event time comes from advance_watermark(), not from the messages.
+
+        A partition fed by several sources must not let the fastest one set the clock; the
+        pipeline passes ingest's watermark (the slowest source's progress) instead.
+        """
         self._hours_for = hours_for
         self._lateness = lateness_ms
+        self._watermarked = watermarked
         self._max_seen = _NEVER
         self._horizon = _NEVER
-        self._sealed = _NEVER  # messages below may have settled (the horizon, or past a flush)
-        self._convs: dict[Key, Conversation] = {}
-        self._idle: dict[Key, str] = {}  # conversations with nothing open: their last agent
-        self._settle_heap: list[tuple[int, Key]] = []
+        self._convs: dict[Key, Held] = {}
+        self._settle_queue: dict[int, list[Key]] = {}
+        self._buckets: list[int] = []  # heap of the settle queue's buckets
         self._deadlines: list[tuple[int, Key, str]] = []
         self._dirty: set[Key] = set()  # rows to reconcile before the next take_changes
         self._touched: set[Key] = set()  # states to hand out at the next take_dirty
@@ -76,106 +99,119 @@ class InquiryEngine:
         return self._horizon
 
     def add(self, msg: Message) -> None:
-        """Take one chat message of any sender, in any order."""
+        """Take one chat message of any sender, in any order (see the module docstring)."""
         self.stats.messages += 1
         at = msg.at_ms
         if at > self._max_seen:
             self._max_seen = at
-            horizon = at - self._lateness
-            if horizon > self._horizon:
-                self._horizon = horizon
-                if horizon > self._sealed:
-                    self._sealed = horizon
-                self._advance(horizon)
+            if not self._watermarked and at - self._lateness > self._horizon:
+                self._advance(at - self._lateness)
         key = (msg.shop_id, msg.buyer_id)
         item = (at, msg.event_id, msg.sender, msg.agent_id)
         conv = self._convs.get(key)
-        if conv is None:
-            conv = self._convs[key] = Conversation(self._idle.pop(key, ""))
+        last = True
+        if not isinstance(conv, Conversation):
+            conv = self._wake(key, conv)
             conv.pending = [item]
-        elif not self._insert(conv, item):
-            self.stats.duplicates += 1
+        elif conv.pending is None:
+            conv.pending = [item]
+        elif conv.pending[-1] < item:
+            conv.pending.append(item)
+        else:
+            pending = conv.pending
+            i = bisect_left(pending, item)
+            if i < len(pending) and pending[i] == item:
+                self.stats.duplicates += 1
+                return
+            pending.insert(i, item)
+            last = False
+        key = conv.key  # the tuple the dict holds: heap entries share it
+        if at >= self._horizon:
+            if conv.settle_at is None or at < conv.settle_at:
+                self._queue(key, conv, at)
+            if last and key not in self._dirty:
+                self._append(key, conv, item)  # rows are current: extend them in place
+            else:
+                self._dirty.add(key)
             return
+        self.stats.late += 1
+        log.debug(
+            "late message %s of %s/%s, %d ms behind the horizon: folded in after settled state",
+            msg.event_id,
+            key[0],
+            key[1],
+            self._horizon - at,
+        )
         self._touched.add(key)
-        if at < self._horizon:
-            self.stats.late += 1
-            log.debug(
-                "late message %s of %s/%s, %d ms behind the horizon: folded in after settled state",
-                msg.event_id,
-                key[0],
-                key[1],
-                self._horizon - at,
-            )
-            self._reconcile(key, conv, _count_before(conv.pending, self._horizon))
-            return
-        if conv.settle_at is None or at < conv.settle_at:
-            conv.settle_at = at
-            heappush(self._settle_heap, (at, key))
-        self._dirty.add(key)
+        self._reconcile(key, conv, bisect_left(conv.pending, (self._horizon,)))
+
+    def advance_watermark(self, watermark_ms: int) -> None:
+        """Every source has delivered up to watermark_ms; the horizon trails it by the lateness."""
+        if watermark_ms - self._lateness > self._horizon:
+            self._advance(watermark_ms - self._lateness)
 
     def flush(self, until_ms: int) -> None:
         """End of input up to until_ms: settle everything and expire deadlines it passed."""
-        if until_ms > self._horizon:
-            self._horizon = until_ms
-        self._advance(self._horizon)
-        heap = self._settle_heap
-        while heap:
-            at, key = heappop(heap)
-            conv = self._convs.get(key)
-            if conv is not None and conv.settle_at == at:
-                conv.settle_at = None
-                self._settle(key, conv, _ALL)
-        self._sealed = max(self._sealed, self._horizon, self._max_seen + 1)
+        self._advance(max(self._horizon, until_ms))
+        self._settle_buckets(_ALL, _ALL)
 
     def take_changes(self) -> list[InquiryChange]:
         """Net row changes since the last call: upserts, and deletions of emitted rows."""
-        dirty, self._dirty = self._dirty, set()
-        self._touched |= dirty  # their states lose the dirty mark
+        # Long-lived containers are cleared, not replaced: big young ones would make
+        # every generation-0 garbage collection walk them.
+        dirty = list(self._dirty)
+        self._dirty.clear()
+        self._touched.update(dirty)
+        convs = self._convs
         for key in dirty:
-            conv = self._convs.get(key)
-            if conv is not None:
+            conv = convs.get(key)
+            if isinstance(conv, Conversation):
                 self._reconcile(key, conv, 0)
         out: list[InquiryChange] = []
+        hours_for = self._hours_for
         for (shop, buyer, _), (taken, current) in self._changes.items():
             if current is None:
                 if taken is not None:
-                    out.append(InquiryChange(self._row(shop, buyer, taken), deleted=True))
+                    row = inquiry_row(shop, buyer, taken, hours_for(shop))
+                    out.append(InquiryChange(row, True))
             elif current != taken:
-                out.append(InquiryChange(self._row(shop, buyer, current)))
-        self._changes = {}
+                out.append(InquiryChange(inquiry_row(shop, buyer, current, hours_for(shop))))
+        self._changes.clear()
         return out
 
     def take_dirty(self) -> dict[Key, State | None]:
         """JSON-ready state of each conversation changed since the last call; None = forgotten.
 
         Take it at the same point as export_meta (normally right after take_changes).
+        Settling alone is no change: a restored conversation settles again, identically.
         """
         out: dict[Key, State | None] = {}
-        for key in self._touched:
-            conv = self._convs.get(key)
-            if conv is not None:
-                out[key] = conv.to_state(key in self._dirty)
+        dirty = self._dirty
+        touched = self._touched
+        touched.update(dirty)
+        convs = self._convs
+        for key in touched:
+            conv = convs.get(key)
+            if isinstance(conv, Conversation):
+                out[key] = conv.to_state(key in dirty)
+            elif isinstance(conv, tuple):
+                out[key] = waiting_state(conv)
             else:
-                agent = self._idle.get(key)
-                out[key] = {"a": agent} if agent else None
-        self._touched = set()
+                out[key] = None if conv is None else [conv]
+        touched.clear()
         return out
 
     def load(self, key: tuple[str, str], state: State | None) -> None:
         """Restore one conversation from a take_dirty state (None forgets it)."""
-        key = (key[0], key[1])
+        key = (intern(key[0]), key[1])
         self._forget(key)
-        if state is None:
+        if not state:
             return
-        conv = Conversation.from_state(state)
-        if conv.idle and not conv.emitted:
-            if conv.agent:
-                self._idle[key] = conv.agent
+        if len(state) == 1:
+            if state[0]:
+                self._convs[key] = intern(state[0])
             return
-        self._convs[key] = conv
-        if conv.pending:
-            conv.settle_at = conv.pending[0][0]
-            heappush(self._settle_heap, (conv.settle_at, key))
+        conv = self._convs[key] = Conversation.from_state(key, state)
         tail = conv.emitted[-1] if conv.emitted else None
         if tail is not None and tail[2] is None:
             self.stats.open_inquiries += 1
@@ -183,88 +219,157 @@ class InquiryEngine:
                 deadline = self._hours_for(key[0]).effective_open_ms(tail[1]) + DEADLINE_MS
                 heappush(self._deadlines, (deadline, key, tail[0]))
                 conv.deadline_id = tail[0]
-        if state.get("d"):
+        if state[4]:
             self._dirty.add(key)
+        elif conv.pending is None:
+            self._compact(key, conv)
+        if conv.pending is not None:
+            self._queue(key, conv, conv.pending[0][0])
+            self._advance(self._horizon)  # settles it if the horizon passed its bucket
 
-    def export_meta(self) -> State:
+    def export_meta(self) -> Meta:
         """Engine-level scalars and the changes not yet taken, JSON-ready."""
         return {
             "max_seen": self._max_seen,
             "horizon": self._horizon,
-            "sealed": self._sealed,
             "messages": self.stats.messages,
             "duplicates": self.stats.duplicates,
             "late": self.stats.late,
             "changes": [[*row, taken, current] for row, (taken, current) in self._changes.items()],
         }
 
-    def load_meta(self, meta: State) -> None:
+    def load_meta(self, meta: Meta) -> None:
+        """Restore export_meta's scalars, before or after the conversations."""
         self._max_seen = meta["max_seen"]
-        self._horizon = meta["horizon"]
-        self._sealed = meta.get("sealed", self._horizon)
-        self.stats.messages = meta.get("messages", 0)
-        self.stats.duplicates = meta.get("duplicates", 0)
-        self.stats.late = meta.get("late", 0)
-        self._changes = {
-            (shop, buyer, inquiry_id): (_maybe_sig(taken), _maybe_sig(current))
-            for shop, buyer, inquiry_id, taken, current in meta.get("changes", ())
-        }
+        self.stats.messages = meta["messages"]
+        self.stats.duplicates = meta["duplicates"]
+        self.stats.late = meta["late"]
+        self._changes.clear()
+        for shop, buyer, inquiry_id, taken, current in meta["changes"]:
+            self._changes[(shop, buyer, inquiry_id)] = (sig_or_none(taken), sig_or_none(current))
+        self._advance(meta["horizon"])
 
-    def _insert(self, conv: Conversation, item: Item) -> bool:
-        """Put the item among the pending ones; False when it is a duplicate."""
-        recent = conv.recent
-        if recent and item[0] < self._sealed:
-            i = bisect_left(recent, item)
-            if i < len(recent) and recent[i] == item:
-                return False
-        pending = conv.pending
-        if pending is None:
-            conv.pending = [item]
-        elif pending[-1] < item:
-            pending.append(item)
+    def _wake(self, key: Key, held: Waiting | str | None) -> Conversation:
+        """The full form of a conversation held compactly, or of a new one."""
+        if held is not None:
+            del self._convs[key]  # so that the dict holds the new key tuple
+        key = (intern(key[0]), key[1])
+        if held is None:
+            conv = Conversation(key)
+        elif isinstance(held, str):
+            conv = Conversation(key, held)
         else:
-            i = bisect_left(pending, item)
-            if i < len(pending) and pending[i] == item:
-                return False
-            pending.insert(i, item)
-        return True
+            conv = Conversation.woken(key, held)
+            if held[5] == OPEN:
+                conv.deadline_id = held[0]  # its deadline is still on the heap
+        self._convs[key] = conv
+        return conv
+
+    def _compact(self, key: Key, conv: Conversation) -> None:
+        """Hold a conversation with nothing pending (and current rows) compactly."""
+        opened = conv.opened
+        if opened is not None:
+            inquiry_id, at, assigned, prior = opened
+            status = conv.emitted[-1][5]
+            agent = intern(conv.agent)
+            self._convs[key] = (inquiry_id, at, intern(assigned), intern(prior), agent, status)
+            return
+        if conv.agent:
+            self._convs[key] = intern(conv.agent)
+        else:
+            del self._convs[key]
+        self._touched.add(key)
+
+    def _append(self, key: Key, conv: Conversation, item: Item) -> None:
+        """Apply an item that sorts last to rows that are current (the replay, one step)."""
+        at, event_id, sender, who = item
+        if sender == "buyer":
+            if conv.tail_open is None:
+                conv.tail_open = (event_id, at, who, conv.tail_agent)
+                sig = self._open_row(key, conv, conv.tail_open)
+                conv.emitted = (*conv.emitted, sig)
+                self._record((key[0], key[1], event_id), None, sig)
+                self.stats.open_inquiries += 1
+        elif sender == "agent":
+            opened = conv.tail_open
+            if opened is not None:
+                inquiry_id, opened_at, assigned, prior = opened
+                sig = (inquiry_id, opened_at, at, who, assigned or who or prior, ANSWERED)
+                self._record((key[0], key[1], inquiry_id), conv.emitted[-1], sig)
+                conv.emitted = (*conv.emitted[:-1], sig)
+                conv.tail_open = conv.deadline_id = None
+                self.stats.open_inquiries -= 1
+            if who:
+                conv.tail_agent = who
+        self._touched.add(key)
 
     def _advance(self, horizon: int) -> None:
-        """Settle what the horizon passed; mark conversations whose deadline it passed."""
+        """Move the horizon up: settle what it passed, mark the deadlines it passed."""
+        horizon = self._horizon = max(self._horizon, horizon)
+        if self._buckets and self._buckets[0] < horizon >> _BUCKET_BITS:
+            self._settle_buckets(horizon >> _BUCKET_BITS, horizon)
         convs = self._convs
-        heap = self._settle_heap
-        while heap and heap[0][0] < horizon:
-            at, key = heappop(heap)
-            conv = convs.get(key)
-            if conv is not None and conv.settle_at == at:
-                conv.settle_at = None
-                self._settle(key, conv, horizon)
         deadlines = self._deadlines
         while deadlines and deadlines[0][0] < horizon:
             _, key, inquiry_id = heappop(deadlines)
             conv = convs.get(key)
-            if conv is not None and conv.deadline_id == inquiry_id:
-                conv.deadline_id = None
-                self._dirty.add(key)
-                self._touched.add(key)  # its state carries the dirty mark
+            if isinstance(conv, Conversation):
+                if conv.deadline_id == inquiry_id:
+                    conv.deadline_id = None
+                    self._dirty.add(key)
+            elif isinstance(conv, tuple) and conv[0] == inquiry_id and conv[5] == OPEN:
+                missed = convs[key] = (*conv[:5], MISSED)
+                self._record((key[0], key[1], inquiry_id), waiting_row(conv), waiting_row(missed))
+                self._touched.add(key)
+
+    def _queue(self, key: Key, conv: Conversation, at: int) -> None:
+        """Have the conversation settled once the horizon passes at_ms's whole bucket."""
+        queued = conv.settle_at
+        conv.settle_at = at
+        bucket = at >> _BUCKET_BITS
+        if queued is not None and queued >> _BUCKET_BITS == bucket:
+            return
+        keys = self._settle_queue.get(bucket)
+        if keys is None:
+            self._settle_queue[bucket] = [key]
+            heappush(self._buckets, bucket)
+        else:
+            keys.append(key)
+
+    def _settle_buckets(self, below: int, limit: int) -> None:
+        """Settle (up to limit) the conversations queued in buckets below the given one."""
+        convs = self._convs
+        buckets = self._buckets
+        while buckets and buckets[0] < below:
+            bucket = heappop(buckets)
+            for key in self._settle_queue.pop(bucket):
+                conv = convs.get(key)
+                if isinstance(conv, Conversation) and conv.settle_at is not None:
+                    if conv.settle_at >> _BUCKET_BITS == bucket:
+                        conv.settle_at = None
+                        self._settle(key, conv, limit)
 
     def _settle(self, key: Key, conv: Conversation, limit: int) -> None:
         """Fold the pending messages with at_ms < limit into the settled scalars."""
-        if conv.pending is None:
+        pending = conv.pending
+        if pending is None:
             return
-        cut = _count_before(conv.pending, limit)
+        cut = bisect_left(pending, (limit,))
         if not cut:
             return
         if key in self._dirty:  # rows are stale: recompute them while settling
             self._reconcile(key, conv, cut)
             return
-        # Rows are current, so the first ones are exactly those the settled part answers.
+        # The rows are current, so the first ones are exactly those the settled part answers.
+        if cut == len(pending):  # all of it: the tail state becomes the settled one
+            conv.agent, conv.opened = conv.tail_agent, conv.tail_open
+            conv.pending = None
+            self._compact(key, conv)
+            return
         final: list[Sig] = []
         self._fold(key, conv, cut, final)
         if final:
             conv.emitted = conv.emitted[len(final) :]
-        if conv.idle:
-            self._drop(key, conv)
 
     def _fold(self, key: Key, conv: Conversation, cut: int, rows: list[Sig]) -> None:
         """Settle the first `cut` pending items; the inquiries they answer go to rows."""
@@ -272,15 +377,11 @@ class InquiryEngine:
         assert pending is not None
         done = pending[:cut] if cut < len(pending) else pending
         conv.agent, conv.opened = replay(conv.agent, conv.opened, done, rows)
-        self._remember(conv, done)
-        if cut < len(pending):
-            rest = conv.pending = pending[cut:]
-            if conv.settle_at is None or rest[0][0] < conv.settle_at:
-                conv.settle_at = rest[0][0]
-                heappush(self._settle_heap, (conv.settle_at, key))
-        else:
+        if cut == len(pending):
             conv.pending = None
-        self._touched.add(key)
+        else:
+            conv.pending = pending[cut:]
+            self._queue(key, conv, conv.pending[0][0])
 
     def _reconcile(self, key: Key, conv: Conversation, cut: int) -> None:
         """Recompute the conversation's rows, settling the first `cut` pending items first.
@@ -294,12 +395,11 @@ class InquiryEngine:
             self._fold(key, conv, cut, rows)
             final = len(rows)
             self._dirty.discard(key)
-        elif conv.recent and conv.recent[0][0] < self._horizon - self._lateness:
-            self._remember(conv, ())
-            self._touched.add(key)
+            self._touched.add(key)  # its new messages reach the state now or never
         agent, opened = conv.agent, conv.opened
         if conv.pending is not None:
             agent, opened = replay(agent, opened, conv.pending, rows)
+        conv.tail_agent, conv.tail_open = agent, opened
         if opened is None:
             conv.deadline_id = None
         else:
@@ -307,20 +407,15 @@ class InquiryEngine:
         new = tuple(rows)
         old = conv.emitted
         if new != old:
-            self._diff(key, old, new)
+            for inquiry_id, previous, current in row_changes(old, new):
+                self._record((key[0], key[1], inquiry_id), previous, current)
             self.stats.open_inquiries += (opened is not None) - bool(old and old[-1][2] is None)
             self._touched.add(key)
         conv.emitted = new[final:] if final else new
-        if conv.idle:
-            self._drop(key, conv)
+        if conv.pending is None:
+            self._compact(key, conv)
 
-    def _drop(self, key: Key, conv: Conversation) -> None:
-        """Forget a conversation with nothing open; keep its last agent for attribution."""
-        del self._convs[key]
-        if conv.agent:
-            self._idle[key] = conv.agent
-
-    def _open_row(self, key: Key, conv: Conversation, opened: tuple[str, int, str, str]) -> Sig:
+    def _open_row(self, key: Key, conv: Conversation, opened: Opened) -> Sig:
         inquiry_id, at, assigned, prior = opened
         deadline = self._hours_for(key[0]).effective_open_ms(at) + DEADLINE_MS
         if self._horizon > deadline:
@@ -332,77 +427,13 @@ class InquiryEngine:
                 heappush(self._deadlines, (deadline, key, inquiry_id))
         return (inquiry_id, at, None, None, assigned or prior, status)
 
-    def _remember(self, conv: Conversation, settled: list[Item] | tuple[()]) -> None:
-        """Keep the items settled within `lateness` before the horizon, to spot duplicates."""
-        cutoff = self._horizon - self._lateness
-        recent = conv.recent
-        if recent and recent[0][0] < cutoff:
-            recent = recent[_count_before(recent, cutoff) :]
-        if settled and settled[-1][0] >= cutoff:
-            fresh = settled[_count_before(settled, cutoff) :]
-            if recent and recent[-1] > fresh[0]:
-                recent = tuple(sorted((*recent, *fresh)))
-            else:
-                recent = (*recent, *fresh)
-        conv.recent = recent
-
-    def _diff(self, key: Key, old: tuple[Sig, ...], new: tuple[Sig, ...]) -> None:
-        before = {sig[0]: sig for sig in old}
-        shop, buyer = key
-        for sig in new:
-            previous = before.pop(sig[0], None)
-            if previous != sig:
-                self._record((shop, buyer, sig[0]), previous, sig)
-        for previous in before.values():
-            self._record((shop, buyer, previous[0]), previous, None)
-
     def _record(self, row: RowKey, previous: Sig | None, current: Sig | None) -> None:
         entry = self._changes.get(row)
         self._changes[row] = (previous if entry is None else entry[0], current)
 
     def _forget(self, key: Key) -> None:
-        conv = self._convs.pop(key, None)
-        if conv is not None and conv.emitted and conv.emitted[-1][2] is None:
+        held = self._convs.pop(key, None)
+        if isinstance(held, tuple) or (
+            isinstance(held, Conversation) and held.emitted and held.emitted[-1][2] is None
+        ):
             self.stats.open_inquiries -= 1
-        self._idle.pop(key, None)
-
-    def _row(self, shop: str, buyer: str, sig: Sig) -> Inquiry:
-        inquiry_id, opened, answered, answered_by, agent_id, status = sig
-        hours = self._hours_for(shop)
-        effective = hours.effective_open_ms(opened)
-        if answered is None:
-            response = raw = None
-            w30 = w3m = w5m = 0
-        else:
-            response = max(0, answered - effective) / 1000
-            raw = max(0, answered - opened) / 1000
-            w30 = int(response <= WITHIN_30S)
-            w3m = int(response <= WITHIN_3M)
-            w5m = int(response <= WITHIN_5M)
-        return Inquiry(
-            shop_id=shop,
-            buyer_id=buyer,
-            inquiry_id=inquiry_id,
-            agent_id=agent_id,
-            opened_at_ms=opened,
-            effective_opened_at_ms=effective,
-            answered_at_ms=answered,
-            answered_by=answered_by,
-            response_seconds=response,
-            within_30s=w30,
-            within_3m=w3m,
-            within_5m=w5m,
-            business_date=hours.business_date(effective),
-            status=status,
-            in_8_23=hours.in_8_23(opened),
-            raw_response_seconds=raw,
-        )
-
-
-def _count_before(items: Sequence[Item], at_ms: int) -> int:
-    """How many of the sorted items have at_ms below the given one."""
-    return bisect_left(items, (at_ms,))
-
-
-def _maybe_sig(row: list[Any] | None) -> Sig | None:
-    return None if row is None else sig_from_json(row)

@@ -79,6 +79,16 @@ class ServiceHours:
             opens = self._opens[day] = _utc_ms(start)
         return opens
 
+    def opening(self, opened_ms: int) -> tuple[int, date, int]:
+        """(effective_open_ms, business_date, in_8_23) of an inquiry opened then."""
+        local = self.local_ms(opened_ms)
+        tod = local % DAY_MS
+        scope = 1 if _SCOPE_START_MS <= tod < _SCOPE_END_MS else 0
+        if self._start_ms <= tod < self._end_ms:
+            return opened_ms, self._date(local // DAY_MS), scope
+        effective = self.effective_open_ms(opened_ms)
+        return effective, self.business_date(effective), scope
+
     def business_date(self, ms: int) -> date:
         """The shop-local date of the instant."""
         return self._date(self.local_ms(ms) // DAY_MS)

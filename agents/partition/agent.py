@@ -44,6 +44,7 @@ class StatefulRunner:
         self.topics = topics_for(settings)
         self.states: dict[int, PartitionState] = {}
         self._pending: list[tuple[StreamT, EventT]] = []
+        self._pending_since = 0.0
         self._touched: set[int] = set()
         self._lock = asyncio.Lock()
         self._producer: AIOKafkaProducer | None = None
@@ -64,15 +65,24 @@ class StatefulRunner:
             state = self.states.get(partition) or await self._restore(partition)
             batch = unpack(event.value)
             stats = state.apply(batch, event.message.offset, self.writer.add, datetime.now(UTC))
+            if not self._pending:
+                self._pending_since = time.monotonic()
             self._pending.append((stream, event))
             self._touched.add(partition)
             self._observe(state, stats.events - stats.duplicates, stats.duplicates, stats.failed)
-        if self.writer.due():
+        if self._due():
             await self.flush()
 
     async def flush_if_due(self) -> None:
-        if self._pending and self.writer.due():
+        if self._due():
             await self.flush()
+
+    def _due(self) -> bool:
+        """Rows to store, or input to ack: a batch applied before a restart adds no rows."""
+        if not self._pending:
+            return False
+        waited = time.monotonic() - self._pending_since
+        return self.writer.due() or waited >= self.writer.max_seconds
 
     async def flush(self) -> None:
         async with self._lock:

@@ -52,6 +52,7 @@ class _Buyer:
     inquiries: dict[str, Held] = field(default_factory=dict)
     orders: dict[str, tuple[int, str]] = field(default_factory=dict)  # id -> (converts at, amount)
     emitted: dict[int, Content] = field(default_factory=dict)  # business-date ordinal -> row
+    look_at: int | None = None  # event time of this buyer's entry in the expiry heap
 
     def empty(self) -> bool:
         return not (self.inquiries or self.orders or self.emitted)
@@ -71,36 +72,45 @@ class BuyerDays:
         self._floors: dict[Key, tuple[int, str]] = {}  # latest answer among forgotten inquiries
         self._changed: set[Key] = set()  # rows to recompute at the next take_rows
         self._touched: set[Key] = set()  # states to hand out at the next take_dirty
-        self._expiry: list[tuple[int, Key]] = []  # (event time to look again, buyer), lazy
+        self._expiry: list[tuple[int, Key]] = []  # (event time to look again, buyer)
         self._horizon = -(1 << 62)
 
     def inquiry(self, inquiry: Inquiry, deleted: bool) -> None:
         """An inquiries row upserted, or deleted because a late message re-cut it."""
         key = (inquiry.shop_id, inquiry.buyer_id)
-        if inquiry.opened_at_ms + CONVERSION_WINDOW_MS + GRACE_MS < self._horizon:
-            log.warning(
-                "inquiry %s of %s/%s changed after its buyer-day was settled; left out",
-                inquiry.inquiry_id, key[0], key[1],
-            )  # fmt: skip
+        held = _held(inquiry)
+        if inquiry.opened_at_ms + _HELD_MS < self._horizon and not self._holds_day(key, held[3]):
+            self._settled_change(key, inquiry, held, deleted)
             return
         buyer = self._buyer(key)
         if deleted:
             buyer.inquiries.pop(inquiry.inquiry_id, None)
         else:
-            missed = 0
-            if inquiry.status != OPEN:
-                for bit, flag in _THRESHOLDS:
-                    if not getattr(inquiry, flag):
-                        missed |= bit
-            buyer.inquiries[inquiry.inquiry_id] = (
-                inquiry.opened_at_ms,
-                inquiry.answered_at_ms,
-                inquiry.answered_by or "",
-                inquiry.business_date.toordinal(),
-                missed,
-            )
-            heappush(self._expiry, (inquiry.opened_at_ms + _HELD_MS, key))
+            buyer.inquiries[inquiry.inquiry_id] = held
+            self._schedule(key, buyer, inquiry.opened_at_ms + _HELD_MS)
         self._changed.add(key)
+
+    def _settled_change(self, key: Key, inquiry: Inquiry, held: Held, deleted: bool) -> None:
+        """A change to an inquiry whose buyer-day is settled and forgotten.
+
+        An inquiry stays open until an agent writes, so one unanswered for days gets its
+        answer long after its buyer-day settled. That cannot change the row: the inquiry
+        missed its deadlines already, and the answer comes after any payment in the closed
+        conversion window. It is still the buyer's latest answer for conversions to come.
+        Anything else (a re-cut by a message days late) is left out.
+        """
+        if not deleted and held[1] is not None:
+            self._fold_answer(key, held)
+            self._touched.add(key)
+        else:
+            log.warning(
+                "inquiry %s of %s/%s changed after its buyer-day settled; left out",
+                inquiry.inquiry_id, key[0], key[1],
+            )  # fmt: skip
+
+    def _holds_day(self, key: Key, day: int) -> bool:
+        buyer = self._buyers.get(key)
+        return buyer is not None and any(h[3] == day for h in buyer.inquiries.values())
 
     def order(self, order: OrderState) -> None:
         """An order's state changed; only its conversion time and amount matter here."""
@@ -111,7 +121,7 @@ class BuyerDays:
         buyer = self._buyer(key)
         if buyer.orders.get(order.order_id) != (at, order.amount):
             buyer.orders[order.order_id] = (at, order.amount)
-            heappush(self._expiry, (at + GRACE_MS, key))
+            self._schedule(key, buyer, at + GRACE_MS)
             self._changed.add(key)
 
     def take_rows(self, version: int) -> list[Row]:
@@ -142,9 +152,10 @@ class BuyerDays:
         self._horizon = max(self._horizon, horizon_ms)
         heap = self._expiry
         while heap and heap[0][0] < self._horizon:
-            _, key = heappop(heap)
+            at, key = heappop(heap)
             buyer = self._buyers.get(key)
-            if buyer is not None:
+            if buyer is not None and buyer.look_at == at:
+                buyer.look_at = None
                 self._forget_old(key, buyer)
 
     def take_dirty(self) -> list[list[Any]]:
@@ -170,7 +181,13 @@ class BuyerDays:
         )
         if not buyer.empty():
             self._buyers[key] = buyer
-            heappush(self._expiry, (self._horizon, key))  # the next advance decides
+            self._schedule(key, buyer, self._horizon)  # the next advance decides
+
+    def _schedule(self, key: Key, buyer: _Buyer, at: int) -> None:
+        """Look at the buyer again when event time passes `at`; one heap entry per buyer."""
+        if buyer.look_at is None or at < buyer.look_at:
+            buyer.look_at = at
+            heappush(self._expiry, (at, key))
 
     def _buyer(self, key: Key) -> _Buyer:
         buyer = self._buyers.get(key)
@@ -238,7 +255,7 @@ class BuyerDays:
         if buyer.empty():
             del self._buyers[key]
         elif look_again:
-            heappush(self._expiry, (min(look_again), key))
+            self._schedule(key, buyer, min(look_again))
 
     def _fold_answer(self, key: Key, held: Held) -> None:
         answered = held[1]
@@ -261,6 +278,21 @@ class BuyerDays:
             state["o"] = [[o, at, amount] for o, (at, amount) in buyer.orders.items()]
             state["e"] = [[day, *c] for day, c in buyer.emitted.items()]
         return state
+
+
+def _held(inquiry: Inquiry) -> Held:
+    missed = 0
+    if inquiry.status != OPEN:  # an open inquiry has missed nothing yet
+        for bit, flag in _THRESHOLDS:
+            if not getattr(inquiry, flag):
+                missed |= bit
+    return (
+        inquiry.opened_at_ms,
+        inquiry.answered_at_ms,
+        inquiry.answered_by or "",
+        inquiry.business_date.toordinal(),
+        missed,
+    )
 
 
 def _firsts(buyer: _Buyer) -> dict[int, int]:

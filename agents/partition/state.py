@@ -45,7 +45,7 @@ class PartitionState:
     ) -> None:
         self.partition = partition
         self.hours_for = hours_for
-        self.engine = InquiryEngine(hours_for, lateness_ms)
+        self.engine = InquiryEngine(hours_for, lateness_ms, watermarked=True)
         self.refunds: dict[str, RefundState] = {}
         self.orders: dict[str, OrderState] = {}
         self.buyer_days = BuyerDays(conversion_status)
@@ -75,6 +75,8 @@ class PartitionState:
                 log.exception(
                     "partition %d: cannot apply event %s", self.partition, event.get("event_id")
                 )
+        if batch.watermark_ms is not None:
+            self.engine.advance_watermark(batch.watermark_ms)
         if batch.flush_ms is not None:
             self.engine.flush(batch.flush_ms)
         for change in self.engine.take_changes():

@@ -85,6 +85,7 @@ def stored_inquiries(store: ChdbStore) -> list[Inquiry]:
 
 def as_rows(inquiries: Iterable[Inquiry]) -> list[tuple[Any, ...]]:
     """Comparable form: sorted like the query, floats rounded to the millisecond."""
+
     def norm(i: Inquiry) -> tuple[Any, ...]:
         return tuple(round(v, 3) if isinstance(v, float) else v for v in astuple(i))
 

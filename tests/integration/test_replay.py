@@ -23,8 +23,12 @@ from tests.integration.replay_support import (
 pytestmark = pytest.mark.kafka
 
 
-async def test_noisy_day_equals_reference(kafka_broker: Broker, tmp_path: Path, unique_name: str) -> None:
-    path = generated_file(tmp_path, seed=11, disorder_seconds=20, duplicate_rate=0.02, malformed_rate=0.01)
+async def test_noisy_day_equals_reference(
+    kafka_broker: Broker, tmp_path: Path, unique_name: str
+) -> None:
+    path = generated_file(
+        tmp_path, seed=11, disorder_seconds=20, duplicate_rate=0.02, malformed_rate=0.01
+    )
     settings = settings_for(kafka_broker, tmp_path, unique_name)
     good, bad = valid_events(path)
     assert bad > 0
@@ -50,7 +54,9 @@ async def test_noisy_day_equals_reference(kafka_broker: Broker, tmp_path: Path, 
         store.close()
 
 
-async def test_replaying_again_changes_nothing(kafka_broker: Broker, tmp_path: Path, unique_name: str) -> None:
+async def test_replaying_again_changes_nothing(
+    kafka_broker: Broker, tmp_path: Path, unique_name: str
+) -> None:
     path = generated_file(tmp_path, seed=12, days=0.05)
     settings = settings_for(kafka_broker, tmp_path, unique_name)
     first = await replay(settings, [path])

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from agents.inquiries.engine import InquiryEngine
-from agents.inquiries.hours import ServiceHours
+from agents.inquiries.hours import HoursFor, ServiceHours
 from agents.inquiries.model import Inquiry, InquiryChange, Message
 from tests.reference.inquiries import effective_open, reference_inquiries
 
@@ -20,8 +20,8 @@ ZONES = ["Asia/Shanghai", "Europe/Berlin", "America/New_York"]
 HOURS = [(time(8), time(23)), (time(9, 30), time(18)), (time(0, 0, 30), time(23, 59, 59))]
 
 
-def _ms(*args: int) -> int:
-    return int(datetime(*args, tzinfo=UTC).timestamp() * 1000)  # type: ignore[misc]
+def _ms(year: int, month: int, day: int, hour: int, minute: int) -> int:
+    return int(datetime(year, month, day, hour, minute, tzinfo=UTC).timestamp() * 1000)
 
 
 ANCHORS = [
@@ -89,13 +89,19 @@ def apply(table: dict[tuple[str, str, str], Inquiry], changes: list[InquiryChang
             table[key] = change.inquiry
 
 
-def _reload(engine: InquiryEngine, changelog: dict[str, object], hours: object) -> InquiryEngine:
+def _reload(
+    engine: InquiryEngine, changelog: dict[str, object], hours: HoursFor, meta_first: bool
+) -> InquiryEngine:
+    """A new engine from the changelog and the meta, through JSON, in either order."""
     meta = orjson.loads(orjson.dumps(engine.export_meta()))
     states = orjson.loads(orjson.dumps(list(changelog.values())))
-    fresh = InquiryEngine(hours, LATENESS_MS)  # type: ignore[arg-type]
+    fresh = InquiryEngine(hours, LATENESS_MS)
+    if meta_first:
+        fresh.load_meta(meta)
     for shop, buyer, state in states:
         fresh.load((shop, buyer), state)
-    fresh.load_meta(meta)
+    if not meta_first:
+        fresh.load_meta(meta)
     return fresh
 
 
@@ -143,7 +149,7 @@ def drive(
             else:  # states taken without taking the changes: the meta carries them
                 take_dirty()
             if reload:
-                engine = _reload(engine, changelog, hours.__getitem__)
+                engine = _reload(engine, changelog, hours.__getitem__, bool(seed % 2))
         engine.add(msg)
         if rng.random() < 0.3:
             checkpoint()

@@ -16,9 +16,18 @@ BERLIN = ZoneInfo("Europe/Berlin")
 DEFAULT = ServiceHours(SHANGHAI, time(8), time(23))
 
 
-def ms(zone: ZoneInfo, *args: int) -> int:
-    """UTC epoch ms of a local wall-clock time (year, month, day, hour, minute, second, us)."""
-    moment = datetime(*args, tzinfo=zone)  # type: ignore[misc]
+def ms(
+    zone: ZoneInfo,
+    year: int,
+    month: int,
+    day: int,
+    hour: int = 0,
+    minute: int = 0,
+    second: int = 0,
+    micro: int = 0,
+) -> int:
+    """UTC epoch ms of a local wall-clock time."""
+    moment = datetime(year, month, day, hour, minute, second, micro, tzinfo=zone)
     return (moment - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(milliseconds=1)
 
 

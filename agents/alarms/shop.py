@@ -1,0 +1,122 @@
+"""One shop's alarms: its window of inquiries, its open episodes, and its evaluation cursor.
+
+Evaluations happen at every multiple of `eval_every` (epoch-aligned, so every worker and
+every restart picks the same points) up to the consumer's event time. At point t the
+reply-rate window is [t - 5 min - window, t - 5 min): every inquiry in it reached its
+deadline before t, and t is at most the event time, so every outcome counted is final.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any
+
+from agents.alarms import rules
+from agents.alarms.model import Alert
+from agents.alarms.text import describe
+from agents.alarms.window import Count, ShopWindow
+from agents.inquiries.model import DEADLINE_MS
+from pipeline.settings import ShopSettings
+from schemas.inquiry_changes import ChangedInquiry
+
+
+@dataclass(frozen=True, slots=True)
+class Live:
+    """The latest evaluation's numbers, for the per-shop gauges."""
+
+    at_ms: int
+    rate: float | None
+    inquiries: int
+    waiting: int
+    warned: int
+
+
+def span_ms(shop: ShopSettings) -> int:
+    """How far back from an evaluation point rows still matter."""
+    return DEADLINE_MS + shop.window_minutes * 60_000
+
+
+def _ceil(ms: int, step: int) -> int:
+    return -(-ms // step) * step
+
+
+class ShopAlarms:
+    def __init__(self, shop_id: str) -> None:
+        self.shop_id = shop_id
+        self.window = ShopWindow()
+        self.episodes: dict[str, rules.Episode] = {}  # '' is the shop-wide episode
+        self.next_ms: int | None = None  # the next evaluation point; None before the first
+        self.live: Live | None = None
+
+    def add(self, change: ChangedInquiry, shop: ShopSettings) -> int:
+        """Fold a change in; how far (ms) it fell inside windows already evaluated, else 0.
+
+        That only happens for input later than the stateful stage's lateness allows: the
+        past evaluation stands (alerts are not rewritten), and the caller counts it.
+        """
+        keep_from = None if self.next_ms is None else self.next_ms - span_ms(shop)
+        counted = self.window.upsert(change, keep_from)
+        if not counted or self.next_ms is None:
+            return 0
+        # The last evaluated point counted openings before it minus five minutes.
+        evaluated_until = self.next_ms - shop.eval_every_seconds * 1000 - DEADLINE_MS
+        return max(0, evaluated_until - change.effective_opened_at_ms)
+
+    def evaluate_until(self, event_ms: int, shop: ShopSettings, now_ms: int) -> list[Alert]:
+        step = shop.eval_every_seconds * 1000
+        at = self.next_ms
+        if at is None:
+            # First evaluation: start where the earliest row could first matter.
+            earliest = self.window.earliest_ms()
+            if earliest is None or _ceil(earliest, step) > event_ms:
+                return []
+            at = _ceil(earliest, step)
+        alerts: list[Alert] = []
+        while at <= event_ms:
+            if not self.window and not self.episodes:
+                at = event_ms - event_ms % step + step  # nothing to evaluate: skip ahead
+                break
+            alerts += self._evaluate(at, shop, now_ms)
+            at += step
+            self.window.prune(at - span_ms(shop))
+        self.next_ms = at
+        return [replace(a, message=describe(a, shop.zone)) for a in alerts]
+
+    def _evaluate(self, at: int, shop: ShopSettings, now_ms: int) -> list[Alert]:
+        end = at - DEADLINE_MS
+        point = rules.Point(self.shop_id, at, end - shop.window_minutes * 60_000, end, now_ms)
+        counts = self.window.counts(point.window_start_ms, point.window_end_ms)
+        alerts: list[Alert] = []
+        for agent in sorted(set(counts) | set(self.episodes)):
+            episode, alert = rules.reply_rate(
+                point, agent, counts.get(agent, Count()), self.episodes.get(agent), shop
+            )
+            if episode is None:
+                self.episodes.pop(agent, None)
+            else:
+                self.episodes[agent] = episode
+            if alert is not None:
+                alerts.append(alert)
+        warned = self.window.waiting(at, shop.warn_after_seconds * 1000)
+        warning = rules.waiting_buyers(point, warned, shop)
+        if warning is not None:
+            alerts.append(warning)
+        shop_count = counts[""]
+        waiting = len(self.window.waiting(at, 0))
+        self.live = Live(at, shop_count.rate, shop_count.inquiries, waiting, len(warned))
+        return alerts
+
+    def dump(self) -> dict[str, Any]:
+        return {
+            "next": self.next_ms,
+            "rows": self.window.dump(),
+            "episodes": {agent: e.dump() for agent, e in self.episodes.items()},
+        }
+
+    @classmethod
+    def load(cls, shop_id: str, data: dict[str, Any]) -> ShopAlarms:
+        shop = cls(shop_id)
+        shop.next_ms = data["next"]
+        shop.window.load(data["rows"])
+        shop.episodes = {agent: rules.Episode.load(e) for agent, e in data["episodes"].items()}
+        return shop

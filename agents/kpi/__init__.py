@@ -1,0 +1,1 @@
+"""The KPI scorecard (metrics.md 6): metric registry, settings, scoring rules, store views."""

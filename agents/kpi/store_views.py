@@ -1,0 +1,131 @@
+"""The settings the scorecard views read, written into the store as small constant views.
+
+`agent_scores` and the refund-rate views (sql/0008) join these instead of hard-coding
+weights, roles, stages or time zones, so a changed config file changes the boards once
+`apply_kpi_views` has run (at start-up after migrate, and by `kefu score`). sql/0008
+creates them with the default settings, so a migrated store works before that; a unit
+test keeps the two identical.
+
+The time-zone views exist because ClickHouse takes a time zone only as a constant: the
+shop-local dates of refunds and orders are computed with one `toDate(…, 'zone')` branch per
+configured zone.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+
+from agents.kpi.metrics import NAMES
+from agents.kpi.settings import KpiSettings
+from pipeline.settings import KefuSettings
+from sinks.store import Store
+
+log = logging.getLogger(__name__)
+
+WEIGHT_COLUMNS = (
+    "role String, stage String, metric String, weight Float64, floor Float64, target Float64"
+)
+
+
+def apply_kpi_views(store: Store, settings: KefuSettings) -> None:
+    """(Re)create the settings views in the configured database; idempotent."""
+    for statement in config_view_statements(settings, settings.clickhouse_database):
+        store.command(statement)
+    log.info("KPI settings views written to %s", settings.clickhouse_database)
+
+
+def config_view_statements(settings: KefuSettings, database: str) -> list[str]:
+    kpi = settings.kpi
+    return [
+        _weights(kpi, database),
+        _defaults(kpi, database),
+        _pairs(database, "kpi_agent_roles", ("agent_id", "role"), kpi.agent_roles.items()),
+        _pairs(database, "kpi_shop_stages", ("shop_id", "stage"), kpi.shop_stages.items()),
+        _refund_days(settings, database),
+        _paid_order_days(settings, database),
+    ]
+
+
+def sql_string(value: str) -> str:
+    escaped = value.replace("\\", "\\\\").replace("'", "\\'")
+    return f"'{escaped}'"
+
+
+def _number(value: float) -> str:
+    return repr(float(value))
+
+
+def _weights(kpi: KpiSettings, database: str) -> str:
+    rows = [
+        f"({sql_string(role)}, {sql_string(stage)}, {sql_string(metric)}, "
+        f"{_number(t.weight)}, {_number(t.floor)}, {_number(t.target)})"
+        for role, stages in kpi.weights.items()
+        for stage, table in stages.items()
+        for metric, t in sorted(table.items(), key=lambda item: NAMES.index(item[0]))
+    ]
+    body = ",\n    ".join(rows)
+    return (
+        f"-- settings: kpi.weights (role, stage, metric, weight, floor, target)\n"
+        f"CREATE OR REPLACE VIEW {database}.kpi_weights AS\n"
+        f"SELECT * FROM values('{WEIGHT_COLUMNS}',\n    {body})"
+    )
+
+
+def _defaults(kpi: KpiSettings, database: str) -> str:
+    pairs = ",\n        ".join(f"{sql_string(m)}, {sql_string(kpi.topic(m))}" for m in NAMES)
+    return (
+        f"-- settings: kpi.default_role, kpi.default_stage, kpi.coaching (metric -> topic)\n"
+        f"CREATE OR REPLACE VIEW {database}.kpi_defaults AS\n"
+        f"SELECT {sql_string(kpi.default_role)} AS default_role, "
+        f"{sql_string(kpi.default_stage)} AS default_stage,\n"
+        f"    map(\n        {pairs}\n    ) AS coaching"
+    )
+
+
+def _pairs(
+    database: str, view: str, columns: tuple[str, str], items: Iterable[tuple[str, str]]
+) -> str:
+    head = f"-- settings: kpi.{view.removeprefix('kpi_')}\nCREATE OR REPLACE VIEW {database}.{view} AS\n"
+    rows = sorted(items)
+    if not rows:
+        return head + f"SELECT '' AS {columns[0]}, '' AS {columns[1]} WHERE 0"
+    body = ", ".join(f"({sql_string(k)}, {sql_string(v)})" for k, v in rows)
+    return head + f"SELECT * FROM values('{columns[0]} String, {columns[1]} String', {body})"
+
+
+def local_date(settings: KefuSettings, column: str) -> str:
+    """`column`'s shop-local date: one constant-zone branch per zone other than the default."""
+    default = settings.shop_defaults.timezone
+    zones: dict[str, list[str]] = {}
+    for shop_id, shop in sorted(settings.shops.items()):
+        if shop.timezone != default:
+            zones.setdefault(shop.timezone, []).append(shop_id)
+    branches = [
+        f"shop_id IN ({', '.join(sql_string(s) for s in shops)}), "
+        f"toDate({column}, {sql_string(zone)})"
+        for zone, shops in sorted(zones.items())
+    ]
+    fallback = f"toDate({column}, {sql_string(default)})"
+    return f"multiIf({', '.join([*branches, fallback])})" if branches else fallback
+
+
+def _refund_days(settings: KefuSettings, database: str) -> str:
+    return (
+        f"-- settings: shop time zones. Refunds (latest state) with the shop-local dates of\n"
+        f"-- their decision and of their dispute's close (metrics.md 4).\n"
+        f"CREATE OR REPLACE VIEW {database}.refund_days AS\n"
+        f"SELECT *, {local_date(settings, 'decided_at')} AS decided_date,\n"
+        f"    {local_date(settings, 'dispute_closed_at')} AS closed_date\n"
+        f"FROM {database}.refunds FINAL"
+    )
+
+
+def _paid_order_days(settings: KefuSettings, database: str) -> str:
+    return (
+        f"-- settings: shop time zones. Paid orders with the shop-local date of payment.\n"
+        f"CREATE OR REPLACE VIEW {database}.paid_order_days AS\n"
+        f"SELECT *, {local_date(settings, 'paid_at')} AS paid_date\n"
+        f"FROM {database}.orders FINAL\n"
+        f"WHERE paid_at IS NOT NULL"
+    )

@@ -1,0 +1,1 @@
+"""The notifier: alerts from their topic to people, through webhooks and Alertmanager."""

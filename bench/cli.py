@@ -1,0 +1,131 @@
+"""`python -m bench`: run the contenders side by side, print the tables, record them."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import shutil
+import subprocess
+import sys
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bench.brokers import BrokerKind, broker, broker_label
+from bench.contenders import publish, side_by_side
+from bench.engine_scale import engine_curve, seen_bytes_per_event
+from bench.latency import PacedPlan, paced_run
+from bench.machine import machine
+from bench.peer_env import ensure_peer
+from bench.plan import FULL, QUICK, RUNNERS, Plan
+from bench.profile import profile_pipeline
+from bench.report import Report, render, write_baseline, write_benchmarks
+from bench.scale import scale_curve
+from bench.spawn import REPO
+from bench.traffic import TrafficSpec
+
+log = logging.getLogger("bench")
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument(
+        "--quick", action="store_true", help="small sizes, no scale curves (< 60 s)"
+    )
+    parser.add_argument("--kafka", choices=("tansu", "apache"), default="tansu")
+    parser.add_argument("--bootstrap", help="use this running broker instead of starting one")
+    parser.add_argument("--events", type=int, help="events on the shared topic")
+    parser.add_argument("--runners", help=f"comma-separated subset of {','.join(RUNNERS)}")
+    parser.add_argument("--no-scale", action="store_true", help="skip scale curves and profile")
+    parser.add_argument("--write", action=argparse.BooleanOptionalAction, default=None,
+                        help="record in BENCHMARKS.md and bench/baseline.json (default: full runs)")  # fmt: skip
+    parser.add_argument("--workdir", type=Path, default=REPO / "bench-out")
+    return parser.parse_args(argv)
+
+
+def plan_from(args: argparse.Namespace) -> Plan:
+    plan = QUICK if args.quick else FULL
+    if args.events:
+        plan = replace(plan, events=args.events, naive_events=min(plan.naive_events, args.events))
+    if args.runners:
+        plan = plan.only(tuple(args.runners.split(",")))
+    if args.no_scale:
+        plan = replace(plan, scale=False, conversations=())
+    return plan
+
+
+def _peer(plan: Plan, notes: list[str]) -> Path | None:
+    if "peer" not in plan.runners:
+        return None
+    try:
+        return ensure_peer()
+    except (OSError, subprocess.CalledProcessError) as exc:
+        notes.append(f"Quix Streams skipped: its environment could not be made ({exc}).")
+        return None
+
+
+def _check_counts(report: Report) -> None:
+    expected = report.reference[0]
+    for name in ("peer", "pipeline"):
+        result = report.contenders.get(name)
+        if result is not None and result.extra.get("inquiries") != expected:
+            report.notes.append(
+                f"{name} counted {result.extra.get('inquiries')} inquiries, the reference {expected}."
+            )
+
+
+def guard_ratio(bootstrap: str, workdir: Path) -> float:
+    """Our pipeline over the ceiling at the quick sizes: what tests/integration/test_bench_guard.py measures."""
+    _, results = side_by_side(bootstrap, QUICK.only(("ceiling", "pipeline")), workdir, None)
+    return results["pipeline"].events_per_second / results["ceiling"].events_per_second
+
+
+def run(args: argparse.Namespace, command: str) -> Report:
+    plan = plan_from(args)
+    notes: list[str] = []
+    peer = _peer(plan, notes)
+    workdir = args.workdir / datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+    workdir.mkdir(parents=True)
+    kind: BrokerKind = args.kafka
+    with broker(kind, workdir, args.bootstrap) as bootstrap:
+        host = machine(peer, broker_label(kind, args.bootstrap))
+        data, contenders = side_by_side(bootstrap, plan, workdir, peer)
+        report = Report(host, command, datetime.now(UTC).date().isoformat(), plan, contenders,
+                        (data.reference.inquiries, data.reference.replied), notes=notes)  # fmt: skip
+        _check_counts(report)
+        if not plan.quick and {"ceiling", "pipeline"} <= set(contenders):
+            log.info("the guard's ratio at the quick sizes")
+            report.quick_ratio = guard_ratio(bootstrap, workdir)
+        ours = contenders.get("pipeline")
+        if plan.paced_seconds and ours is not None:
+            paced = PacedPlan(rate=ours.events_per_second / 2, seconds=plan.paced_seconds,
+                              history_seconds=plan.history_seconds, partitions=plan.partitions)  # fmt: skip
+            log.info("paced run at %.0f events/s", paced.rate)
+            report.paced = asyncio.run(paced_run(bootstrap, workdir, paced))
+        if plan.conversations:
+            log.info("inquiry engine at %s open conversations", plan.conversations)
+            report.engine = engine_curve(plan.conversations, workdir)
+            report.seen_bytes = seen_bytes_per_event()
+        if plan.scale:
+            report.scale = scale_curve(bootstrap, plan.scale_events, workdir)
+            spec = TrafficSpec(events=plan.scale_events)
+            profiled = asyncio.run(publish(bootstrap, spec, plan.partitions))
+            report.profile = profile_pipeline(bootstrap, profiled, plan.partitions, workdir)
+    shutil.rmtree(workdir, ignore_errors=True)
+    return report
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(message)s")
+    log.setLevel(logging.INFO)
+    args = parse_args(argv)
+    command = " ".join(["python -m bench", *argv])
+    report = run(args, command)
+    text = render(report)
+    sys.stdout.write(text)
+    if args.write if args.write is not None else not args.quick:
+        write_benchmarks(text)
+        write_baseline(report)
+    return 0

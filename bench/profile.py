@@ -1,0 +1,111 @@
+"""Where our pipeline's time goes at full speed: py-spy over one worker, summed by stage.
+
+py-spy samples the worker from outside (`record --format raw`, every thread, native code
+left out), so the worker runs at nearly full speed. The event loop (MainThread) is what
+limits a worker, so its samples are attributed to the first stage whose function is on
+the stack; the sink threads (chDB inserts) are reported apart, as their busy share.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import sys
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench.contenders import DataSet, run_pipeline
+from bench.measure import RunnerResult
+
+RATE_HZ = 100
+# (stage, markers): a sample belongs to the first stage one of whose markers is on its stack.
+STAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("alarms: state snapshot per batch", ("AlarmPartition.dump", "agents/alarms/snapshot.py")),
+    ("alarms: apply and evaluate", ("AlarmRunner.handle",)),
+    ("stateful: checkpoint (take_checkpoint, changelog)", ("StatefulRunner._checkpoint",)),
+    ("stateful: publish inquiry changes", ("StatefulRunner._publish_changes",)),
+    ("stateful: unpack packed batch", ("unpack (schemas/packed.py",)),
+    ("stateful: engine and rows (PartitionState.apply)", ("PartitionState.apply",)),
+    ("stateful: other (flush, acks)", ("StatefulRunner.",)),
+    ("ingest: validate and route", ("route (agents/ingest/router.py",)),
+    ("ingest: other (poll, publish, commit)", ("IngestService.",)),
+    ("alerts and dead-letter tables", ("alerts_table", "agents/dead_letters.py")),
+    ("faust consumer and streams", ("faust/",)),
+    ("aiokafka (fetch, produce, protocol)", ("aiokafka/",)),
+    ("event loop waiting (select)", ("EpollSelector.select",)),
+)
+
+
+@dataclass(frozen=True)
+class Profile:
+    result: RunnerResult
+    main_samples: int
+    stages: list[tuple[str, float]]  # stage, share of the event loop's samples
+    hot: list[tuple[str, float]]  # leaf functions, share of the event loop's samples
+    sink_busy: float  # share of the run the chDB insert thread was inserting
+
+    def loop_busy(self) -> float:
+        return self.main_samples / (self.result.seconds * RATE_HZ) if self.result.seconds else 0.0
+
+
+def _frames(stack: str) -> list[str]:
+    return [re.sub(r":\d+\)$", ")", frame) for frame in stack.split(";")[1:]]
+
+
+def summarize(raw: Path, result: RunnerResult, top: int = 12) -> Profile:
+    stages: Counter[str] = Counter()
+    hot: Counter[str] = Counter()
+    main = sink = 0
+    for line in raw.read_text().splitlines():
+        stack, _, count_text = line.rpartition(" ")
+        count = int(count_text)
+        thread = stack.split(";", 1)[0]
+        if "kefu-sink" in thread and "ChdbStore.insert" in stack:
+            sink += count
+        if "MainThread" not in thread:
+            continue
+        main += count
+        frames = _frames(stack)
+        if frames:
+            hot[frames[-1]] += count
+        joined = ";".join(frames)
+        stage = next((name for name, marks in STAGES if any(m in joined for m in marks)), "other")
+        stages[stage] += count
+    share = 1 / main if main else 0.0
+    return Profile(
+        result=result,
+        main_samples=main,
+        stages=[(name, n * share) for name, n in stages.most_common()],
+        hot=[(name, n * share) for name, n in hot.most_common(top)],
+        sink_busy=sink / (result.seconds * RATE_HZ) if result.seconds else 0.0,
+    )
+
+
+def py_spy() -> str | None:
+    """py-spy beside this interpreter (the venv's), else on PATH."""
+    beside = Path(sys.executable).parent / "py-spy"
+    return str(beside) if beside.exists() else shutil.which("py-spy")
+
+
+def profile_pipeline(
+    bootstrap: str, data: DataSet, partitions: int, workdir: Path
+) -> Profile | None:
+    spy = py_spy()
+    if spy is None:
+        return None
+    raw = workdir / "pipeline.pyspy.txt"
+    wrap = [
+        spy,
+        "record",
+        "--format",
+        "raw",
+        "--rate",
+        str(RATE_HZ),
+        "--threads",
+        "-o",
+        str(raw),
+        "--",
+    ]
+    result = run_pipeline(bootstrap, data, partitions, workdir, wrap=wrap)
+    return summarize(raw, result)

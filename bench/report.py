@@ -1,0 +1,214 @@
+"""Markdown for BENCHMARKS.md and the terminal, and the baseline the regression guard reads."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bench.contenders import LABELS
+from bench.engine_scale import EngineRow
+from bench.machine import Machine
+from bench.measure import RunnerResult
+from bench.plan import Plan
+from bench.profile import Profile
+from bench.scale import ScaleRow
+from bench.spawn import REPO
+
+BENCHMARKS = REPO / "BENCHMARKS.md"
+BASELINE = REPO / "bench" / "baseline.json"
+BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
+WORK = {
+    "ceiling": "poll with faust's fetch settings, `orjson.loads` each value",
+    "peer": "stateful apply per conversation, `group_by` shop, 1-min tumbling windows",
+    "naive": "same reply-rate work, `async for` one message at a time, auto acks",
+    "pipeline": "ingest → packed batches → stateful agent → chDB, alarms, until stored",
+}
+
+
+@dataclass
+class Report:
+    machine: Machine
+    command: str
+    date: str
+    plan: Plan
+    contenders: dict[str, RunnerResult]
+    reference: tuple[int, int]  # inquiries and 5-minute replies over the whole topic
+    paced: RunnerResult | None = None
+    engine: list[EngineRow] = field(default_factory=list)
+    seen_bytes: float | None = None
+    scale: list[ScaleRow] = field(default_factory=list)
+    profile: Profile | None = None
+    quick_ratio: float | None = None  # pipeline/ceiling at the quick sizes, for the guard
+    notes: list[str] = field(default_factory=list)
+
+    def ratio(self, name: str, to: str = "ceiling") -> float | None:
+        mine, other = self.contenders.get(name), self.contenders.get(to)
+        if mine is None or other is None or not other.events_per_second:
+            return None
+        return mine.events_per_second / other.events_per_second
+
+
+def _mib(size: float | None) -> str:
+    return "–" if size is None else f"{size / 2**20:,.0f} MiB"
+
+
+def _x(value: float | None, digits: int = 3) -> str:
+    return "–" if value is None else f"{value:.{digits}f}"
+
+
+def _ms(value: object) -> str:
+    return "–" if value is None else f"{float(str(value)):,.0f} ms"
+
+
+def contenders_table(report: Report) -> list[str]:
+    lines = [
+        "| contender | work | events | events/s | × ceiling | × peer | CPU s per M events | peak RSS | inquiries |",
+        "|---|---|--:|--:|--:|--:|--:|--:|--:|",
+    ]
+    for name, result in report.contenders.items():
+        inquiries = result.extra.get("inquiries", "–") if name != "naive" else "(prefix)"
+        lines.append(
+            f"| {LABELS[name]} | {WORK[name]} | {result.events:,} | {result.events_per_second:,.0f} "
+            f"| {_x(report.ratio(name))} | {_x(report.ratio(name, 'peer'), 2)} "
+            f"| {result.cpu_per_million:,.1f} | {_mib(result.peak_rss_bytes)} | {inquiries} |"
+        )
+    return lines
+
+
+def paced_table(paced: RunnerResult) -> list[str]:
+    extra = paced.extra
+    lateness = int(extra["lateness_ms"])
+    beyond = [
+        None if extra[k] is None else float(extra[k]) - lateness
+        for k in ("alert_p50_ms", "alert_p99_ms")
+    ]
+    rules = ", ".join(extra.get("alert_rules") or []) or "none raised"
+    return [
+        f"Paced at {float(extra['paced_rate']):,.0f} events/s (sent {float(extra['sent_rate']):,.0f}/s) "
+        f"for {paced.events:,} live events after {int(extra['history']):,} events of history.",
+        "",
+        "| from → to | samples | p50 | p99 | max |",
+        "|---|--:|--:|--:|--:|",
+        f"| event sent → its inquiry stored | {extra['inquiry_samples']:,} | {_ms(extra['inquiry_p50_ms'])} "
+        f"| {_ms(extra['inquiry_p99_ms'])} | {_ms(extra['inquiry_max_ms'])} |",
+        f"| evaluation point → alert stored ({rules}) | {extra['alert_samples']:,} "
+        f"| {_ms(extra['alert_p50_ms'])} | {_ms(extra['alert_p99_ms'])} | |",
+        f"| … of which beyond the {lateness / 1000:.0f} s lateness allowance | | {_ms(beyond[0])} "
+        f"| {_ms(beyond[1])} | |",
+    ]
+
+
+def engine_table(rows: list[EngineRow], seen_bytes: float | None) -> list[str]:
+    lines = [
+        "| open conversations | µs per event | RSS growth | traced (tracemalloc) | bytes per conversation |",
+        "|--:|--:|--:|--:|--:|",
+    ]
+    for row in rows:
+        held = row.traced_bytes if row.traced_bytes is not None else row.rss_bytes
+        lines.append(
+            f"| {row.conversations:,} | {row.us_per_event:.1f} | {_mib(row.rss_bytes)} "
+            f"| {_mib(row.traced_bytes)} | {held / row.conversations:,.0f} |"
+        )
+    if seen_bytes is not None:
+        lines += [
+            "",
+            f"Dedup window (`SeenWindow`): {seen_bytes:,.0f} bytes per remembered event id.",
+        ]
+    return lines
+
+
+def scale_table(rows: list[ScaleRow]) -> list[str]:
+    base = next((r.events_per_second for r in rows if r.partitions == 1 and r.workers == 1), 0.0)
+    lines = [
+        "| partitions | workers | events | events/s | × 1 partition, 1 worker | CPU s per M events | peak RSS (largest worker) | stored |",
+        "|--:|--:|--:|--:|--:|--:|--:|--:|",
+    ]
+    for row in rows:
+        speedup = row.events_per_second / base if base else None
+        lines.append(
+            f"| {row.partitions} | {row.workers} | {row.events:,} | {row.events_per_second:,.0f} "
+            f"| {_x(speedup, 2)} | {row.cpu_per_million:,.1f} | {_mib(row.peak_rss_bytes)} | {row.stored:,} |"
+        )
+    return lines
+
+
+def profile_table(profile: Profile) -> list[str]:
+    result = profile.result
+    lines = [
+        f"py-spy at {result.events_per_second:,.0f} events/s over {result.events:,} events; "
+        f"the event loop was busy {profile.loop_busy():.0%} of the run, the chDB insert thread "
+        f"{profile.sink_busy:.0%}.",
+        "",
+        "| stage (event loop) | share of its samples |",
+        "|---|--:|",
+        *[f"| {name} | {share:.1%} |" for name, share in profile.stages],
+        "",
+        "| hottest functions (self time, event loop) | share |",
+        "|---|--:|",
+        *[f"| `{name}` | {share:.1%} |" for name, share in profile.hot],
+    ]
+    return lines
+
+
+def render(report: Report) -> str:
+    m = report.machine
+    versions = ", ".join(f"{k} {v}" for k, v in m.versions.items())
+    inquiries, replied = report.reference
+    out = [
+        f"Measured {report.date} with `{report.command}`.",
+        "",
+        f"- Machine: {m.describe()}.",
+        f"- Versions: {versions}.",
+        f"- Data: {report.plan.events:,} generated chat events on one raw topic "
+        f"({inquiries:,} inquiries, {replied:,} answered within 5 minutes, by the reference count).",
+        "",
+        "### Side by side",
+        "",
+        *contenders_table(report),
+    ]
+    if report.paced is not None:
+        out += ["", "### Latency at half our throughput", "", *paced_table(report.paced)]
+    if report.engine:
+        out += [
+            "",
+            "### Inquiry engine at scale",
+            "",
+            *engine_table(report.engine, report.seen_bytes),
+        ]
+    if report.scale:
+        out += ["", "### Partitions and workers", "", *scale_table(report.scale)]
+    if report.profile is not None:
+        out += ["", "### Profile of our pipeline", "", *profile_table(report.profile)]
+    if report.notes:
+        out += ["", "### Notes from this run", "", *[f"- {note}" for note in report.notes]]
+    return "\n".join(out) + "\n"
+
+
+def write_benchmarks(text: str, path: Path = BENCHMARKS) -> None:
+    """Replace the generated part of BENCHMARKS.md; what stands around the markers stays."""
+    current = path.read_text() if path.exists() else f"# Benchmarks\n\n{BEGIN}\n{END}\n"
+    head, _, rest = current.partition(BEGIN)
+    _, _, tail = rest.partition(END)
+    path.write_text(f"{head}{BEGIN}\n{text}{END}{tail}")
+
+
+def write_baseline(report: Report, path: Path = BASELINE) -> None:
+    """The ratios of this run; the guard (quick mode) compares with `quick_pipeline_to_ceiling`."""
+    ratio = report.ratio("pipeline")
+    if ratio is None or report.quick_ratio is None:
+        return
+    body = {
+        "pipeline_to_ceiling": round(ratio, 5),
+        "quick_pipeline_to_ceiling": round(report.quick_ratio, 5),
+        "events": report.plan.events,
+        "broker": report.machine.versions["broker"],
+        "command": report.command,
+        "date": report.date,
+    }
+    path.write_text(json.dumps(body, indent=2) + "\n")
+
+
+def read_baseline(path: Path = BASELINE) -> float:
+    """The quick-size ratio the guard holds the pipeline to."""
+    return float(json.loads(path.read_text())["quick_pipeline_to_ceiling"])

@@ -1,0 +1,73 @@
+"""The pipeline side of a run: settings for a bench worker, a start barrier, the first event.
+
+A worker process imports everything and migrates its store before it says READY, then
+waits for GO on stdin, so that several workers join their consumer groups together and
+the clock, started at the first raw event ingest reads, times only the stream.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+
+from prometheus_client import REGISTRY
+
+from bench.measure import GO, READY, Meter
+from pipeline.demo import demo_settings
+from pipeline.runtime import store_for
+from pipeline.settings import KefuSettings
+from pipeline.topics import topics_for
+
+_POLL_SECONDS = 0.005
+
+
+def worker_settings(
+    bootstrap: str, prefix: str, workdir: Path, partitions: int, *, round_the_clock: bool = False
+) -> KefuSettings:
+    """Settings of one bench worker; `round_the_clock` for live traffic at any hour."""
+    settings = KefuSettings(
+        kafka_bootstrap=bootstrap,
+        home=workdir / "home",
+        store_path=workdir / "store",
+        app_id=prefix,
+        topic_prefix=prefix,
+        partitions=partitions,
+    )
+    # Live traffic may come at night where the shops are: run them round the clock as the demo does.
+    return demo_settings(settings) if round_the_clock else settings
+
+
+async def prepare(settings: KefuSettings) -> None:
+    """Migrate the store once, so that `running()` only re-checks it."""
+    async with store_for(settings, serve_http=False):
+        pass
+
+
+def barrier() -> None:
+    """READY on stdout, then block until the harness writes GO."""
+    sys.stdout.write(READY + "\n")
+    sys.stdout.flush()
+    line = sys.stdin.readline().strip()
+    if line != GO:
+        msg = f"expected {GO} from the harness, got {line!r}"
+        raise RuntimeError(msg)
+
+
+def events_in(settings: KefuSettings) -> int:
+    """Raw messages ingest has read so far (its Prometheus counter, summed over topics)."""
+    total = 0.0
+    for topic in topics_for(settings).raw_all:
+        value = REGISTRY.get_sample_value("kefu_events_in_total", {"topic": topic})
+        total += value or 0.0
+    return int(total)
+
+
+async def start_on_first_event(meter: Meter, settings: KefuSettings) -> None:
+    """Start the meter when ingest has read its first poll."""
+    while True:
+        seen = events_in(settings)
+        if seen:
+            meter.start(seen)
+            return
+        await asyncio.sleep(_POLL_SECONDS)

@@ -1,0 +1,116 @@
+"""Delay from an alarm's evaluation to the webhook request, on live-paced traffic.
+
+Traffic is generated with a silent agent and replayed at wall-clock pace (event time is
+now), so waiting-buyer warnings come every evaluation. Two delays per alert:
+- from its evaluation (`raised_at`, wall clock) to the request at the receiver: the
+  alarm agent, the alerts topic and the notifier;
+- from its evaluation point t (event time, here equal to wall time) to the request: all of
+  the above plus how far event time trails the newest event (`lateness_seconds`, ingest
+  alignment and the stateful stage's flush interval).
+
+`python -m tests.integration.test_alarm_latency SECONDS` runs a longer measurement on an
+embedded Tansu broker and prints the percentiles as JSON.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pipeline.embedded_broker import TansuBroker
+from pipeline.generator import GenConfig, Incident, generate, paced
+from pipeline.raw_producer import RawSender, raw_producer
+from pipeline.runtime import running
+from pipeline.settings import KefuSettings
+from pipeline.topics import topics_for
+from tests.integration.prom_fixtures import Receiver, alert_delays, percentiles, receiver
+
+__all__ = ["receiver"]
+pytestmark = [pytest.mark.kafka, pytest.mark.slow]
+
+# 10:00 in Shanghai: agents on shift; the traffic is re-stamped to now anyway.
+START = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
+SILENT = Incident("s1", "s1-a1", START, START + timedelta(hours=1))
+
+
+def live_settings(bootstrap: str, home: Path, name: str, hook: str, lateness: int) -> KefuSettings:
+    return KefuSettings(
+        kafka_bootstrap=bootstrap, home=home, store_path=home / "store", app_id=name,
+        topic_prefix=name, lateness_seconds=lateness,
+        # Short evaluation period and warning age so a short run raises many alerts; hours
+        # round the clock because "now" may be night in Shanghai.
+        shop_defaults={"eval_every_seconds": 5, "warn_after_seconds": 10,
+                       "service_start": "00:00:00", "service_end": "23:59:59.999999"},
+        notify={"channels": {"hook": {"kind": "webhook", "url": hook}},
+                "routes": [{"channels": ["hook"]}]},
+    )  # fmt: skip
+
+
+async def measure(
+    bootstrap: str, home: Path, receiver: Receiver, seconds: float, lateness: int
+) -> dict[str, Any]:
+    name = f"kefu-lat-{uuid.uuid4().hex[:8]}"
+    settings = live_settings(bootstrap, home, name, receiver.url("/hook"), lateness)
+    # Dense traffic: every events partition hears from a buyer within a second or two, so
+    # no quiet source holds the consumer's event time back.
+    config = GenConfig(seed=9, start=START, days=1 / 24, shops=2, buyers_per_shop_day=150_000,
+                       incidents=[SILENT])  # fmt: skip
+    async with running(settings) as run:
+        producer = raw_producer(run.bootstrap)
+        await producer.start()
+        sender = RawSender(producer, topics_for(settings))
+        stop_at = time.monotonic() + seconds
+        try:
+            async for item in paced(generate(config)):
+                if time.monotonic() > stop_at:
+                    break
+                await (
+                    sender.send_line(item) if isinstance(item, bytes) else sender.send_event(item)
+                )
+        finally:
+            await producer.stop()
+        # Let the last evaluation points before the end of traffic come through.
+        await asyncio.sleep(settings.lateness_seconds + 5)
+    received = receiver.at("/hook")
+    from_event_time = [r.at - r.body["alert"]["event_time"] / 1000 for r in received]
+    return {
+        "from_evaluation": percentiles(alert_delays(received)),
+        "from_event_time": percentiles(from_event_time),
+        "lateness_seconds": settings.lateness_seconds,
+    }
+
+
+async def test_evaluation_to_webhook_delay_on_live_traffic(
+    tansu_broker: TansuBroker, tmp_path: Path, receiver: Receiver
+) -> None:
+    # A short lateness keeps the run short; `__main__` measures with the default (30 s).
+    result = await measure(tansu_broker.bootstrap, tmp_path, receiver, seconds=40.0, lateness=5)
+    print(json.dumps(result))
+    assert result["from_evaluation"]["n"] >= 5
+    assert result["from_evaluation"]["p99"] < 2.0
+    # Event time trails the newest event by the lateness, plus flushes and polls.
+    assert result["from_event_time"]["p99"] < result["lateness_seconds"] + 10.0
+
+
+async def _main(seconds: float) -> None:
+    lateness = KefuSettings.model_fields["lateness_seconds"].default
+    with tempfile.TemporaryDirectory() as home, TansuBroker(log_dir=Path(home)) as broker:
+        hook = await Receiver().start()
+        try:
+            result = await measure(broker.bootstrap, Path(home), hook, seconds, lateness)
+            print(json.dumps(result))
+        finally:
+            await hook.stop()
+
+
+if __name__ == "__main__":
+    asyncio.run(_main(float(sys.argv[1]) if len(sys.argv) > 1 else 300.0))

@@ -1,0 +1,145 @@
+"""Restart safety: a worker killed mid-stream, or a second worker joining, never double counts
+and never loses an event; the stored inquiries still equal the batch reference.
+
+Workers run as separate `kefu run` processes writing through clickhouse-connect to a store
+this test serves over ClickHouse's HTTP interface: the production shape (many workers, one
+ClickHouse), since one chDB directory belongs to one process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from pipeline.embedded_broker import free_port
+from pipeline.replay import send_files, wait_stored
+from pipeline.runtime import running
+from pipeline.settings import KefuSettings
+from pipeline.topics import ensure_topics, topics_for
+from sinks.chdb_http import StoreServer, serve
+from sinks.chdb_store import ChdbStore
+from sinks.migrate import migrate
+from tests.integration.conftest import Broker
+from tests.integration.replay_support import (
+    as_rows,
+    expected_inquiries,
+    generated_file,
+    stored_inquiries,
+    valid_events,
+)
+
+pytestmark = pytest.mark.kafka
+KEFU = str(Path(sys.executable).with_name("kefu"))
+
+
+@pytest.fixture
+def served_store(tmp_path: Path) -> Iterator[tuple[ChdbStore, StoreServer]]:
+    with ChdbStore(tmp_path / "store") as store:
+        migrate(store, "kefu", 180)
+        with serve(store, "127.0.0.1", 0) as server:
+            yield store, server
+
+
+def worker_settings(broker: Broker, tmp_path: Path, name: str, url: str) -> KefuSettings:
+    # Small polls keep the first worker busy long enough to be killed in the middle.
+    return KefuSettings(
+        kafka_bootstrap=broker.bootstrap,
+        clickhouse_url=url,
+        home=tmp_path / "home",
+        app_id=name,
+        topic_prefix=name,
+        ingest_max_records=100,
+    )
+
+
+def start_worker(settings: KefuSettings, tmp_path: Path, tag: str) -> subprocess.Popen[bytes]:
+    env = dict(os.environ)
+    env.update(
+        KEFU_KAFKA_BOOTSTRAP=str(settings.kafka_bootstrap),
+        KEFU_CLICKHOUSE_URL=str(settings.clickhouse_url),
+        KEFU_HOME=str(tmp_path / f"home-{tag}"),
+        KEFU_APP_ID=settings.app_id,
+        KEFU_TOPIC_PREFIX=settings.topic_prefix,
+        KEFU_INGEST_MAX_RECORDS=str(settings.ingest_max_records),
+        KEFU_WEB_PORT=str(free_port()),
+    )
+    log = (tmp_path / f"worker-{tag}.out").open("wb")
+    return subprocess.Popen([KEFU, "run"], env=env, stdout=log, stderr=subprocess.STDOUT)
+
+
+async def wait_for_rows(store: ChdbStore, table: str, at_least: int, timeout: float = 90) -> None:
+    deadline = time.monotonic() + timeout
+    while store.query(f"SELECT count() FROM {table}").scalar() < at_least:
+        assert time.monotonic() < deadline, f"{table} never reached {at_least} rows"
+        await asyncio.sleep(0.05)
+
+
+async def finish_and_compare(
+    settings: KefuSettings, store: ChdbStore, path: Path, latest_ms: int | None
+) -> None:
+    async with running(settings) as run:
+        await wait_stored(run, latest_ms)
+    good, _ = valid_events(path)
+    unique = list({e.event_id: e for e in good}.values())
+    assert as_rows(stored_inquiries(store)) == as_rows(expected_inquiries(unique, settings))
+    chats = sum(e.type == "chat.message" for e in unique)
+    assert store.query("SELECT count() FROM chat_messages FINAL").scalar() == chats
+
+
+async def test_killed_worker_resumes_exactly(
+    kafka_broker: Broker,
+    tmp_path: Path,
+    unique_name: str,
+    served_store: tuple[ChdbStore, StoreServer],
+) -> None:
+    store, server = served_store
+    path = generated_file(tmp_path, seed=21, disorder_seconds=20, duplicate_rate=0.02)
+    settings = worker_settings(kafka_broker, tmp_path, unique_name, server.url)
+    await ensure_topics(kafka_broker.bootstrap, settings)
+    sent = await send_files(kafka_broker.bootstrap, topics_for(settings), [path])
+
+    worker = start_worker(settings, tmp_path, "a")
+    try:
+        await wait_for_rows(store, "chat_messages", sent.events // 4)
+    finally:
+        worker.send_signal(signal.SIGKILL)
+        worker.wait()
+    assert store.query("SELECT count() FROM chat_messages").scalar() < sent.events * 0.9
+
+    await finish_and_compare(settings, store, path, sent.latest_ms)
+
+
+async def test_second_worker_joining_rebalances_without_gaps(
+    kafka_broker: Broker,
+    tmp_path: Path,
+    unique_name: str,
+    served_store: tuple[ChdbStore, StoreServer],
+) -> None:
+    store, server = served_store
+    path = generated_file(tmp_path, seed=22, disorder_seconds=20, duplicate_rate=0.02)
+    settings = worker_settings(kafka_broker, tmp_path, unique_name, server.url)
+    await ensure_topics(kafka_broker.bootstrap, settings)
+    sent = await send_files(kafka_broker.bootstrap, topics_for(settings), [path])
+
+    first = start_worker(settings, tmp_path, "a")
+    try:
+        await wait_for_rows(store, "chat_messages", sent.events // 5)
+        second = start_worker(settings, tmp_path, "b")
+        try:
+            await wait_for_rows(store, "chat_messages", sent.events // 2)
+        finally:
+            second.send_signal(signal.SIGTERM)
+            second.wait(timeout=60)
+    finally:
+        first.send_signal(signal.SIGKILL)
+        first.wait()
+
+    await finish_and_compare(settings, store, path, sent.latest_ms)

@@ -1,0 +1,100 @@
+"""The generated boards: stable, complete, and valid for the SDK's own models."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import pytest
+import yaml
+from grafana_foundation_sdk.cog.encoder import JSONEncoder
+from grafana_foundation_sdk.models.alerting import Rule
+from grafana_foundation_sdk.models.dashboard import Dashboard
+
+from grafana import alerting, build, catalog, datasources, render
+from grafana.boards import BOARDS
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+BOARD_DATA = dict(catalog.dashboards())
+UIDS = {
+    "live_floor": "kefu-live-floor",
+    "agents": "kefu-agents",
+    "after_sales": "kefu-after-sales",
+    "pipeline_health": "kefu-pipeline-health",
+}
+
+
+def _panels() -> list[tuple[str, dict[str, Any]]]:
+    return [(b, p) for b, data in BOARD_DATA.items() for p in data["panels"]]
+
+
+def test_regenerating_gives_no_diff() -> None:
+    assert build.stale() == [], "run `python -m grafana.build` and commit the result"
+
+
+@pytest.mark.parametrize("board", BOARDS)
+def test_json_round_trips_through_the_sdk_models(board: str) -> None:
+    render.register_models()
+    data = BOARD_DATA[board]
+    model = Dashboard.from_json(data)
+    again = json.loads(json.dumps(model, cls=JSONEncoder))
+    assert again | {"id": None} == data  # the model drops a null id; nothing else changes
+
+
+def test_alert_rule_round_trips_through_the_sdk_model() -> None:
+    render.register_models()
+    payload = alerting.api_payload()
+    assert json.loads(json.dumps(Rule.from_json(payload), cls=JSONEncoder)) == payload
+
+
+@pytest.mark.parametrize("board", BOARDS)
+def test_board_identity(board: str) -> None:
+    data = BOARD_DATA[board]
+    assert data["id"] is None and data["uid"] == UIDS[board]
+    assert data["description"] and CJK.search(data["title"])
+    ids = [p["id"] for p in data["panels"]]
+    assert ids == list(range(1, len(ids) + 1))
+
+
+@pytest.mark.parametrize(
+    ("board", "panel"),
+    _panels(),
+    ids=lambda v: str(v.get("title", v)) if isinstance(v, dict) else v,
+)
+def test_every_panel_is_described_with_units_and_thresholds(
+    board: str, panel: dict[str, Any]
+) -> None:
+    assert CJK.search(panel["title"]), "titles are Chinese"
+    assert panel["description"] and not CJK.search(panel["description"]), "English description"
+    defaults = panel["fieldConfig"]["defaults"]
+    assert defaults["thresholds"]["steps"][0]["value"] is None
+    if panel["type"] != "table":
+        assert defaults["unit"]
+    assert panel["datasource"]["uid"] in (datasources.CLICKHOUSE_UID, datasources.PROMETHEUS_UID)
+    for target in panel["targets"]:
+        assert target["datasource"] == panel["datasource"]
+
+
+def test_variables_for_shop_agent_and_role() -> None:
+    names = {b: [v["name"] for v in d["templating"]["list"]] for b, d in BOARD_DATA.items()}
+    assert names["agents"] == ["shop", "agent", "role"]
+    assert all("shop" in n for n in names.values())
+    sql = [q.sql for q in catalog.clickhouse_queries()]
+    assert all("${shop:singlequote}" in s for s in sql), (
+        "every ClickHouse panel follows the shop picker"
+    )
+
+
+def test_provisioning_files_name_the_fixed_uids() -> None:
+    files = render.render_all()
+    sources = yaml.safe_load(files[render.Path("provisioning/datasources/kefu.yaml")])
+    by_uid = {s["uid"]: s for s in sources["datasources"]}
+    assert by_uid[datasources.CLICKHOUSE_UID]["type"] == "grafana-clickhouse-datasource"
+    assert by_uid[datasources.CLICKHOUSE_UID]["jsonData"]["protocol"] == "http"
+    assert by_uid[datasources.PROMETHEUS_UID]["type"] == "prometheus"
+    rules = yaml.safe_load(files[render.Path("provisioning/alerting/kefu.yaml")])
+    (rule,) = rules["groups"][0]["rules"]
+    assert rule["uid"] == alerting.RULE_UID and rule["condition"] == "B"
+    providers = yaml.safe_load(files[render.Path("provisioning/dashboards/kefu.yaml")])
+    assert providers["providers"][0]["folderUid"] == datasources.FOLDER_UID
