@@ -38,7 +38,8 @@ def install(app: faust.App, topics: Topics, writer: BatchWriter) -> None:
             now = datetime.now(UTC)
             for event in batch:
                 writer.add("dead_letters", dead_letter_row(event, now))
-            first = batch[0].message
-            await writer.flush(token_prefix=f"dl:{first.partition}:{first.offset}")
+            # The token names the whole span: a longer batch re-read after a crash is new data.
+            first, last = batch[0].message, batch[-1].message
+            await writer.flush(token_prefix=f"dl:{first.partition}:{first.offset}-{last.offset}")
             for event in batch:
                 await manual.ack(event)

@@ -8,9 +8,11 @@ import logging
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TypeVar
 
 from bench.brokers import BrokerKind, broker, broker_label
 from bench.contenders import publish, side_by_side
@@ -19,13 +21,15 @@ from bench.latency import PacedPlan, paced_run
 from bench.machine import machine
 from bench.peer_env import ensure_peer
 from bench.plan import FULL, QUICK, RUNNERS, Plan
-from bench.profile import profile_pipeline
+from bench.profile import Profile, profile_pipeline
 from bench.report import Report, render, write_baseline, write_benchmarks
 from bench.scale import scale_curve
-from bench.spawn import REPO
+from bench.spawn import REPO, RunnerFailed
 from bench.traffic import TrafficSpec
+from pipeline.errors import ServiceUnavailable
 
 log = logging.getLogger("bench")
+T = TypeVar("T")
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -76,9 +80,46 @@ def _check_counts(report: Report) -> None:
 
 
 def guard_ratio(bootstrap: str, workdir: Path) -> float:
-    """Our pipeline over the ceiling at the quick sizes: what tests/integration/test_bench_guard.py measures."""
+    """Our pipeline over the ceiling at the quick sizes, as tests/integration/test_bench_guard.py measures it."""
     _, results = side_by_side(bootstrap, QUICK.only(("ceiling", "pipeline")), workdir, None)
     return results["pipeline"].events_per_second / results["ceiling"].events_per_second
+
+
+def _stage(report: Report, what: str, step: Callable[[], T]) -> T | None:
+    """Run one optional part; a failure becomes a note, and what was measured is kept."""
+    log.info("%s", what)
+    try:
+        return step()
+    except (RunnerFailed, ServiceUnavailable, OSError) as exc:
+        log.exception("%s failed", what)
+        report.notes.append(f"{what} failed: {str(exc).splitlines()[0]}")
+        return None
+
+
+def _extras(report: Report, bootstrap: str, workdir: Path) -> None:
+    plan, ours = report.plan, report.contenders.get("pipeline")
+    if not plan.quick and "ceiling" in report.contenders and ours is not None:
+        report.quick_ratio = _stage(report, "the guard's ratio at the quick sizes",
+                                    lambda: guard_ratio(bootstrap, workdir))  # fmt: skip
+    if plan.paced_seconds and ours is not None:
+        paced = PacedPlan(rate=ours.events_per_second / 2, seconds=plan.paced_seconds,
+                          history_seconds=plan.history_seconds, partitions=plan.partitions)  # fmt: skip
+        report.paced = _stage(report, f"paced run at {paced.rate:.0f} events/s",
+                              lambda: asyncio.run(paced_run(bootstrap, workdir, paced)))  # fmt: skip
+    if plan.conversations:
+        report.engine = _stage(report, f"inquiry engine at {plan.conversations} conversations",
+                               lambda: engine_curve(plan.conversations, workdir)) or []  # fmt: skip
+        report.seen_bytes = seen_bytes_per_event()
+    if plan.scale:
+        report.scale = _stage(report, "partitions and workers",
+                              lambda: scale_curve(bootstrap, plan.scale_events, workdir)) or []  # fmt: skip
+        report.profile = _stage(report, "profile", lambda: _profile(bootstrap, plan, workdir))
+
+
+def _profile(bootstrap: str, plan: Plan, workdir: Path) -> Profile | None:
+    spec = TrafficSpec(events=plan.profile_events)
+    data = asyncio.run(publish(bootstrap, spec, plan.partitions))
+    return profile_pipeline(bootstrap, data, plan.partitions, workdir)
 
 
 def run(args: argparse.Namespace, command: str) -> Report:
@@ -94,25 +135,9 @@ def run(args: argparse.Namespace, command: str) -> Report:
         report = Report(host, command, datetime.now(UTC).date().isoformat(), plan, contenders,
                         (data.reference.inquiries, data.reference.replied), notes=notes)  # fmt: skip
         _check_counts(report)
-        if not plan.quick and {"ceiling", "pipeline"} <= set(contenders):
-            log.info("the guard's ratio at the quick sizes")
-            report.quick_ratio = guard_ratio(bootstrap, workdir)
-        ours = contenders.get("pipeline")
-        if plan.paced_seconds and ours is not None:
-            paced = PacedPlan(rate=ours.events_per_second / 2, seconds=plan.paced_seconds,
-                              history_seconds=plan.history_seconds, partitions=plan.partitions)  # fmt: skip
-            log.info("paced run at %.0f events/s", paced.rate)
-            report.paced = asyncio.run(paced_run(bootstrap, workdir, paced))
-        if plan.conversations:
-            log.info("inquiry engine at %s open conversations", plan.conversations)
-            report.engine = engine_curve(plan.conversations, workdir)
-            report.seen_bytes = seen_bytes_per_event()
-        if plan.scale:
-            report.scale = scale_curve(bootstrap, plan.scale_events, workdir)
-            spec = TrafficSpec(events=plan.scale_events)
-            profiled = asyncio.run(publish(bootstrap, spec, plan.partitions))
-            report.profile = profile_pipeline(bootstrap, profiled, plan.partitions, workdir)
-    shutil.rmtree(workdir, ignore_errors=True)
+        _extras(report, bootstrap, workdir)
+    if not any("failed" in note for note in report.notes):
+        shutil.rmtree(workdir, ignore_errors=True)
     return report
 
 

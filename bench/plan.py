@@ -24,6 +24,7 @@ class Plan:
     partitions: int = 4
     scale: bool = False
     scale_events: int = 0
+    profile_events: int = 0
     conversations: tuple[int, ...] = ()
 
     def only(self, runners: tuple[str, ...]) -> Plan:
@@ -36,12 +37,13 @@ class Plan:
 
 FULL = Plan(
     quick=False,
-    events=500_000,
-    naive_events=100_000,
+    events=300_000,
+    naive_events=60_000,
     paced_seconds=75.0,
     history_seconds=420.0,
     scale=True,
-    scale_events=100_000,
+    scale_events=60_000,
+    profile_events=120_000,
     conversations=(10_000, 100_000, 1_000_000),
 )
 QUICK = Plan(

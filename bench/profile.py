@@ -3,7 +3,8 @@
 py-spy samples the worker from outside (`record --format raw`, every thread, native code
 left out), so the worker runs at nearly full speed. The event loop (MainThread) is what
 limits a worker, so its samples are attributed to the first stage whose function is on
-the stack; the sink threads (chDB inserts) are reported apart, as their busy share.
+the stack (start-up, imports and store migration, left out); the sink thread (chDB
+inserts) is reported apart, as the share of the run it spent inserting.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from bench.measure import RunnerResult
 
 RATE_HZ = 100
 # (stage, markers): a sample belongs to the first stage one of whose markers is on its stack.
+STARTUP = ("_find_and_load", "prepare (bench/worker.py", "store_for (pipeline/runtime.py")
 STAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("alarms: state snapshot per batch", ("AlarmPartition.dump", "agents/alarms/snapshot.py")),
     ("alarms: apply and evaluate", ("AlarmRunner.handle",)),
@@ -45,8 +47,10 @@ class Profile:
     hot: list[tuple[str, float]]  # leaf functions, share of the event loop's samples
     sink_busy: float  # share of the run the chDB insert thread was inserting
 
-    def loop_busy(self) -> float:
-        return self.main_samples / (self.result.seconds * RATE_HZ) if self.result.seconds else 0.0
+    def cores(self) -> float:
+        """CPU seconds of the worker per second of the run (above 1: threads beside the loop)."""
+        result = self.result
+        return result.cpu_seconds / result.seconds if result.seconds else 0.0
 
 
 def _frames(stack: str) -> list[str]:
@@ -63,7 +67,7 @@ def summarize(raw: Path, result: RunnerResult, top: int = 12) -> Profile:
         thread = stack.split(";", 1)[0]
         if "kefu-sink" in thread and "ChdbStore.insert" in stack:
             sink += count
-        if "MainThread" not in thread:
+        if "MainThread" not in thread or any(mark in stack for mark in STARTUP):
             continue
         main += count
         frames = _frames(stack)

@@ -137,8 +137,8 @@ def profile_table(profile: Profile) -> list[str]:
     result = profile.result
     lines = [
         f"py-spy at {result.events_per_second:,.0f} events/s over {result.events:,} events; "
-        f"the event loop was busy {profile.loop_busy():.0%} of the run, the chDB insert thread "
-        f"{profile.sink_busy:.0%}.",
+        f"the worker used {profile.cores():.2f} cores, its chDB insert thread was inserting "
+        f"{profile.sink_busy:.0%} of the run.",
         "",
         "| stage (event loop) | share of its samples |",
         "|---|--:|",

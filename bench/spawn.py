@@ -93,12 +93,15 @@ class Runner:
             self.proc.wait()
 
     def _line(self) -> str:
+        """The runner's next line of its own (py-spy, wrapping it, prints a banner too)."""
         assert self.proc.stdout is not None
-        line = self.proc.stdout.readline()
-        if not line:
-            self.proc.wait()
-            self._fail(f"exited with code {self.proc.returncode}")
-        return line
+        while True:
+            line = self.proc.stdout.readline()
+            if not line:
+                self.proc.wait()
+                self._fail(f"exited with code {self.proc.returncode}")
+            if line.strip() and not line.startswith("py-spy>"):
+                return line
 
     def _write(self, text: str) -> None:
         assert self.proc.stdin is not None

@@ -11,8 +11,7 @@ import asyncio
 import sys
 from pathlib import Path
 
-from prometheus_client import REGISTRY
-
+from agents.ingest.metrics import EVENTS_IN
 from bench.measure import GO, READY, Meter
 from pipeline.demo import demo_settings
 from pipeline.runtime import store_for
@@ -55,12 +54,16 @@ def barrier() -> None:
 
 
 def events_in(settings: KefuSettings) -> int:
-    """Raw messages ingest has read so far (its Prometheus counter, summed over topics)."""
-    total = 0.0
-    for topic in topics_for(settings).raw_all:
-        value = REGISTRY.get_sample_value("kefu_events_in_total", {"topic": topic})
-        total += value or 0.0
-    return int(total)
+    """Raw messages ingest has read so far: its Prometheus counter over our raw topics."""
+    raw = set(topics_for(settings).raw_all)
+    return int(
+        sum(
+            sample.value
+            for metric in EVENTS_IN.collect()
+            for sample in metric.samples
+            if sample.name.endswith("_total") and sample.labels.get("topic") in raw
+        )
+    )
 
 
 async def start_on_first_event(meter: Meter, settings: KefuSettings) -> None:

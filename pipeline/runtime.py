@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
@@ -91,6 +92,16 @@ async def running(
         stack.push_async_callback(pipeline.runner.stop)
         await pipeline.app.start()
         stack.push_async_callback(pipeline.app.stop)
+        _tune_gc()
         # Runs first on the way out: store and ack what is pending while the consumer still runs.
         stack.push_async_callback(pipeline.runner.flush)
         yield Running(settings, bootstrap, store, pipeline, http_port)
+
+
+def _tune_gc() -> None:
+    """The engine holds millions of small, long-lived objects; the default collector thresholds
+    rescan them all the time (about a third of the engine's time, measured). Everything
+    allocated during start-up is frozen out of collection, and young collections run less often.
+    """
+    gc.freeze()
+    gc.set_threshold(100_000, 50, 100)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
 from dataclasses import dataclass
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
@@ -100,8 +102,34 @@ async def ensure_topics(bootstrap: str, settings: KefuSettings) -> None:
         if missing:
             await admin.create_topics(missing)
             log.info("created topics %s", [t.name for t in missing])
+        await _wait_for_leaders(admin, wanted)
     except KafkaError as exc:
         msg = f"cannot create topics on Kafka at {bootstrap}: {exc}"
         raise ServiceUnavailable(msg) from exc
     finally:
         await admin.close()
+
+
+async def _wait_for_leaders(
+    admin: AIOKafkaAdminClient, wanted: dict[str, int], timeout: float = 30.0
+) -> None:
+    """Apache Kafka acknowledges a new topic before its partitions have leaders.
+
+    A consumer that subscribes in that gap starts with part of its assignment, and ingest's
+    watermark would then run ahead of the partitions it does not read yet.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        described = await admin.describe_topics(list(wanted))
+        ready = {
+            d["topic"]
+            for d in described
+            if len(d["partitions"]) == wanted[d["topic"]]
+            and all(p["leader"] >= 0 for p in d["partitions"])
+        }
+        if ready == set(wanted):
+            return
+        if time.monotonic() > deadline:
+            msg = f"topics without leaders after {timeout:.0f}s: {sorted(set(wanted) - ready)}"
+            raise ServiceUnavailable(msg)
+        await asyncio.sleep(0.1)

@@ -27,6 +27,8 @@ class PackedBatch:
     flush_ms: int | None = None
     # Event time up to which ingest has read every raw partition (None: not known yet).
     watermark_ms: int | None = None
+    # Which ingest member sent it: with several workers, each has a watermark of its own.
+    source: str = ""
 
 
 def partition_for(shop_id: str, buyer_id: str, partitions: int) -> int:
@@ -39,9 +41,9 @@ def canonical_json(event: BaseEvent) -> bytes:
     return event.__pydantic_serializer__.to_json(event)
 
 
-def pack(event_jsons: list[bytes], watermark_ms: int | None = None) -> bytes:
+def pack(event_jsons: list[bytes], watermark_ms: int | None = None, source: str = "") -> bytes:
     mark = b"null" if watermark_ms is None else b"%d" % watermark_ms
-    head = b'{"v":%d,"wm":%s,"events":[' % (FORMAT_VERSION, mark)
+    head = b'{"v":%d,"src":%s,"wm":%s,"events":[' % (FORMAT_VERSION, orjson.dumps(source), mark)
     return head + b",".join(event_jsons) + b"]}"
 
 
@@ -55,5 +57,8 @@ def unpack(value: bytes) -> PackedBatch:
         msg = f"packed batch format {body.get('v')!r} is not {FORMAT_VERSION}"
         raise ValueError(msg)
     return PackedBatch(
-        events=body.get("events", []), flush_ms=body.get("flush"), watermark_ms=body.get("wm")
+        events=body.get("events", []),
+        flush_ms=body.get("flush"),
+        watermark_ms=body.get("wm"),
+        source=body.get("src", ""),
     )

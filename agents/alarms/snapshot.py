@@ -18,6 +18,7 @@ import zstandard
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from pipeline.errors import ServiceUnavailable
+from pipeline.offsets import end_offsets
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +69,9 @@ async def read_latest(bootstrap: str, topic: str, partition: int) -> dict[str, A
     try:
         consumer.assign([tp])
         first = (await consumer.beginning_offsets([tp]))[tp]
-        last = (await consumer.end_offsets([tp]))[tp] - 1
+        # Not consumer.end_offsets: Tansu lists a batch count there, which would restore an
+        # older snapshot; this reads the true end from a fetch response.
+        last = (await end_offsets(bootstrap, [topic]))[tp] - 1
         while last >= first:
             snapshot_id, index, count = _meta(await _read(consumer, tp, last, 1))
             start = last - index

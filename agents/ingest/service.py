@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import uuid
 from collections import Counter
 from typing import Any
 
@@ -37,6 +38,8 @@ class IngestService(Service):
         self.bootstrap = bootstrap
         self.topics: Topics = topics_for(settings)
         self._consumer: AIOKafkaConsumer | None = None
+        # Names this member's watermark downstream; new per start, as its sources may differ.
+        self.member = uuid.uuid4().hex[:12]
         self._alignment = Alignment(slack_ms=settings.ingest_align_seconds * 1000)
         self._producer: AIOKafkaProducer | None = None
 
@@ -129,7 +132,9 @@ class IngestService(Service):
         assert self._producer is not None
         sends = [
             await self._producer.send(
-                self.topics.events, pack(routed.events.get(p, []), watermark), partition=p
+                self.topics.events,
+                pack(routed.events.get(p, []), watermark, self.member),
+                partition=p,
             )
             for p in range(self.settings.partitions)
             if p in routed.events or watermark is not None

@@ -16,6 +16,7 @@ from agents.inquiries.model import Message
 from agents.partition import rows
 from agents.partition.buyer_days import BuyerDays
 from agents.partition.dedup import SeenWindow
+from agents.partition.watermarks import MemberWatermarks
 from schemas.inquiry_changes import ChangedInquiry, changed
 from schemas.packed import PackedBatch
 
@@ -46,6 +47,7 @@ class PartitionState:
         self.partition = partition
         self.hours_for = hours_for
         self.engine = InquiryEngine(hours_for, lateness_ms, watermarked=True)
+        self.watermarks = MemberWatermarks()
         self.refunds: dict[str, RefundState] = {}
         self.orders: dict[str, OrderState] = {}
         self.buyer_days = BuyerDays(conversion_status)
@@ -75,8 +77,10 @@ class PartitionState:
                 log.exception(
                     "partition %d: cannot apply event %s", self.partition, event.get("event_id")
                 )
-        if batch.watermark_ms is not None:
-            self.engine.advance_watermark(batch.watermark_ms)
+        if batch.events or batch.watermark_ms is not None:
+            watermark = self.watermarks.observe(batch.source, batch.watermark_ms)
+            if watermark is not None:
+                self.engine.advance_watermark(watermark)
         if batch.flush_ms is not None:
             self.engine.flush(batch.flush_ms)
         for change in self.engine.take_changes():

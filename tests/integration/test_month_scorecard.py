@@ -53,13 +53,6 @@ def month_settings(bootstrap: str, home: Path) -> KefuSettings:
         home=home / "home",
         app_id=name,
         topic_prefix=name,
-        # A quiet month puts days of one raw partition into a single ingest poll, and the
-        # stateful stage still clocks on the newest message it sees, so the other
-        # partitions' messages of those days would be late. Until it clocks on ingest's
-        # watermark (agents/ingest/alignment.py), smaller polls and a lateness above
-        # their span keep section 1 exact; buyer-days hold far longer than either.
-        ingest_max_records=250,
-        lateness_seconds=2 * 86400,
         # A second zone exercises the per-zone local dates of refunds and orders.
         shops={"s3": {"timezone": "Asia/Tokyo"}},
         kpi={

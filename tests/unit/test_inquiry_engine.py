@@ -375,3 +375,27 @@ def test_export_and_load_mid_stream_continue_identically(cut: int) -> None:
     assert steady.take_changes() == restarted.take_changes()
     assert steady_out == restarted_out
     assert steady.stats == restarted.stats
+
+
+def test_watermarked_engine_keeps_its_clock_off_the_messages() -> None:
+    """Fed by several sources, the newest message must not move event time; the watermark does."""
+    engine = InquiryEngine(lambda shop: HOURS, LATENESS, watermarked=True)
+    engine.add(msg("m1", "buyer", T0))
+    engine.add(msg("far", "buyer", T0 + 3600_000, buyer="fast-source"))
+    engine.take_changes()
+    engine.add(msg("r1", "agent", T0 + 20_000, "a1"))  # behind the newest message, not late
+    assert engine.stats.late == 0
+    assert rows(engine.take_changes())["m1"].status == "answered"
+    engine.advance_watermark(T0 + 20_000 + LATENESS + 1)
+    engine.add(msg("old", "buyer", T0 + 10_000, buyer="b2"))
+    assert engine.stats.late == 1
+
+
+def test_watermark_expires_deadlines() -> None:
+    engine = InquiryEngine(lambda shop: HOURS, LATENESS, watermarked=True)
+    engine.add(msg("m1", "buyer", T0))
+    engine.take_changes()
+    engine.advance_watermark(T0 + 5 * MINUTE + LATENESS)
+    assert engine.take_changes() == []
+    engine.advance_watermark(T0 + 5 * MINUTE + LATENESS + 1)
+    assert [c.inquiry.status for c in engine.take_changes()] == ["missed"]

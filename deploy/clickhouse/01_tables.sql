@@ -1,0 +1,259 @@
+-- Kefu Pulse on a ClickHouse cluster: the tables of sql/0002-0005 (same columns, same
+-- sort keys, same FINAL contract), applied once by an operator with clickhouse-client.
+-- Single-node installs never need this file: `kefu db migrate` applies sql/ there.
+--
+-- Layout. Every table of interfaces.md exists twice:
+--   kefu_local.<table>  ReplicatedReplacingMergeTree, one copy per shard, replicated
+--                       between the shard's replicas through ClickHouse Keeper
+--                       ({shard} and {replica} are each server's macros);
+--   kefu.<table>        a Distributed table under the interface name. Workers insert
+--                       into it, analysts, Grafana and the views (02_views.sql) read it.
+-- The local tables live in their own database so that `kefu` lists exactly the relations
+-- of the single-node schema, and nobody queries one shard by mistake.
+--
+-- Sharding key: cityHash64(shop_id, buyer_id) wherever a row has a buyer.
+--   * FINAL deduplicates only within one shard: a redelivered row and every newer
+--     version of a row (an inquiry answered later, a refund decided, a buyer-day that
+--     converted) must land on the shard that holds the older one. They always carry
+--     the same shop_id and buyer_id, so a hash of those two sends them to the same
+--     shard. A hash of time or of rand() would not: versions would collapse on no shard
+--     and FINAL would return both.
+--   * Everything about one buyer at one shop stays together, like the Kafka partitioning
+--     of kefu.events: inquiries, buyer-days, orders and refunds of a buyer meet on one
+--     shard, so per-buyer questions (conversion, repeat purchase) join locally.
+--   * A shop's rows spread over all shards, so one busy shop does not make a hot shard.
+-- alerts (no buyer) shard by shop_id; dead_letters by their Kafka position, which is
+-- their dedup key. Any key works for those as long as it is a function of the row's
+-- identity, for the same reason as above.
+--
+-- Writing. The sink commits Kafka offsets only after a batch is stored, so inserts into
+-- the Distributed tables must be synchronous: give the writer's user profile
+--   distributed_foreground_insert = 1
+-- (insert_distributed_sync before 23.x); an asynchronous Distributed insert returns
+-- before the shards have the rows. A retried batch keeps its insert_deduplication_token;
+-- it splits over the shards exactly as the first attempt did, and each shard's
+-- replicated deduplication (replicated_deduplication_window, set to the 1000 inserts of
+-- the single-node tables) drops the repeat.
+--
+-- Settings of the single node that do not carry over: non_replicated_deduplication_window
+-- (replicated tables deduplicate through Keeper instead). The raw message TTL is the
+-- default 180 days (KefuSettings.raw_text_ttl_days); change it on kefu_local.chat_messages
+-- with ALTER TABLE ... ON CLUSTER kefu MODIFY COLUMN, never on the Distributed table
+-- (Distributed tables take no TTL).
+--
+-- The cluster is called `kefu` in remote_servers; with another name, replace every
+-- `ON CLUSTER kefu` and `Distributed(kefu,` below and in 02_views.sql.
+
+CREATE DATABASE IF NOT EXISTS kefu_local ON CLUSTER kefu;
+
+CREATE DATABASE IF NOT EXISTS kefu ON CLUSTER kefu;
+
+-- sql/0002: events and dead letters -----------------------------------------------------
+
+CREATE TABLE IF NOT EXISTS kefu_local.chat_messages ON CLUSTER kefu
+(
+    event_id    String,
+    shop_id     String,
+    buyer_id    String,
+    sender      LowCardinality(String),
+    agent_id    String,
+    occurred_at DateTime64(3, 'UTC'),
+    msg_type    LowCardinality(String),
+    text        Nullable(String) TTL toDateTime(occurred_at) + toIntervalDay(180),
+    order_id    Nullable(String),
+    extra       String DEFAULT '{}',
+    ingested_at DateTime64(3, 'UTC') DEFAULT now64(3, 'UTC')
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/kefu_local/chat_messages', '{replica}')
+PARTITION BY toYYYYMM(occurred_at)
+ORDER BY (shop_id, occurred_at, event_id)
+SETTINGS replicated_deduplication_window = 1000;
+
+CREATE TABLE IF NOT EXISTS kefu.chat_messages ON CLUSTER kefu AS kefu_local.chat_messages
+ENGINE = Distributed(kefu, kefu_local, chat_messages, cityHash64(shop_id, buyer_id));
+
+CREATE TABLE IF NOT EXISTS kefu_local.ratings ON CLUSTER kefu
+(
+    event_id      String,
+    shop_id       String,
+    buyer_id      String,
+    agent_id      String,
+    score         UInt8,
+    occurred_at   DateTime64(3, 'UTC'),
+    business_date Date
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/kefu_local/ratings', '{replica}')
+PARTITION BY toYYYYMM(occurred_at)
+ORDER BY (shop_id, occurred_at, event_id)
+SETTINGS replicated_deduplication_window = 1000;
+
+CREATE TABLE IF NOT EXISTS kefu.ratings ON CLUSTER kefu AS kefu_local.ratings
+ENGINE = Distributed(kefu, kefu_local, ratings, cityHash64(shop_id, buyer_id));
+
+CREATE TABLE IF NOT EXISTS kefu_local.complaints ON CLUSTER kefu
+(
+    complaint_id  String,
+    shop_id       String,
+    buyer_id      String,
+    agent_id      String,
+    order_id      Nullable(String),
+    category      LowCardinality(String),
+    occurred_at   DateTime64(3, 'UTC'),
+    event_id      String,
+    business_date Date
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/kefu_local/complaints', '{replica}')
+ORDER BY (shop_id, complaint_id)
+SETTINGS replicated_deduplication_window = 1000;
+
+CREATE TABLE IF NOT EXISTS kefu.complaints ON CLUSTER kefu AS kefu_local.complaints
+ENGINE = Distributed(kefu, kefu_local, complaints, cityHash64(shop_id, buyer_id));
+
+CREATE TABLE IF NOT EXISTS kefu_local.dead_letters ON CLUSTER kefu
+(
+    topic       LowCardinality(String),
+    `partition` Int32,
+    `offset`    Int64,
+    reason      String,
+    raw         String,
+    received_at DateTime64(3, 'UTC')
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/kefu_local/dead_letters', '{replica}')
+ORDER BY (topic, `partition`, `offset`)
+SETTINGS replicated_deduplication_window = 1000;
+
+CREATE TABLE IF NOT EXISTS kefu.dead_letters ON CLUSTER kefu AS kefu_local.dead_letters
+ENGINE = Distributed(kefu, kefu_local, dead_letters, cityHash64(topic, `partition`, `offset`));
+
+-- sql/0003: inquiries and consulting buyer-days (versioned, is_deleted) -----------------
+
+CREATE TABLE IF NOT EXISTS kefu_local.inquiries ON CLUSTER kefu
+(
+    shop_id              String,
+    buyer_id             String,
+    inquiry_id           String,
+    agent_id             String,
+    opened_at            DateTime64(3, 'UTC'),
+    effective_opened_at  DateTime64(3, 'UTC'),
+    answered_at          Nullable(DateTime64(3, 'UTC')),
+    answered_by          Nullable(String),
+    response_seconds     Nullable(Float64),
+    within_30s           UInt8,
+    within_3m            UInt8,
+    within_5m            UInt8,
+    business_date        Date,
+    status               LowCardinality(String),
+    in_8_23              UInt8,
+    raw_response_seconds Nullable(Float64),
+    version              UInt64,
+    is_deleted           UInt8 DEFAULT 0
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/kefu_local/inquiries', '{replica}', version, is_deleted)
+PARTITION BY toYYYYMM(opened_at)
+ORDER BY (shop_id, opened_at, buyer_id, inquiry_id)
+SETTINGS replicated_deduplication_window = 1000;
+
+CREATE TABLE IF NOT EXISTS kefu.inquiries ON CLUSTER kefu AS kefu_local.inquiries
+ENGINE = Distributed(kefu, kefu_local, inquiries, cityHash64(shop_id, buyer_id));
+
+CREATE TABLE IF NOT EXISTS kefu_local.buyer_days ON CLUSTER kefu
+(
+    shop_id             String,
+    buyer_id            String,
+    business_date       Date,
+    first_inquiry_at    DateTime64(3, 'UTC'),
+    inquiries           UInt32,
+    missed_30s          UInt8,
+    missed_3m           UInt8,
+    missed_5m           UInt8,
+    converted           UInt8,
+    order_id            Nullable(String),
+    paid_at             Nullable(DateTime64(3, 'UTC')),
+    order_amount        Nullable(Decimal(18, 2)),
+    conversion_agent_id String,
+    version             UInt64,
+    is_deleted          UInt8 DEFAULT 0
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/kefu_local/buyer_days', '{replica}', version, is_deleted)
+PARTITION BY toYYYYMM(business_date)
+ORDER BY (shop_id, business_date, buyer_id)
+SETTINGS replicated_deduplication_window = 1000;
+
+CREATE TABLE IF NOT EXISTS kefu.buyer_days ON CLUSTER kefu AS kefu_local.buyer_days
+ENGINE = Distributed(kefu, kefu_local, buyer_days, cityHash64(shop_id, buyer_id));
+
+-- sql/0004: refunds and orders (latest state wins) ----------------------------------------
+
+CREATE TABLE IF NOT EXISTS kefu_local.refunds ON CLUSTER kefu
+(
+    refund_id            String,
+    shop_id              String,
+    order_id             String,
+    buyer_id             String,
+    agent_id             String,
+    status               LowCardinality(String),
+    amount               Decimal(18, 2),
+    requested_at         Nullable(DateTime64(3, 'UTC')),
+    decided_at           Nullable(DateTime64(3, 'UTC')),
+    refunded_at          Nullable(DateTime64(3, 'UTC')),
+    disputed             UInt8,
+    responsibility       LowCardinality(Nullable(String)),
+    processing_seconds   Nullable(Float64),
+    completion_seconds   Nullable(Float64),
+    dispute_closed_at    Nullable(DateTime64(3, 'UTC')),
+    merchant_responsible UInt8,
+    updated_at           DateTime64(3, 'UTC'),
+    version              UInt64
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/kefu_local/refunds', '{replica}', version)
+ORDER BY (shop_id, refund_id)
+SETTINGS replicated_deduplication_window = 1000;
+
+CREATE TABLE IF NOT EXISTS kefu.refunds ON CLUSTER kefu AS kefu_local.refunds
+ENGINE = Distributed(kefu, kefu_local, refunds, cityHash64(shop_id, buyer_id));
+
+CREATE TABLE IF NOT EXISTS kefu_local.orders ON CLUSTER kefu
+(
+    order_id   String,
+    shop_id    String,
+    buyer_id   String,
+    status     LowCardinality(String),
+    amount     Decimal(18, 2),
+    created_at Nullable(DateTime64(3, 'UTC')),
+    paid_at    Nullable(DateTime64(3, 'UTC')),
+    grouped_at Nullable(DateTime64(3, 'UTC')),
+    updated_at DateTime64(3, 'UTC'),
+    version    UInt64
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/kefu_local/orders', '{replica}', version)
+ORDER BY (shop_id, order_id)
+SETTINGS replicated_deduplication_window = 1000;
+
+CREATE TABLE IF NOT EXISTS kefu.orders ON CLUSTER kefu AS kefu_local.orders
+ENGINE = Distributed(kefu, kefu_local, orders, cityHash64(shop_id, buyer_id));
+
+-- sql/0005: alert state changes ------------------------------------------------------------
+
+CREATE TABLE IF NOT EXISTS kefu_local.alerts ON CLUSTER kefu
+(
+    alert_id     String,
+    rule         LowCardinality(String),
+    shop_id      String,
+    agent_id     String,
+    state        LowCardinality(String),
+    value        Nullable(Float64),
+    threshold    Nullable(Float64),
+    inquiries    UInt32,
+    window_start Nullable(DateTime64(3, 'UTC')),
+    window_end   Nullable(DateTime64(3, 'UTC')),
+    event_time   DateTime64(3, 'UTC'),
+    raised_at    DateTime64(3, 'UTC'),
+    message      String DEFAULT ''
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/kefu_local/alerts', '{replica}')
+PARTITION BY toYYYYMM(event_time)
+ORDER BY (shop_id, event_time, alert_id, state)
+SETTINGS replicated_deduplication_window = 1000;
+
+CREATE TABLE IF NOT EXISTS kefu.alerts ON CLUSTER kefu AS kefu_local.alerts
+ENGINE = Distributed(kefu, kefu_local, alerts, cityHash64(shop_id));
