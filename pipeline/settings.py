@@ -166,6 +166,9 @@ class KefuSettings(BaseSettings):
     ingest_max_records: int = Field(5000, ge=1)
     ingest_poll_ms: int = Field(100, ge=1)
     lateness_seconds: int = Field(30, ge=0)
+    ingest_idle_seconds: float = Field(
+        5.0, gt=0, description="a raw partition without data this long stops holding event time"
+    )
     ingest_align_seconds: int = Field(
         5, ge=0, description="how far one raw partition may run ahead of another in event time"
     )

@@ -40,7 +40,10 @@ class IngestService(Service):
         self._consumer: AIOKafkaConsumer | None = None
         # Names this member's watermark downstream; new per start, as its sources may differ.
         self.member = uuid.uuid4().hex[:12]
-        self._alignment = Alignment(slack_ms=settings.ingest_align_seconds * 1000)
+        self._alignment = Alignment(
+            slack_ms=settings.ingest_align_seconds * 1000,
+            idle_after_s=settings.ingest_idle_seconds,
+        )
         self._producer: AIOKafkaProducer | None = None
 
     async def on_start(self) -> None:
@@ -88,6 +91,10 @@ class IngestService(Service):
             routed = route(records, self.settings.partitions)
             backlogged = await self._observe_sources(routed)
             watermark = self._alignment.watermark(backlogged)
+            log.debug(
+                "poll of %d records: watermark %s, %d of %d sources backlogged",
+                len(records), watermark, len(backlogged), len(self._consumer.assignment()),
+            )  # fmt: skip
             await self._publish(routed, watermark)
             await self._consumer.commit()
             self._observe(records, routed)
@@ -100,7 +107,7 @@ class IngestService(Service):
         for (topic, partition), newest in routed.newest.items():
             self._alignment.observe(TopicPartition(topic, partition), newest)
         assigned = consumer.assignment()
-        self._alignment.forget(set(self._alignment.marks) - assigned)
+        self._alignment.assigned(assigned)
         backlogged = set()
         for tp in assigned:
             highwater = consumer.highwater(tp)
