@@ -34,6 +34,16 @@ lint: $(STAMP) ## ruff and mypy
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
+# Quix Streams pins pydantic below ours, so the peer gets an environment of its own.
+PEER := .cache/bench-peer
+$(PEER)/.requirements: bench/peer-requirements.txt
+	rm -rf $(PEER) && $(PYTHON) -m venv $(PEER)
+	$(PEER)/bin/python -m pip install --quiet -r bench/peer-requirements.txt
+	cp bench/peer-requirements.txt $@
+
+bench: $(STAMP) $(PEER)/.requirements ## ours vs ceiling, Quix Streams, naive faust; rewrites BENCHMARKS.md (~10 min; BENCH_ARGS=--quick|--kafka apache)
+	$(BIN)/python -m bench $(BENCH_ARGS)
+
 format: $(STAMP) ## apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .

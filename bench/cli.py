@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import TypeVar
 
 from bench.brokers import BrokerKind, broker, broker_label
-from bench.contenders import publish, side_by_side
+from bench.contenders import side_by_side
+from bench.dataset import prepare
 from bench.engine_scale import engine_curve, seen_bytes_per_event
 from bench.latency import PacedPlan, paced_run
 from bench.machine import machine
@@ -117,9 +118,8 @@ def _extras(report: Report, bootstrap: str, workdir: Path) -> None:
 
 
 def _profile(bootstrap: str, plan: Plan, workdir: Path) -> Profile | None:
-    spec = TrafficSpec(events=plan.profile_events)
-    data = asyncio.run(publish(bootstrap, spec, plan.partitions))
-    return profile_pipeline(bootstrap, data, plan.partitions, workdir)
+    data = prepare(bootstrap, TrafficSpec(events=plan.profile_events), plan.partitions)
+    return profile_pipeline(data, plan.partitions, workdir)
 
 
 def run(args: argparse.Namespace, command: str) -> Report:
@@ -132,8 +132,9 @@ def run(args: argparse.Namespace, command: str) -> Report:
     with broker(kind, workdir, args.bootstrap) as bootstrap:
         host = machine(peer, broker_label(kind, args.bootstrap))
         data, contenders = side_by_side(bootstrap, plan, workdir, peer)
+        reference = data.reference()
         report = Report(host, command, datetime.now(UTC).date().isoformat(), plan, contenders,
-                        (data.reference.inquiries, data.reference.replied), notes=notes)  # fmt: skip
+                        (reference.inquiries, reference.replied), notes=notes)  # fmt: skip
         _check_counts(report)
         _extras(report, bootstrap, workdir)
     if not any("failed" in note for note in report.notes):

@@ -15,9 +15,12 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 RESULT_PREFIX = "BENCH-RESULT "
-# The start barrier of pipeline workers: they print READY, the harness answers GO.
+# What pipeline workers and the harness say (bench.ours): READY, GO, UP (groups joined),
+# PRODUCED (the traffic is on the topic).
 READY = "READY"
 GO = "GO"
+UP = "UP"
+PRODUCED = "PRODUCED"
 
 
 @dataclass

@@ -16,8 +16,9 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.contenders import DataSet, run_pipeline
+from bench.dataset import DataSet
 from bench.measure import RunnerResult
+from bench.ours import run_workers
 
 RATE_HZ = 100
 # (stage, markers): a sample belongs to the first stage one of whose markers is on its stack.
@@ -92,9 +93,7 @@ def py_spy() -> str | None:
     return str(beside) if beside.exists() else shutil.which("py-spy")
 
 
-def profile_pipeline(
-    bootstrap: str, data: DataSet, partitions: int, workdir: Path
-) -> Profile | None:
+def profile_pipeline(data: DataSet, partitions: int, workdir: Path) -> Profile | None:
     spy = py_spy()
     if spy is None:
         return None
@@ -111,5 +110,5 @@ def profile_pipeline(
         str(raw),
         "--",
     ]
-    result = run_pipeline(bootstrap, data, partitions, workdir, wrap=wrap)
+    result, _ = run_workers(data, partitions, workdir, wrap=wrap)
     return summarize(raw, result)

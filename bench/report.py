@@ -19,10 +19,10 @@ BENCHMARKS = REPO / "BENCHMARKS.md"
 BASELINE = REPO / "bench" / "baseline.json"
 BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
 WORK = {
+    "pipeline": "ingest → packed batches → stateful agent → chDB, alarms, until stored",
     "ceiling": "poll with faust's fetch settings, `orjson.loads` each value",
     "peer": "stateful apply per conversation, `group_by` shop, 1-min tumbling windows",
     "naive": "same reply-rate work, `async for` one message at a time, auto acks",
-    "pipeline": "ingest → packed batches → stateful agent → chDB, alarms, until stored",
 }
 
 
@@ -84,9 +84,11 @@ def paced_table(paced: RunnerResult) -> list[str]:
         for k in ("alert_p50_ms", "alert_p99_ms")
     ]
     rules = ", ".join(extra.get("alert_rules") or []) or "none raised"
+    cores = paced.cpu_seconds / paced.seconds if paced.seconds else 0.0
     return [
         f"Paced at {float(extra['paced_rate']):,.0f} events/s (sent {float(extra['sent_rate']):,.0f}/s) "
-        f"for {paced.events:,} live events after {int(extra['history']):,} events of history.",
+        f"for {paced.events:,} live events after {int(extra['history']):,} events of history; "
+        f"the worker used {cores:.2f} cores, peak RSS {_mib(paced.peak_rss_bytes)}.",
         "",
         "| from → to | samples | p50 | p99 | max |",
         "|---|--:|--:|--:|--:|",

@@ -3,20 +3,19 @@
 A second worker is a second process running `pipeline.runtime.running` against the same
 broker with the same app_id and its own store directory (chDB allows one store per
 process, so each worker stores the rows of its own partitions; together they hold all).
-Both start through the barrier, so they join their groups together. Each combination
+Both join their groups before the traffic is produced (bench.ours). Each combination
 reads its own copy of the same traffic from a fresh topic prefix.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.contenders import DataSet, publish
+from bench.dataset import prepare
 from bench.measure import RunnerResult
-from bench.spawn import Runner
+from bench.ours import run_workers
 from bench.traffic import TrafficSpec
 
 log = logging.getLogger(__name__)
@@ -44,20 +43,6 @@ class ScaleRow:
         return self.cpu_seconds / self.events * 1e6 if self.events else 0.0
 
 
-def _workers(
-    bootstrap: str, data: DataSet, partitions: int, count: int, workdir: Path
-) -> list[Runner]:
-    runners = []
-    for index in range(count):
-        args = ["--bootstrap", bootstrap, "--prefix", data.prefix, "--partitions", str(partitions)]
-        args += ["--workdir", str(workdir / data.prefix / f"w{index}")]
-        args += ["--events", str(len(data.events)), "--flush-ms", str(data.flush_ms)]
-        runners.append(
-            Runner("bench.runners.pipeline", args + (["--follower"] if index else []), workdir)
-        )
-    return runners
-
-
 def combine(partitions: int, lead: RunnerResult, followers: list[RunnerResult]) -> ScaleRow:
     """The lead's clock from the earliest first event of any worker to all stored."""
     everyone = [lead, *followers]
@@ -77,21 +62,9 @@ def combine(partitions: int, lead: RunnerResult, followers: list[RunnerResult]) 
 def measure(
     bootstrap: str, spec: TrafficSpec, partitions: int, workers: int, workdir: Path
 ) -> ScaleRow:
-    data = asyncio.run(publish(bootstrap, spec, partitions))
-    runners = _workers(bootstrap, data, partitions, workers, workdir)
-    try:
-        for runner in runners:
-            runner.wait_ready()
-        for runner in runners:
-            runner.go()
-        runners[0].close_stdin()
-        lead = runners[0].result()
-        for follower in runners[1:]:
-            follower.close_stdin()
-        row = combine(partitions, lead, [f.result() for f in runners[1:]])
-    finally:
-        for runner in runners:
-            runner.kill()
+    data = prepare(bootstrap, spec, partitions)
+    lead, followers = run_workers(data, partitions, workdir, workers)
+    row = combine(partitions, lead, followers)
     log.info("%d partitions, %d workers: %.0f events/s", partitions, workers, row.events_per_second)
     return row
 

@@ -14,17 +14,18 @@ from pathlib import Path
 from agents.ingest.metrics import EVENTS_IN
 from bench.measure import GO, READY, Meter
 from pipeline.demo import demo_settings
-from pipeline.runtime import store_for
-from pipeline.settings import KefuSettings
+from pipeline.runtime import Running, store_for
+from pipeline.settings import KefuSettings, ShopSettings
 from pipeline.topics import topics_for
 
 _POLL_SECONDS = 0.005
+LIVE_EVAL_SECONDS = 10
 
 
 def worker_settings(
-    bootstrap: str, prefix: str, workdir: Path, partitions: int, *, round_the_clock: bool = False
+    bootstrap: str, prefix: str, workdir: Path, partitions: int, *, live: bool = False
 ) -> KefuSettings:
-    """Settings of one bench worker; `round_the_clock` for live traffic at any hour."""
+    """Settings of one bench worker; `live` for traffic stamped with the wall clock."""
     settings = KefuSettings(
         kafka_bootstrap=bootstrap,
         home=workdir / "home",
@@ -33,8 +34,13 @@ def worker_settings(
         topic_prefix=prefix,
         partitions=partitions,
     )
-    # Live traffic may come at night where the shops are: run them round the clock as the demo does.
-    return demo_settings(settings) if round_the_clock else settings
+    if not live:
+        return settings
+    # Live traffic may come at night where the shops are: round the clock, as the demo runs;
+    # and evaluation points every LIVE_EVAL_SECONDS, so a short run meets several of them.
+    settings = demo_settings(settings)
+    shop = settings.shop_defaults.model_copy(update={"eval_every_seconds": LIVE_EVAL_SECONDS})
+    return settings.model_copy(update={"shop_defaults": ShopSettings(**shop.model_dump())})
 
 
 async def prepare(settings: KefuSettings) -> None:
@@ -45,8 +51,7 @@ async def prepare(settings: KefuSettings) -> None:
 
 def barrier() -> None:
     """READY on stdout, then block until the harness writes GO."""
-    sys.stdout.write(READY + "\n")
-    sys.stdout.flush()
+    say(READY)
     line = sys.stdin.readline().strip()
     if line != GO:
         msg = f"expected {GO} from the harness, got {line!r}"
@@ -64,6 +69,24 @@ def events_in(settings: KefuSettings) -> int:
             if sample.name.endswith("_total") and sample.labels.get("topic") in raw
         )
     )
+
+
+async def joined(run: Running) -> None:
+    """Until the faust app finished a rebalance and ingest's consumer has partitions."""
+    app = run.pipeline.app
+    ingest = run.pipeline.ingest._consumer  # noqa: SLF001 - no public view of its assignment
+    while app.rebalancing or not app.rebalancing_count or not (ingest and ingest.assignment()):
+        await asyncio.sleep(0.1)
+        ingest = run.pipeline.ingest._consumer  # noqa: SLF001
+
+
+def say(word: str) -> None:
+    sys.stdout.write(word + "\n")
+    sys.stdout.flush()
+
+
+async def hear() -> str:
+    return (await asyncio.to_thread(sys.stdin.readline)).strip()
 
 
 async def start_on_first_event(meter: Meter, settings: KefuSettings) -> None:

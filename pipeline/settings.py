@@ -166,6 +166,9 @@ class KefuSettings(BaseSettings):
     ingest_max_records: int = Field(5000, ge=1)
     ingest_poll_ms: int = Field(100, ge=1)
     lateness_seconds: int = Field(30, ge=0)
+    dedup_window_minutes: int = Field(
+        30, ge=1, description="event time for which a redelivered event id is recognised"
+    )
     ingest_idle_seconds: float = Field(
         5.0, gt=0, description="a raw partition without data this long stops holding event time"
     )

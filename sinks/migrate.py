@@ -132,13 +132,16 @@ def _apply(store: Store, migration: Migration, database: str, text_ttl_days: int
 
 def _apply_text_ttl(store: Store, database: str, days: int) -> None:
     """Re-apply KefuSettings.raw_text_ttl_days to chat_messages.text when it changed."""
-    ddl = store.query(
-        "SELECT create_table_query FROM system.tables"
+    found = store.query(
+        "SELECT create_table_query, engine FROM system.tables"
         " WHERE database = {db:String} AND name = {t:String}",
         {"db": database, "t": "chat_messages"},
-    ).scalar()
-    if ddl is None:
+    ).rows
+    # On a cluster chat_messages is a Distributed table; the TTL lives on the local tables,
+    # which an operator manages with deploy/clickhouse/.
+    if not found or not found[0][1].endswith("MergeTree"):
         return
+    ddl = found[0][0]
     match = _TEXT_TTL.search(ddl)
     if match is not None and int(match.group(1)) == days:
         return

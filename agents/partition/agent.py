@@ -131,6 +131,7 @@ class StatefulRunner:
             self.hours_for,
             self.settings.lateness_seconds * 1000,
             self.settings.conversion_status,
+            self.settings.dedup_window_minutes * 60_000,
         )
         parts = 0
         for part in await changelog.read(self.bootstrap, self.topics.changelog, partition):

@@ -23,8 +23,9 @@ from schemas.packed import PackedBatch
 log = logging.getLogger(__name__)
 
 Emit = Callable[[str, rows.Row], None]
-# A redelivery far later than this is no longer recognised by id; the tables still collapse it.
-SEEN_RETENTION_MS = 6 * 3600 * 1000
+# A redelivery later than this (in event time) is no longer recognised by id; the tables
+# still collapse it. Every id costs ~140 bytes, so the window is memory: KefuSettings sets it.
+SEEN_RETENTION_MS = 30 * 60 * 1000
 
 
 @dataclass(slots=True)
@@ -43,6 +44,7 @@ class PartitionState:
         hours_for: HoursFor,
         lateness_ms: int,
         conversion_status: str = "paid",
+        seen_retention_ms: int = SEEN_RETENTION_MS,
     ) -> None:
         self.partition = partition
         self.hours_for = hours_for
@@ -51,7 +53,7 @@ class PartitionState:
         self.refunds: dict[str, RefundState] = {}
         self.orders: dict[str, OrderState] = {}
         self.buyer_days = BuyerDays(conversion_status)
-        self.seen = SeenWindow(SEEN_RETENTION_MS)
+        self.seen = SeenWindow(seen_retention_ms)
         self.offset = -1
         self._dirty_refunds: set[str] = set()
         self._dirty_orders: set[str] = set()

@@ -11,7 +11,8 @@ This worker waits as replay does until everything is stored and reports:
 - alert latency: stored time minus the evaluation point (`event_time`) for every alert
   raised at a point after live traffic began; the point can only be evaluated once event
   time passes it by the stateful stage's lateness, so that allowance is in the figure and
-  is reported beside it.
+  is reported beside it. Shops are evaluated every 10 s here (60 s by default), so that
+  a minute of live traffic meets several points.
 """
 
 from __future__ import annotations
@@ -19,13 +20,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import sys
 from pathlib import Path
 from typing import Any
 
-from bench.measure import Meter, RunnerResult, emit
+from bench.measure import UP, Meter, RunnerResult, emit
 from bench.probe import StoredProbe, percentile
-from bench.worker import barrier, events_in, prepare, worker_settings
+from bench.worker import barrier, events_in, hear, joined, prepare, say, worker_settings
 from pipeline.replay import wait_stored
 from pipeline.runtime import running
 from pipeline.settings import KefuSettings
@@ -38,13 +38,6 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--workdir", type=Path, required=True)
     parser.add_argument("--partitions", type=int, default=4)
     return parser.parse_args()
-
-
-async def _say_and_hear(say: str | None) -> str:
-    if say is not None:
-        sys.stdout.write(say + "\n")
-        sys.stdout.flush()
-    return (await asyncio.to_thread(sys.stdin.readline)).strip()
 
 
 def summarize(probe: StoredProbe, live_ms: int, warmup_ms: int, lateness_ms: int) -> dict[str, Any]:
@@ -61,6 +54,7 @@ def summarize(probe: StoredProbe, live_ms: int, warmup_ms: int, lateness_ms: int
         "alert_p50_ms": percentile(to_stored, 0.5),
         "alert_p99_ms": percentile(to_stored, 0.99),
         "alert_raised_p50_ms": percentile([a.raised_ms - a.event_ms for a in alerts], 0.5),
+        "alerts_before_live": len(probe.alerts) - len(alerts),
         "lateness_ms": lateness_ms,
     }
 
@@ -70,11 +64,13 @@ async def serve(settings: KefuSettings) -> RunnerResult:
     async with running(settings) as run:
         probe = StoredProbe(run.store)
         probe.install()
-        if await _say_and_hear("UP") != "LIVE":
+        await joined(run)
+        say(UP)
+        if await hear() != "LIVE":
             msg = "expected LIVE from the harness"
             raise RuntimeError(msg)
         meter.start(events_in(settings))
-        done = (await _say_and_hear(None)).split()
+        done = (await hear()).split()
         if len(done) != 3 or done[0] != "DONE":
             msg = f"expected DONE <live_start_ms> <warmup_ms>, got {done}"
             raise RuntimeError(msg)
@@ -89,7 +85,7 @@ def main() -> None:
     args = parse_args()
     logging.basicConfig(level=logging.WARNING)
     settings = worker_settings(
-        args.bootstrap, args.prefix, args.workdir, args.partitions, round_the_clock=True
+        args.bootstrap, args.prefix, args.workdir, args.partitions, live=True
     )
     asyncio.run(prepare(settings))
     barrier()

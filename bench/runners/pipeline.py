@@ -1,10 +1,11 @@
 """Our pipeline end to end: raw topic -> ingest -> stateful agent -> chDB, inquiries stored.
 
-`pipeline.runtime.running` brings the worker up on the shared broker; the lead worker
-then waits as `kefu replay` does (`pipeline.replay.wait_stored`: ingest committed every raw
-message, a flush marker settled the partitions, the stateful stage and the alarm path
-committed theirs) and stops the clock. A follower (a second worker process, same
-app_id, its own store) runs until the harness closes its stdin.
+`pipeline.runtime.running` brings the worker up on the shared broker; once its groups
+have settled it says UP (bench.ours), and after the harness has produced the traffic
+(PRODUCED) the lead waits as `kefu replay` does (`pipeline.replay.wait_stored`: ingest
+committed every raw message, a flush marker settled the partitions, the stateful stage
+and the alarm path committed theirs) and stops the clock. A follower (a second worker
+process, same app_id, its own store) runs until the harness closes its stdin.
 """
 
 from __future__ import annotations
@@ -15,8 +16,17 @@ import logging
 import sys
 from pathlib import Path
 
-from bench.measure import Meter, RunnerResult, emit
-from bench.worker import barrier, events_in, prepare, start_on_first_event, worker_settings
+from bench.measure import PRODUCED, UP, Meter, RunnerResult, emit
+from bench.worker import (
+    barrier,
+    events_in,
+    hear,
+    joined,
+    prepare,
+    say,
+    start_on_first_event,
+    worker_settings,
+)
 from pipeline.replay import wait_stored
 from pipeline.runtime import Running, running
 from pipeline.settings import KefuSettings
@@ -43,6 +53,11 @@ async def lead(settings: KefuSettings, events: int, flush_ms: int | None) -> Run
     # Ingest starts reading while the faust app still joins its group: watch from before.
     watch = asyncio.create_task(start_on_first_event(meter, settings))
     async with running(settings) as run:
+        await joined(run)
+        say(UP)
+        if await hear() != PRODUCED:
+            msg = f"expected {PRODUCED} from the harness"
+            raise RuntimeError(msg)
         await wait_stored(run, flush_ms)
         watch.cancel()
         result = meter.stop(events)
@@ -60,6 +75,8 @@ async def follow(settings: KefuSettings) -> RunnerResult:
     meter = Meter("our pipeline (follower)")
     watch = asyncio.create_task(start_on_first_event(meter, settings))
     async with running(settings) as run:
+        await joined(run)
+        say(UP)
         await asyncio.to_thread(sys.stdin.read)  # the harness closes stdin when the lead is done
         watch.cancel()
         result = meter.stop(events_in(settings))

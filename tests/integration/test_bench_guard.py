@@ -28,7 +28,7 @@ def test_pipeline_keeps_half_its_recorded_ratio_to_the_ceiling(
     data, results = side_by_side(tansu_broker.bootstrap, plan, tmp_path, peer=None)
     ours, ceiling = results["pipeline"], results["ceiling"]
     ratio = ours.events_per_second / ceiling.events_per_second
-    assert ours.extra["inquiries"] == data.reference.inquiries
+    assert ours.extra["inquiries"] == data.reference().inquiries
     assert ratio >= recorded / 2, (
         f"our pipeline read {ours.events_per_second:,.0f} events/s, {ratio:.4f} of the ceiling's "
         f"{ceiling.events_per_second:,.0f}; {BASELINE.name} records {recorded:.4f} (floor {recorded / 2:.4f})"
