@@ -7,11 +7,10 @@ from datetime import UTC, datetime
 import faust
 from faust.types import EventT, StreamT
 
-from agents.manual_acks import manual_acks
+from agents.manual_acks import store_rows
 from pipeline.topics import Topics
 from sinks.writer import BatchWriter
 
-BATCH = 1000
 WITHIN_SECONDS = 0.5
 
 
@@ -33,13 +32,7 @@ def install(app: faust.App, topics: Topics, writer: BatchWriter) -> None:
 
     @app.agent(topic, name="kefu.dead-letters")
     async def dead_letters(stream: StreamT) -> None:
-        manual = manual_acks(stream)
-        async for batch in manual.take_events(BATCH, within=WITHIN_SECONDS):
-            now = datetime.now(UTC)
-            for event in batch:
-                writer.add("dead_letters", dead_letter_row(event, now))
-            # The token names the whole span: a longer batch re-read after a crash is new data.
-            first, last = batch[0].message, batch[-1].message
-            await writer.flush(token_prefix=f"dl:{first.partition}:{first.offset}-{last.offset}")
-            for event in batch:
-                await manual.ack(event)
+        def row(event: EventT) -> tuple[object, ...]:
+            return dead_letter_row(event, datetime.now(UTC))
+
+        await store_rows(stream, writer, "dead_letters", row, WITHIN_SECONDS)

@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.embedded_broker import free_port
+from pipeline.raw_producer import RawSender
 from pipeline.replay import send_files, wait_stored
 from pipeline.runtime import running
 from pipeline.settings import KefuSettings
@@ -82,6 +83,17 @@ async def wait_for_rows(store: ChdbStore, table: str, at_least: int, timeout: fl
         await asyncio.sleep(0.05)
 
 
+async def day_on_the_broker(
+    broker: Broker, tmp_path: Path, name: str, url: str, seed: int
+) -> tuple[KefuSettings, Path, RawSender]:
+    """A noisy generated day produced onto fresh raw topics, before any worker runs."""
+    path = generated_file(tmp_path, seed=seed, disorder_seconds=20, duplicate_rate=0.02)
+    settings = worker_settings(broker, tmp_path, name, url)
+    await ensure_topics(broker.bootstrap, settings)
+    sent = await send_files(broker.bootstrap, topics_for(settings), [path])
+    return settings, path, sent
+
+
 async def finish_and_compare(
     settings: KefuSettings, store: ChdbStore, path: Path, latest_ms: int | None
 ) -> None:
@@ -101,10 +113,9 @@ async def test_killed_worker_resumes_exactly(
     served_store: tuple[ChdbStore, StoreServer],
 ) -> None:
     store, server = served_store
-    path = generated_file(tmp_path, seed=21, disorder_seconds=20, duplicate_rate=0.02)
-    settings = worker_settings(kafka_broker, tmp_path, unique_name, server.url)
-    await ensure_topics(kafka_broker.bootstrap, settings)
-    sent = await send_files(kafka_broker.bootstrap, topics_for(settings), [path])
+    settings, path, sent = await day_on_the_broker(
+        kafka_broker, tmp_path, unique_name, server.url, seed=21
+    )
 
     worker = start_worker(settings, tmp_path, "a")
     try:
@@ -124,10 +135,9 @@ async def test_second_worker_joining_rebalances_without_gaps(
     served_store: tuple[ChdbStore, StoreServer],
 ) -> None:
     store, server = served_store
-    path = generated_file(tmp_path, seed=22, disorder_seconds=20, duplicate_rate=0.02)
-    settings = worker_settings(kafka_broker, tmp_path, unique_name, server.url)
-    await ensure_topics(kafka_broker.bootstrap, settings)
-    sent = await send_files(kafka_broker.bootstrap, topics_for(settings), [path])
+    settings, path, sent = await day_on_the_broker(
+        kafka_broker, tmp_path, unique_name, server.url, seed=22
+    )
 
     first = start_worker(settings, tmp_path, "a")
     try:
