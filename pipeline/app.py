@@ -57,6 +57,10 @@ def create_app(settings: KefuSettings, bootstrap: str, store: Store, *, web: boo
         consumer_auto_offset_reset="earliest",
         producer_max_request_size=16 * 1024 * 1024,
         broker_commit_interval=0.5,
+        # We ack only after rows and checkpoint are stored, and the agent may take new input
+        # after the last flush; waiting for every delivered message to be acked would hang
+        # shutdown. Unacked input is simply read again and skipped by the checkpoint offset.
+        stream_wait_empty=False,
     )
     topics = topics_for(settings)
     runner = stateful.StatefulRunner(
