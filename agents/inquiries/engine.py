@@ -98,6 +98,11 @@ class InquiryEngine:
     def horizon_ms(self) -> int:
         return self._horizon
 
+    @property
+    def watermark_ms(self) -> int | None:
+        """The event time the engine stands at (its horizon plus the lateness); None before any."""
+        return None if self._horizon == _NEVER else self._horizon + self._lateness
+
     def add(self, msg: Message) -> None:
         """Take one chat message of any sender, in any order (see the module docstring)."""
         self.stats.messages += 1

@@ -152,8 +152,10 @@ class StatefulRunner:
         stats = state.engine.stats
         m.LATE.labels(partition=label).set(stats.late)
         m.OPEN_INQUIRIES.labels(partition=label).set(stats.open_inquiries)
-        watermark = state.engine.max_seen_ms / 1000
-        if watermark:
+        # The clock the engine actually runs on, not the newest message it happened to see.
+        watermark_ms = state.engine.watermark_ms
+        if watermark_ms is not None:
+            watermark = watermark_ms / 1000
             m.WATERMARK.labels(partition=label).set(watermark)
             m.WATERMARK_DELAY.labels(partition=label).set(time.time() - watermark)
 

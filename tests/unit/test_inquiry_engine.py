@@ -380,13 +380,16 @@ def test_export_and_load_mid_stream_continue_identically(cut: int) -> None:
 def test_watermarked_engine_keeps_its_clock_off_the_messages() -> None:
     """Fed by several sources, the newest message must not move event time; the watermark does."""
     engine = InquiryEngine(lambda shop: HOURS, LATENESS, watermarked=True)
+    assert engine.watermark_ms is None
     engine.add(msg("m1", "buyer", T0))
     engine.add(msg("far", "buyer", T0 + 3600_000, buyer="fast-source"))
+    assert engine.watermark_ms is None
     engine.take_changes()
     engine.add(msg("r1", "agent", T0 + 20_000, "a1"))  # behind the newest message, not late
     assert engine.stats.late == 0
     assert rows(engine.take_changes())["m1"].status == "answered"
     engine.advance_watermark(T0 + 20_000 + LATENESS + 1)
+    assert engine.watermark_ms == T0 + 20_000 + LATENESS + 1
     engine.add(msg("old", "buyer", T0 + 10_000, buyer="b2"))
     assert engine.stats.late == 1
 
