@@ -17,6 +17,8 @@ from sinks.tables import COLUMNS
 
 log = logging.getLogger(__name__)
 
+Batches = dict[str, list[Sequence[Any]]]
+
 
 class BatchWriter:
     """Per-table buffers flushed as one insert per table, each with its own dedup token.
@@ -50,7 +52,7 @@ class BatchWriter:
         self.backoff_initial = backoff_initial
         self.backoff_max = backoff_max
         self._clock = clock
-        self._rows: dict[str, list[Sequence[Any]]] = {}
+        self._rows: Batches = {}
         self._first_at: float | None = None
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kefu-sink")
 
@@ -82,7 +84,15 @@ class BatchWriter:
         A StoreError (the batch itself is wrong) propagates; the tables not yet
         written, the failing one included, go back into the buffer.
         """
+        return await self.write(self.take(), token_prefix)
+
+    def take(self) -> Batches:
+        """Empty the buffers: rows added from now on belong to the next batch."""
         batches, self._rows, self._first_at = self._rows, {}, None
+        return batches
+
+    async def write(self, batches: Batches, token_prefix: str) -> int:
+        """Insert batches taken earlier (see `flush`); buffering goes on meanwhile."""
         written = 0
         pending = [(table, rows) for table, rows in batches.items() if rows]
         for index, (table, rows) in enumerate(pending):

@@ -1,16 +1,25 @@
 """The faust agent of the stateful stage: a thin loop around PartitionState, a writer and a changelog.
 
-Order of effects per flush (at-least-once, restart-safe): rows are stored, then the state
-checkpoint is written, then the input messages are acked. A restart restores the last
-checkpoint and skips input at or below its offset, so no event is counted twice.
+Applying input and storing its effects overlap: a flush takes the buffered rows, the
+inquiry changes and (when one is due) the state checkpoints synchronously, and hands them
+to one background task that performs them strictly in order. Per flush: rows are stored,
+then the inquiry changes are published, then the checkpoint is written, then the input
+it covers is acked. A restart restores the last checkpoint and skips input at or below
+its offset, so no event is counted twice; input after it is applied again, and its rows
+collapse with the stored ones (same versions).
+
+Checkpoints cost CPU in proportion to the conversations changed since the last one, so
+under load they are written every `checkpoint_seconds`, not every flush; when input pauses
+they are written at once, so acks (and consumer lag) never wait on a quiet partition.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
-from datetime import UTC, datetime
+from dataclasses import dataclass, field
 from typing import Any
 
 import faust
@@ -26,27 +35,58 @@ from pipeline.settings import KefuSettings
 from pipeline.topics import topics_for
 from schemas.inquiry_changes import encode_for_shops
 from schemas.packed import unpack
-from sinks.writer import BatchWriter
+from sinks.writer import Batches, BatchWriter
 
 log = logging.getLogger(__name__)
+
+Input = tuple[StreamT, EventT]
+# Flushes taken but not yet performed: one in flight and one ready is enough to keep the
+# store busy; more would only hold memory while the store is slow (backpressure).
+QUEUED_FLUSHES = 2
+# No input for this long: checkpoint and ack now rather than at the next interval.
+IDLE_SECONDS = 0.5
+
+
+@dataclass(slots=True)
+class _Flush:
+    """One flush's effects, taken under the lock, performed in this order by the background task."""
+
+    span: str
+    rows: Batches
+    changes: list[tuple[int, dict[int, bytes]]]
+    checkpoints: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+    acks: list[Input] = field(default_factory=list)
 
 
 class StatefulRunner:
     """Owns the states of the partitions assigned to this worker."""
 
     def __init__(
-        self, settings: KefuSettings, bootstrap: str, writer: BatchWriter, hours_for: HoursFor
+        self,
+        settings: KefuSettings,
+        bootstrap: str,
+        writer: BatchWriter,
+        hours_for: HoursFor,
+        checkpoint_seconds: float = 5.0,
     ) -> None:
         self.settings = settings
         self.bootstrap = bootstrap
         self.writer = writer
         self.hours_for = hours_for
+        self.checkpoint_seconds = checkpoint_seconds
         self.topics = topics_for(settings)
         self.states: dict[int, PartitionState] = {}
-        self._pending: list[tuple[StreamT, EventT]] = []
+        self._pending: list[Input] = []  # applied, not yet in a flush
         self._pending_since = 0.0
-        self._touched: set[int] = set()
+        self._touched: set[int] = set()  # partitions with changes to publish
+        self._unacked: list[Input] = []  # in a flush, waiting for a checkpoint
+        self._uncheckpointed: set[int] = set()
+        self._checkpointed_at = time.monotonic()
+        self._input_at = 0.0
         self._lock = asyncio.Lock()
+        self._flushes: asyncio.Queue[_Flush] = asyncio.Queue(QUEUED_FLUSHES)
+        self._failed: BaseException | None = None
+        self._performer: asyncio.Task[None] | None = None
         self._producer: AIOKafkaProducer | None = None
 
     async def start(self) -> None:
@@ -54,28 +94,49 @@ class StatefulRunner:
             bootstrap_servers=self.bootstrap, linger_ms=2, max_request_size=16 * 1024 * 1024
         )
         await self._producer.start()
+        self._performer = asyncio.create_task(self._perform_all(), name="kefu-stateful-flush")
 
     async def stop(self) -> None:
+        if self._performer is not None:
+            self._performer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._performer
         if self._producer is not None:
             await self._producer.stop()
 
     async def handle(self, stream: StreamT, event: EventT) -> None:
+        if self._failed is not None:
+            raise self._failed
         partition = event.message.partition
         async with self._lock:
             state = self.states.get(partition) or await self._restore(partition)
             batch = unpack(event.value)
-            stats = state.apply(batch, event.message.offset, self.writer.add, datetime.now(UTC))
+            stats = state.apply(batch, event.message.offset, self.writer.add, int(time.time() * 1000))
+            self._input_at = time.monotonic()
             if not self._pending:
-                self._pending_since = time.monotonic()
+                self._pending_since = self._input_at
             self._pending.append((stream, event))
             self._touched.add(partition)
+            self._uncheckpointed.add(partition)
             self._observe(state, stats.events - stats.duplicates, stats.duplicates, stats.failed)
-        if self._due():
-            await self.flush()
+            if self._due():
+                await self._hand_off(self._checkpoint_due())
 
     async def flush_if_due(self) -> None:
-        if self._due():
-            await self.flush()
+        async with self._lock:
+            if self._due():
+                await self._hand_off(self._checkpoint_due())
+            elif self._unacked and self._checkpoint_due():
+                await self._hand_off(checkpoint=True)
+
+    async def flush(self) -> None:
+        """Store, checkpoint and ack everything applied so far, and wait until it is done."""
+        async with self._lock:
+            if self._pending or self._unacked:
+                await self._hand_off(checkpoint=True)
+        await self._flushes.join()
+        if self._failed is not None:
+            raise self._failed
 
     def _due(self) -> bool:
         """Rows to store, or input to ack: a batch applied before a restart adds no rows."""
@@ -84,45 +145,79 @@ class StatefulRunner:
         waited = time.monotonic() - self._pending_since
         return self.writer.due() or waited >= self.writer.max_seconds
 
-    async def flush(self) -> None:
-        async with self._lock:
-            if not self._pending:
-                return
-            span = _span(self._pending)
-            await self.writer.flush(token_prefix=span)
-            for partition in sorted(self._touched):
-                await self._publish_changes(self.states[partition])
-                await self._checkpoint(self.states[partition])
-            for stream, event in self._pending:
-                await stream.ack(event)
-            self._pending, self._touched = [], set()
+    def _checkpoint_due(self) -> bool:
+        now = time.monotonic()
+        idle = now - self._input_at >= IDLE_SECONDS
+        return idle or now - self._checkpointed_at >= self.checkpoint_seconds
+
+    async def _hand_off(self, checkpoint: bool) -> None:
+        """Take this flush's effects now (under the lock); the background task performs them."""
+        flush = _Flush(
+            span=_span(self._pending),
+            rows=self.writer.take(),
+            changes=[self._take_changes(self.states[p]) for p in sorted(self._touched)],
+        )
+        self._unacked += self._pending
+        self._pending, self._touched = [], set()
+        if checkpoint:
+            flush.checkpoints = [
+                (p, self.states[p].take_checkpoint()) for p in sorted(self._uncheckpointed)
+            ]
+            flush.acks, self._unacked = self._unacked, []
+            self._uncheckpointed = set()
+            self._checkpointed_at = time.monotonic()
+        await self._flushes.put(flush)
+
+    def _take_changes(self, state: PartitionState) -> tuple[int, dict[int, bytes]]:
+        """Shop-keyed consumers (alarms) get the rows and this partition's event-time horizon."""
+        messages = encode_for_shops(
+            state.partition, state.engine.horizon_ms, state.take_outbox(), self.settings.partitions
+        )
+        return state.partition, messages
+
+    async def _perform_all(self) -> None:
+        """Flushes in the order they were taken; after a failure none (their order matters)."""
+        while True:
+            flush = await self._flushes.get()
+            try:
+                if self._failed is None:
+                    await self._perform(flush)
+            except Exception as exc:
+                log.exception("stateful flush %s failed; input stays unacked", flush.span)
+                self._failed = exc
+            finally:
+                self._flushes.task_done()
+
+    async def _perform(self, flush: _Flush) -> None:
+        assert self._producer is not None
+        if flush.rows:
+            await self.writer.write(flush.rows, token_prefix=flush.span)
+        sends = [
+            await self._producer.send(self.topics.inquiry_changes, value, partition=target)
+            for _, messages in flush.changes
+            for target, value in messages.items()
+        ]
+        for sent in sends:
+            await sent
+        for partition, checkpoint in flush.checkpoints:
+            await changelog.write(self._producer, self.topics.changelog, partition, checkpoint)
+            m.CHECKPOINT_PARTS.inc()
+        for stream, event in flush.acks:
+            await stream.ack(event)
 
     async def on_revoked(self, sender: Any, *args: Any, signal: Any = None, **kwargs: Any) -> None:
         """faust's on_partitions_revoked receiver: store and ack first, then forget the state."""
         revoked: set[TP] = args[0]
         await self.flush()
-        for tp in revoked:
-            if tp.topic == self.topics.events:
-                self.states.pop(tp.partition, None)
-
-    async def _publish_changes(self, state: PartitionState) -> None:
-        """Shop-keyed consumers (alarms) get the rows and this partition's event-time horizon."""
-        assert self._producer is not None
-        messages = encode_for_shops(
-            state.partition, state.engine.horizon_ms, state.take_outbox(), self.settings.partitions
-        )
-        sends = [
-            await self._producer.send(self.topics.inquiry_changes, value, partition=target)
-            for target, value in messages.items()
-        ]
-        for sent in sends:
-            await sent
-
-    async def _checkpoint(self, state: PartitionState) -> None:
-        assert self._producer is not None
-        checkpoint = state.take_checkpoint()
-        await changelog.write(self._producer, self.topics.changelog, state.partition, checkpoint)
-        m.CHECKPOINT_PARTS.inc()
+        gone = {tp.partition for tp in revoked if tp.topic == self.topics.events}
+        async with self._lock:
+            for partition in gone:
+                self.states.pop(partition, None)
+            # Applied after the flush above: the next owner reads it again.
+            self._pending = [i for i in self._pending if i[1].message.partition not in gone]
+            self._unacked = [i for i in self._unacked if i[1].message.partition not in gone]
+            self._touched -= gone
+            self._uncheckpointed -= gone
 
     async def _restore(self, partition: int) -> PartitionState:
         started = time.monotonic()
@@ -160,7 +255,7 @@ class StatefulRunner:
             m.WATERMARK_DELAY.labels(partition=label).set(time.time() - watermark)
 
 
-def _span(pending: list[tuple[StreamT, EventT]]) -> str:
+def _span(pending: list[Input]) -> str:
     """A flush's identity for the insert dedup token: the input offsets it covers."""
     bounds: dict[int, list[int]] = {}
     for _, event in pending:

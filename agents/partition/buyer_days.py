@@ -24,7 +24,6 @@ from typing import Any
 
 from agents.facts.orders import OrderState
 from agents.inquiries.model import OPEN, Inquiry
-from schemas.timestamps import from_epoch_ms
 
 log = logging.getLogger(__name__)
 
@@ -311,14 +310,14 @@ def _row(key: Key, day: int, content: Content, version: int, *, deleted: bool) -
         key[0],
         key[1],
         date.fromordinal(day),
-        from_epoch_ms(first),
+        first,
         count,
         missed & 1,
         (missed >> 1) & 1,
         (missed >> 2) & 1,
         int(order_id is not None),
         order_id,
-        None if paid is None else from_epoch_ms(paid),
+        paid,
         None if amount is None else Decimal(amount),
         agent,
         version,

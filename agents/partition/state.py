@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from agents.facts.orders import OrderState, apply_order
@@ -62,7 +61,7 @@ class PartitionState:
     def business_date(self, shop_id: str, at_ms: int) -> Any:
         return self.hours_for(shop_id).business_date(at_ms)
 
-    def apply(self, batch: PackedBatch, offset: int, emit: Emit, now: datetime) -> BatchStats:
+    def apply(self, batch: PackedBatch, offset: int, emit: Emit, now_ms: int) -> BatchStats:
         stats = BatchStats()
         if offset <= self.offset:
             return stats
@@ -72,7 +71,7 @@ class PartitionState:
                 stats.duplicates += 1
                 continue
             try:
-                self._apply_event(event, offset, emit, now)
+                self._apply_event(event, offset, emit, now_ms)
             except (KeyError, TypeError, ValueError):
                 # Ingest validated it, so this is our bug; keep the partition moving and say so.
                 stats.failed += 1
@@ -95,10 +94,10 @@ class PartitionState:
         self.offset = offset
         return stats
 
-    def _apply_event(self, event: dict[str, Any], offset: int, emit: Emit, now: datetime) -> None:
+    def _apply_event(self, event: dict[str, Any], offset: int, emit: Emit, now_ms: int) -> None:
         kind = event["type"]
         if kind == "chat.message":
-            emit("chat_messages", rows.chat_row(event, now))
+            emit("chat_messages", rows.chat_row(event, now_ms))
             self.engine.add(_message(event))
         elif kind == "refund":
             refund = apply_refund(self.refunds.get(event["refund_id"]), event)
