@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import zlib
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeAlias
 
 import orjson
 
-from schemas.events import BaseEvent
+from schemas.events import BaseEvent, Event
 
 FORMAT_VERSION = 1
 
@@ -36,9 +36,18 @@ def partition_for(shop_id: str, buyer_id: str, partitions: int) -> int:
     return zlib.crc32(f"{shop_id}\x1f{buyer_id}".encode()) % partitions
 
 
+# A validated event as ingest routes and packs it: (shop_id, buyer_id, occurred_at, JSON).
+# A plain tuple: building a NamedTuple per event costs as much as a third of validating it.
+CanonicalEvent: TypeAlias = tuple[str, str, int, bytes]
+
+
 def canonical_json(event: BaseEvent) -> bytes:
     """The validated event as JSON: occurred_at in epoch ms, amounts as decimal strings."""
     return event.__pydantic_serializer__.to_json(event)
+
+
+def canonical(event: Event) -> CanonicalEvent:
+    return event.shop_id, event.buyer_id, event.occurred_at, canonical_json(event)
 
 
 def pack(event_jsons: list[bytes], watermark_ms: int | None = None, source: str = "") -> bytes:

@@ -6,8 +6,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from pipeline.errors import BadMessage
-from schemas.packed import canonical_json, partition_for
-from schemas.validate import parse_event
+from schemas.packed import partition_for
+from schemas.validate import parse_canonical
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +53,7 @@ def route(records: list[RawRecord], partitions: int) -> Routed:
             if record.value is None:
                 reason = "empty message (null value)"
                 raise BadMessage(reason)
-            event = parse_event(record.value)
+            shop_id, buyer_id, occurred_at, event_json = parse_canonical(record.value)
         except BadMessage as exc:
             routed.dead.append(
                 DeadLetter(
@@ -62,10 +62,10 @@ def route(records: list[RawRecord], partitions: int) -> Routed:
             )
             continue
         source = (record.topic, record.partition)
-        if event.occurred_at > routed.newest.get(source, 0):
-            routed.newest[source] = event.occurred_at
-        target = partition_for(event.shop_id, event.buyer_id, partitions)
-        by_partition[target].append(canonical_json(event))
+        if occurred_at > routed.newest.get(source, 0):
+            routed.newest[source] = occurred_at
+        target = partition_for(shop_id, buyer_id, partitions)
+        by_partition[target].append(event_json)
     routed.valid = sum(len(v) for v in by_partition.values())
     routed.events = dict(by_partition)
     return routed

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 
 import orjson
@@ -9,9 +10,9 @@ import pytest
 
 from pipeline.errors import BadMessage
 from schemas.events import ChatMessage, Refund
-from schemas.packed import canonical_json, pack, pack_flush, partition_for, unpack
+from schemas.packed import canonical, canonical_json, pack, pack_flush, partition_for, unpack
 from schemas.timestamps import from_epoch_ms, to_epoch_ms
-from schemas.validate import parse_event
+from schemas.validate import parse_canonical, parse_event
 
 CHAT = {
     "event_id": "m-1",
@@ -64,9 +65,16 @@ def test_unknown_fields_are_kept() -> None:
         (raw(shop_id="x" * 65), "shop_id"),
     ],
 )
-def test_bad_messages_say_why(line: bytes, reason: str) -> None:
+@pytest.mark.parametrize("parse", [parse_event, parse_canonical])
+def test_bad_messages_say_why(parse: Callable[[bytes], object], line: bytes, reason: str) -> None:
     with pytest.raises(BadMessage, match=reason):
-        parse_event(line)
+        parse(line)
+
+
+def test_canonical_form_is_the_same_on_either_path() -> None:
+    for line in (raw(), raw(occurred_at=1795399205250, channel="app"), raw(sender="bot")):
+        assert parse_canonical(line) == canonical(parse_event(line))
+    assert parse_canonical(raw())[:3] == ("s1", "b1", 1795399205250)
 
 
 def test_impossible_values_are_rejected() -> None:
