@@ -20,9 +20,12 @@ from agents.inquiries.model import Inquiry, InquiryChange
 FORMAT_VERSION = 1
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ChangedInquiry:
-    """What a shop-level consumer needs of one row; upserts and deletions carry a version."""
+    """What a shop-level consumer needs of one row; upserts and deletions carry a version.
+
+    Not frozen, as one is made per row change (see agents.inquiries.model).
+    """
 
     shop_id: str
     buyer_id: str
