@@ -111,7 +111,9 @@ class StatefulRunner:
         async with self._lock:
             state = self.states.get(partition) or await self._restore(partition)
             batch = unpack(event.value)
-            stats = state.apply(batch, event.message.offset, self.writer.add, int(time.time() * 1000))
+            stats = state.apply(
+                batch, event.message.offset, self.writer.add, int(time.time() * 1000)
+            )
             self._input_at = time.monotonic()
             if not self._pending:
                 self._pending_since = self._input_at

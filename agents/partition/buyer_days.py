@@ -174,9 +174,9 @@ class BuyerDays:
             at, agent = state["f"]
             self._floors[key] = (at, agent)
         buyer = _Buyer(
-            inquiries={i: (o, a, by, d, m) for i, o, a, by, d, m in state.get("i", ())},
-            orders={o: (at, amount) for o, at, amount in state.get("o", ())},
-            emitted={day: (f, n, m, o, p, a, g) for day, f, n, m, o, p, a, g in state.get("e", ())},
+            inquiries={i: tuple(held) for i, held in state.get("i", ())},
+            orders={o: (at, amount) for o, (at, amount) in state.get("o", ())},
+            emitted={day: tuple(content) for day, content in state.get("e", ())},
         )
         if not buyer.empty():
             self._buyers[key] = buyer
@@ -273,9 +273,11 @@ class BuyerDays:
         if floor is not None:
             state["f"] = list(floor)
         if buyer is not None:
-            state["i"] = [[i, *h] for i, h in buyer.inquiries.items()]
-            state["o"] = [[o, at, amount] for o, (at, amount) in buyer.orders.items()]
-            state["e"] = [[day, *c] for day, c in buyer.emitted.items()]
+            # (key, tuple) pairs as they are: orjson writes them as nested arrays, and copying
+            # a dict's items runs in C (a checkpoint holds every buyer changed since the last).
+            state["i"] = list(buyer.inquiries.items())
+            state["o"] = list(buyer.orders.items())
+            state["e"] = list(buyer.emitted.items())
         return state
 
 

@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
+import orjson
 import pytest
 
 from agents.facts.orders import OrderState
@@ -225,7 +226,7 @@ def test_checkpoint_round_trip_continues_identically() -> None:
     original.advance(T0)
     restored = BuyerDays()
     for shop, buyer, state in original.take_dirty():
-        restored.load(shop, buyer, state)
+        restored.load(shop, buyer, orjson.loads(orjson.dumps(state)))  # as the changelog does
     assert script(restored) == script(original)
 
 
