@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, cast
 
 import faust
@@ -31,7 +31,10 @@ async def store_rows(
     `row` returns None for a message it cannot turn into a row (and says why itself).
     """
     manual = manual_acks(stream)
-    async for batch in manual.take_events(BATCH, within=within):
+    # Not take_events: it acks each batch itself once the loop body returns, or when it
+    # raises, so a failed insert would still commit its input. noack_take yields events.
+    async for taken in manual.noack_take(BATCH, within=within):
+        batch = cast(Sequence[EventT], taken)
         for event in batch:
             made = row(event)
             if made is not None:

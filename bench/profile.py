@@ -24,13 +24,17 @@ RATE_HZ = 100
 # (stage, markers): a sample belongs to the first stage one of whose markers is on its stack.
 STARTUP = ("_find_and_load", "prepare (bench/worker.py", "store_for (pipeline/runtime.py")
 STAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("alarms: state snapshot per batch", ("AlarmPartition.dump", "agents/alarms/snapshot.py")),
+    ("alarms: state snapshots", ("AlarmPartition.dump", "agents/alarms/snapshot.py")),
     ("alarms: apply and evaluate", ("AlarmRunner.handle",)),
-    ("stateful: checkpoint (take_checkpoint, changelog)", ("StatefulRunner._checkpoint",)),
-    ("stateful: publish inquiry changes", ("StatefulRunner._publish_changes",)),
+    (
+        "stateful: checkpoint (take_checkpoint, changelog)",
+        ("PartitionState.take_checkpoint", "agents/partition/changelog.py"),
+    ),
+    ("stateful: encode inquiry changes", ("StatefulRunner._take_changes",)),
     ("stateful: unpack packed batch", ("unpack (schemas/packed.py",)),
     ("stateful: engine and rows (PartitionState.apply)", ("PartitionState.apply",)),
-    ("stateful: other (flush, acks)", ("StatefulRunner.",)),
+    ("stateful: store, publish, ack (background task)", ("StatefulRunner._perform",)),
+    ("stateful: other", ("StatefulRunner.",)),
     ("ingest: validate and route", ("route (agents/ingest/router.py",)),
     ("ingest: other (poll, publish, commit)", ("IngestService.",)),
     ("alerts and dead-letter tables", ("alerts_table", "agents/dead_letters.py")),

@@ -175,6 +175,12 @@ class KefuSettings(BaseSettings):
     ingest_align_seconds: int = Field(
         5, ge=0, description="how far one raw partition may run ahead of another in event time"
     )
+    checkpoint_seconds: float = Field(
+        5.0, ge=0, description="under load, how often the stateful stage checkpoints and acks"
+    )
+    alarm_snapshot_seconds: float = Field(
+        2.0, ge=0, description="how often the alarm agent snapshots its state and acks its input"
+    )
     raw_text_ttl_days: int = Field(180, ge=1)
 
     web_host: str = "127.0.0.1"

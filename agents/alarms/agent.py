@@ -1,12 +1,19 @@
 """The alarm agent: inquiry changes in, alert events out, on event time, restart-safe.
 
-Order of effects per batch of input messages: fold the changes in and evaluate every
-point the event time passed; produce the alerts and wait for the broker's acks; write a
-snapshot of each touched partition's state (with the input offset it covers); then ack
-the input. A crash before the snapshot replays the batch from the previous snapshot and
-produces the same alerts again (ids and event times are derived from event time only),
-which the alerts table collapses and the notifier skips; a crash after it skips the
-batch on restore. Nothing is lost and no state moves twice.
+Per batch of input messages: fold the changes in and evaluate every point the event time
+passed; produce the alerts and wait for the broker's acks. The input is then held, not
+acked. Once `alarm_snapshot_seconds` have passed since the last snapshot, or input paused
+for IDLE_SECONDS (checked after each batch and by a timer), before partitions are revoked and
+at shutdown, each partition changed since its last snapshot is written whole (with the
+input offset it covers), and only then is the held input acked. A crash before the
+snapshot replays the input since the previous one and produces the same alerts again
+(ids and event times are derived from event time only), which the alerts table
+collapses and the notifier skips; input a snapshot covers is skipped on restore. Nothing
+is lost and no state moves twice.
+
+A batch that fails between applying and publishing may leave alerts evaluated but not
+produced: its partitions are never snapshotted or acked again in this process, so the
+next owner (after a restart or a rebalance) replays them from the last good snapshot.
 """
 
 from __future__ import annotations
@@ -14,8 +21,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Iterable, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, cast
 
 import faust
 from aiokafka import AIOKafkaProducer
@@ -35,31 +42,112 @@ log = logging.getLogger(__name__)
 
 BATCH = 500
 WITHIN_SECONDS = 0.2
+TIMER_SECONDS = 0.25
+# No input for this long: snapshot and ack now rather than at the next interval.
+IDLE_SECONDS = 0.5
+
+Held = tuple[StreamT, EventT]
 
 
 class AlarmRunner(Service):
     """Owns the alarm states of the inquiry-changes partitions assigned to this worker."""
 
-    def __init__(self, settings: KefuSettings, bootstrap: str, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        settings: KefuSettings,
+        bootstrap: str,
+        clock: Callable[[], float] = time.monotonic,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self.settings = settings
         self.bootstrap = bootstrap
         self.topics = topics_for(settings)
         self.states: dict[int, AlarmPartition] = {}
+        self._clock = clock
+        self._snapshot_at = self._input_at = clock()
+        self._held: list[Held] = []  # input applied and published, acked after the snapshot
+        self._changed: set[int] = set()  # partitions changed since their last snapshot
+        self._broken: set[int] = set()  # a batch failed half-way: never snapshot or ack these
         self._lock = asyncio.Lock()
         self._producer: AIOKafkaProducer | None = None
 
     async def on_stop(self) -> None:
+        await self.flush_at_shutdown()
         async with self._lock:
             if self._producer is not None:
                 await self._producer.stop()
                 self._producer = None
 
     async def handle(self, stream: StreamT, events: Sequence[EventT]) -> list[Alert]:
-        """Apply, evaluate, publish, snapshot, ack: one batch of input messages."""
+        """Apply, evaluate and publish one batch of input; snapshot and ack when due."""
         async with self._lock:
-            started = time.perf_counter()
-            touched: dict[int, AlarmPartition] = {}
+            alerts = await self._apply_and_publish(stream, events)
+            await self._snapshot_if_due()
+            return alerts
+
+    async def snapshot_if_due(self) -> None:
+        """The timer's entry: acks input that waits with no batch after it."""
+        if self._lock.locked():
+            return  # a batch, revocation or flush is on; a batch checks the interval itself
+        async with self._lock:
+            await self._snapshot_if_due()
+
+    async def flush(self) -> None:
+        """Snapshot every changed partition and ack all held input, due or not."""
+        async with self._lock:
+            await self._snapshot_and_ack()
+
+    async def flush_at_shutdown(self) -> None:
+        try:
+            await self.flush()
+        except Exception:
+            log.exception("alarm snapshots at shutdown failed: a restart replays their input")
+
+    async def revoke(self, partitions: set[TP]) -> None:
+        """Snapshot and ack revoked partitions, then forget them: their next owner restores them."""
+        mine = {tp.partition for tp in partitions if tp.topic == self.topics.inquiry_changes}
+        async with self._lock:
+            try:
+                await self._snapshot_and_ack(mine)
+            except Exception:
+                # Nothing of theirs was acked: the next owner replays it from the last snapshot.
+                log.exception("alarm partitions %s: snapshots at revocation failed", sorted(mine))
+            for partition in mine:
+                self.states.pop(partition, None)
+            self._broken -= mine
+            self._changed -= mine
+            self._held = [h for h in self._held if h[1].message.partition not in mine]
+
+    def held_offsets(self) -> dict[int, int]:
+        """The newest input offset per partition that is published but not yet acked."""
+        newest: dict[int, int] = {}
+        for _, event in self._held:
+            message = event.message
+            newest[message.partition] = max(newest.get(message.partition, -1), message.offset)
+        return newest
+
+    def _due(self) -> bool:
+        """The interval passed, or input paused: a quiet partition's acks need not wait."""
+        now = self._clock()
+        idle = now - self._input_at >= IDLE_SECONDS
+        waited = now - self._snapshot_at >= self.settings.alarm_snapshot_seconds
+        return bool(self._held) and (idle or waited)
+
+    async def _snapshot_if_due(self) -> None:
+        if not self._due():
+            return
+        try:
+            await self._snapshot_and_ack()
+        except Exception:
+            # The input stays held and its partitions changed: the next interval tries again.
+            log.exception("alarm snapshots failed; their input stays unacked")
+            self._snapshot_at = self._clock()
+
+    async def _apply_and_publish(self, stream: StreamT, events: Sequence[EventT]) -> list[Alert]:
+        started = time.perf_counter()
+        touched: dict[int, AlarmPartition] = {}
+        try:
             for event in events:
                 message = event.message
                 state = self.states.get(message.partition) or await self._restore(message.partition)
@@ -72,24 +160,52 @@ class AlarmRunner(Service):
                 for alert in touched[partition].evaluate(self.settings.shop, now_ms)
             ]
             m.EVALUATION_SECONDS.inc(time.perf_counter() - started)
-            producer = await self._ensure_producer()
-            await self._publish(producer, alerts)
-            for state in touched.values():
-                size = await snapshot.write(
-                    producer, self.topics.alarm_state, state.partition, state.dump()
-                )
-                m.SNAPSHOT_BYTES.labels(partition=str(state.partition)).set(size)
-            for event in events:
-                await stream.ack(event)
-            self._observe(touched.values())
-            return alerts
+            await self._publish(await self._ensure_producer(), alerts)
+        except BaseException:
+            self._break({event.message.partition for event in events})
+            raise
+        self._changed |= touched.keys() - self._broken
+        self._held += [(stream, e) for e in events if e.message.partition not in self._broken]
+        self._input_at = self._clock()
+        self._observe(touched.values())
+        return alerts
 
-    async def revoke(self, partitions: set[TP]) -> None:
-        """Forget revoked partitions: their next owner restores them from the snapshots."""
-        async with self._lock:
-            for tp in partitions:
-                if tp.topic == self.topics.inquiry_changes:
-                    self.states.pop(tp.partition, None)
+    def _break(self, partitions: set[int]) -> None:
+        """Alerts of these partitions may be evaluated and not produced: hold them for good."""
+        fresh = partitions - self._broken
+        if fresh:
+            log.error(
+                "alarm partitions %s: a batch failed before its alerts were produced; "
+                "no more snapshots or acks for them until a restart or rebalance replays them",
+                sorted(fresh),
+            )
+        self._broken |= partitions
+        self._changed -= partitions
+        self._held = [h for h in self._held if h[1].message.partition not in partitions]
+
+    async def _snapshot_and_ack(self, only: set[int] | None = None) -> None:
+        """Write the changed partitions' snapshots (all, or `only`), then ack their input."""
+        chosen = self._changed if only is None else self._changed & only
+        if chosen:
+            producer = await self._ensure_producer()
+            for partition in sorted(chosen):
+                state = self.states[partition]
+                size = await snapshot.write(
+                    producer, self.topics.alarm_state, partition, state.dump()
+                )
+                m.SNAPSHOT_BYTES.labels(partition=str(partition)).set(size)
+                self._changed.discard(partition)
+        # Held input of an unchanged partition changed nothing (a redelivery, an undecodable
+        # message): its last snapshot covers it as well.
+        if only is None:
+            acked, self._held = self._held, []
+        else:
+            acked = [h for h in self._held if h[1].message.partition in only]
+            self._held = [h for h in self._held if h[1].message.partition not in only]
+        for stream, event in acked:
+            await stream.ack(event)
+        if only is None:
+            self._snapshot_at = self._clock()
 
     def _apply(self, state: AlarmPartition, event: EventT) -> bool:
         try:
@@ -179,15 +295,27 @@ def install(app: faust.App, runner: AlarmRunner) -> None:
     @app.agent(topic, name="kefu.alarms")
     async def alarms(stream: StreamT) -> None:
         manual = manual_acks(stream)
-        async for batch in manual.take_events(BATCH, within=WITHIN_SECONDS):
+        # Not take_events: that acks each batch once the loop body is done (or the loop
+        # failed), which would commit input before its snapshot. noack_take yields events.
+        async for taken in manual.noack_take(BATCH, within=WITHIN_SECONDS):
+            batch = cast(Sequence[EventT], taken)
             await runner.handle(manual, batch)
             _observe_lag(app, batch)
+
+    @app.timer(interval=TIMER_SECONDS)
+    async def alarm_snapshots_when_due() -> None:
+        await runner.snapshot_if_due()
 
     async def on_revoked(sender: object, *args: Any, **kwargs: Any) -> None:
         await runner.revoke(args[0])
 
+    async def on_shutdown(sender: object, *args: Any, **kwargs: Any) -> None:
+        # Before faust stops its consumer, so these acks are still committed.
+        await runner.flush_at_shutdown()
+
     # faust types receivers too narrowly for plain async functions; the call shape matches.
     app.on_partitions_revoked.connect(on_revoked)  # type: ignore[arg-type]
+    app.on_before_shutdown.connect(on_shutdown)  # type: ignore[arg-type]
     app.add_dependency(runner)
 
 

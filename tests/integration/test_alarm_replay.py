@@ -4,6 +4,7 @@ every alert change and delivers it to a local webhook."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -12,10 +13,15 @@ import orjson
 import pytest
 from prometheus_client import REGISTRY
 
+from agents.alarms import snapshot
+from pipeline import replay as replay_module
 from pipeline.embedded_broker import TansuBroker
 from pipeline.generator import GenConfig, Incident, generate, write_jsonl
-from pipeline.replay import replay
+from pipeline.offsets import end_offsets, wait_committed
+from pipeline.replay import replay, send_files, wait_stored
+from pipeline.runtime import running
 from pipeline.settings import KefuSettings
+from pipeline.topics import topics_for
 from schemas.timestamps import to_epoch_ms
 from sinks.chdb_store import ChdbStore
 from tests.integration.conftest import Broker
@@ -107,10 +113,12 @@ def stored_alert_keys(settings: KefuSettings) -> list[tuple[object, ...]]:
 
 
 async def test_a_worker_restart_mid_day_raises_the_same_alerts(
-    tansu_broker: TansuBroker, unique_name: str, tmp_path: Path
+    tansu_broker: TansuBroker, unique_name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Alarm state survives a restart: the day in two replays (the worker stops in between
-    and restores the alarm snapshots) stores exactly the alerts of one straight replay."""
+    """Alarm state survives a stop and a crash: the day in three replays stores exactly the
+    alerts of one straight replay. The first worker snapshots only as it stops; the second
+    dies after producing its alerts but before any alarm snapshot, so the third restores
+    the first's snapshots, reads the second's input again and produces its alerts again."""
     path = tmp_path / "day.jsonl"
     config = GenConfig(
         seed=0, start=DAY + timedelta(hours=9), days=3 / 24, buyers_per_shop_day=800,
@@ -118,23 +126,75 @@ async def test_a_worker_restart_mid_day_raises_the_same_alerts(
     )  # fmt: skip
     write_jsonl(generate(config), path)
     lines = path.read_bytes().splitlines(keepends=True)
-    # Split inside the incident, while an episode is open.
-    cut = ms(INCIDENT.start + timedelta(minutes=25))
-    head = next(i for i, line in enumerate(lines) if _occurred_ms(line) >= cut)
-    first, second = tmp_path / "first.jsonl", tmp_path / "second.jsonl"
-    first.write_bytes(b"".join(lines[:head]))
-    second.write_bytes(b"".join(lines[head:]))
+    # Cut inside the incident, while episodes are open and buyers wait.
+    cuts = [ms(INCIDENT.start + timedelta(minutes=m)) for m in (15, 30)]
+    heads = [next(i for i, line in enumerate(lines) if _occurred_ms(line) >= c) for c in cuts]
+    parts = [tmp_path / f"part{n}.jsonl" for n in range(3)]
+    for part, start, end in zip(parts, [0, *heads], [*heads, len(lines)], strict=True):
+        part.write_bytes(b"".join(lines[start:end]))
     broker = Broker("tansu", tansu_broker.bootstrap)
 
     straight = settings_for(broker, tmp_path / "straight", f"{unique_name}-s")
     await replay(straight, [path])
-    restarted = settings_for(broker, tmp_path / "restarted", f"{unique_name}-r")
-    await replay(restarted, [first])
-    await replay(restarted, [second])
+    name = f"{unique_name}-r"
+    restarted = settings_for(broker, tmp_path / "restarted", name)
+    topics = topics_for(restarted)
+    # No snapshot falls due in the first two runs: their alarm input is held until the stop.
+    held = settings_for(broker, tmp_path / "restarted", name, alarm_snapshot_seconds=3600)
+    await replay_and_stop(held, parts[0], monkeypatch, crash=False)
+    # The clean stop snapshotted the held input and committed it.
+    await wait_committed(
+        broker.bootstrap, name, await end_offsets(broker.bootstrap, [topics.inquiry_changes]),
+        stall_seconds=5,
+    )  # fmt: skip
+    await replay_and_stop(held, parts[1], monkeypatch, crash=True)
+    await replay(restarted, [parts[2]])
 
     expected = stored_alert_keys(straight)
     assert any(k[0] == "reply_rate_5m" and k[3] == "resolved" for k in expected)
     assert stored_alert_keys(restarted) == expected
+    # The replayed input produced its alerts twice; the table and the notifier collapse them.
+    once = await alert_messages(broker.bootstrap, straight)
+    assert once == len(expected)
+    assert await alert_messages(broker.bootstrap, restarted) > once
+
+
+async def replay_and_stop(
+    settings: KefuSettings, path: Path, monkeypatch: pytest.MonkeyPatch, *, crash: bool
+) -> None:
+    """`replay` until the alerts are stored, not until the alarm input is committed; then the
+    worker stops, or dies as a kill -9 would leave it: its shutdown snapshots never arrive."""
+    topics = topics_for(settings)
+    with monkeypatch.context() as patch:
+        async with running(settings) as run:
+            alarms = run.pipeline.alarms
+            assert alarms is not None
+            before = await end_offsets(run.bootstrap, [topics.inquiry_changes])
+
+            async def alerts_stored(bootstrap: str, _settings: KefuSettings) -> None:
+                after = await end_offsets(bootstrap, [topics.inquiry_changes])
+                new = {tp.partition: end - 1 for tp, end in after.items() if end > before[tp]}
+                assert new, "the stateful stage sent the alarms nothing"
+                # Held: applied, evaluated and published, waiting for a snapshot.
+                while any(alarms.held_offsets().get(p, -1) < last for p, last in new.items()):
+                    await asyncio.sleep(0.05)
+                alerts = await end_offsets(bootstrap, [topics.alerts])
+                await wait_committed(bootstrap, settings.app_id, alerts)
+
+            patch.setattr(replay_module, "wait_alarms", alerts_stored)
+            sent = await send_files(run.bootstrap, topics, [path])
+            await wait_stored(run, sent.latest_ms)
+            if crash:
+
+                async def killed(*_: object) -> int:
+                    msg = "the worker is gone"
+                    raise ConnectionError(msg)
+
+                patch.setattr(snapshot, "write", killed)
+
+
+async def alert_messages(bootstrap: str, settings: KefuSettings) -> int:
+    return sum((await end_offsets(bootstrap, [topics_for(settings).alerts])).values())
 
 
 def _occurred_ms(line: bytes) -> int:

@@ -12,6 +12,7 @@ from agents.alarms import snapshot
 from agents.alarms.model import FIRING, RESOLVED, WARNING, Alert
 from agents.alarms.partition import AlarmPartition
 from agents.alarms.shop import span_ms
+from agents.alarms.window import ShopWindow
 from pipeline.settings import ShopSettings
 from schemas.inquiry_changes import ChangedInquiry, ChangesMessage
 
@@ -150,6 +151,21 @@ def test_a_restored_snapshot_continues_exactly() -> None:
     after, _ = feed(restored, rows, T0 + 90 * MIN, offset=offset)
     # The restored state skips what it saw (older offsets would be skipped, too).
     assert summary(before + after) == summary(straight)
+
+
+def test_snapshot_rows_keep_the_format_older_snapshots_have() -> None:
+    """A deploy restores snapshots the previous version wrote, and a rollback the reverse."""
+    window = ShopWindow()
+    window.upsert(inquiry(1, T0, 20), None)
+    window.upsert(replace(inquiry(2, T0 + 1, None), deleted=True, version=3), None)
+    dumped = window.dump()
+    assert dumped == [
+        ["b1", "e1", "s1-a1", T0, T0 + 20_000, 1, 1, 0],
+        ["b2", "e2", "s1-a1", T0 + 1, None, 0, 3, 1],
+    ]
+    restored = ShopWindow()
+    restored.load(orjson.loads(orjson.dumps(dumped)))
+    assert restored.rows == window.rows
 
 
 def test_memory_stays_within_one_window_span() -> None:
