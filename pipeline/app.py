@@ -25,6 +25,9 @@ METRICS_CONTENT_TYPE = "text/plain; version=0.0.4"
 
 
 STATEFUL_FLUSH_ROWS = 50_000
+# How long a row may wait in the buffer: the floor of event-to-stored latency. Flushes run
+# beside applying, so this costs only inserts (at most two a second per table).
+STATEFUL_FLUSH_SECONDS = 0.5
 
 
 @dataclass
@@ -56,7 +59,8 @@ def create_app(settings: KefuSettings, bootstrap: str, store: Store, *, web: boo
         broker_max_poll_records=500,
         consumer_auto_offset_reset="earliest",
         producer_max_request_size=16 * 1024 * 1024,
-        broker_commit_interval=0.5,
+        # Acks wait for checkpoints already; committing them soon after keeps replay short.
+        broker_commit_interval=0.2,
         # We ack only after rows and checkpoint are stored, and the agent may take new input
         # after the last flush; waiting for every delivered message to be acked would hang
         # shutdown. Unacked input is simply read again and skipped by the checkpoint offset.
@@ -67,7 +71,7 @@ def create_app(settings: KefuSettings, bootstrap: str, store: Store, *, web: boo
         settings,
         bootstrap,
         # chDB pays ~50 ms per insert whatever its size: fewer, larger flushes (see BENCHMARKS.md).
-        BatchWriter(store, max_rows=STATEFUL_FLUSH_ROWS),
+        BatchWriter(store, max_rows=STATEFUL_FLUSH_ROWS, max_seconds=STATEFUL_FLUSH_SECONDS),
         hours_from_settings(settings),
         settings.checkpoint_seconds,
     )

@@ -44,7 +44,7 @@ BATCH = 500
 WITHIN_SECONDS = 0.2
 TIMER_SECONDS = 0.25
 # No input for this long: snapshot and ack now rather than at the next interval.
-IDLE_SECONDS = 0.5
+IDLE_SECONDS = 0.2
 
 Held = tuple[StreamT, EventT]
 

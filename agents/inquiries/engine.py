@@ -105,14 +105,21 @@ class InquiryEngine:
 
     def add(self, msg: Message) -> None:
         """Take one chat message of any sender, in any order (see the module docstring)."""
+        self.add_fields(
+            msg.shop_id, msg.buyer_id, msg.at_ms, msg.event_id, msg.sender, msg.agent_id
+        )
+
+    def add_fields(
+        self, shop_id: str, buyer_id: str, at: int, event_id: str, sender: str, agent_id: str
+    ) -> None:
+        """`add` without making a Message: the stateful stage calls this once per chat event."""
         self.stats.messages += 1
-        at = msg.at_ms
         if at > self._max_seen:
             self._max_seen = at
             if not self._watermarked and at - self._lateness > self._horizon:
                 self._advance(at - self._lateness)
-        key = (msg.shop_id, msg.buyer_id)
-        item = (at, msg.event_id, msg.sender, msg.agent_id)
+        key = (shop_id, buyer_id)
+        item = (at, event_id, sender, agent_id)
         conv = self._convs.get(key)
         last = True
         if not isinstance(conv, Conversation):
@@ -142,7 +149,7 @@ class InquiryEngine:
         self.stats.late += 1
         log.debug(
             "late message %s of %s/%s, %d ms behind the horizon: folded in after settled state",
-            msg.event_id,
+            event_id,
             key[0],
             key[1],
             self._horizon - at,

@@ -44,7 +44,7 @@ Input = tuple[StreamT, EventT]
 # store busy; more would only hold memory while the store is slow (backpressure).
 QUEUED_FLUSHES = 2
 # No input for this long: checkpoint and ack now rather than at the next interval.
-IDLE_SECONDS = 0.5
+IDLE_SECONDS = 0.2
 
 
 @dataclass(slots=True)

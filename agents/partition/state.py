@@ -11,7 +11,6 @@ from agents.facts.orders import OrderState, apply_order
 from agents.facts.refunds import RefundState, apply_refund
 from agents.inquiries.engine import InquiryEngine
 from agents.inquiries.hours import HoursFor
-from agents.inquiries.model import Message
 from agents.partition import rows
 from agents.partition.buyer_days import BuyerDays
 from agents.partition.dedup import SeenWindow
@@ -98,7 +97,14 @@ class PartitionState:
         kind = event["type"]
         if kind == "chat.message":
             emit("chat_messages", rows.chat_row(event, now_ms))
-            self.engine.add(_message(event))
+            self.engine.add_fields(
+                event["shop_id"],
+                event["buyer_id"],
+                event["occurred_at"],
+                event["event_id"],
+                event["sender"],
+                event.get("agent_id") or "",
+            )
         elif kind == "refund":
             refund = apply_refund(self.refunds.get(event["refund_id"]), event)
             self.refunds[refund.refund_id] = refund
@@ -146,14 +152,3 @@ class PartitionState:
         self.seen.load([(eid, at) for eid, at in part["seen"]])
         for shop_id, buyer_id, state in part.get("buyer_days", ()):
             self.buyer_days.load(shop_id, buyer_id, state)
-
-
-def _message(event: dict[str, Any]) -> Message:
-    return Message(
-        event_id=event["event_id"],
-        shop_id=event["shop_id"],
-        buyer_id=event["buyer_id"],
-        sender=event["sender"],
-        agent_id=event.get("agent_id") or "",
-        at_ms=event["occurred_at"],
-    )
