@@ -18,8 +18,9 @@ from typing import Any
 from sinks.store import Store
 
 
-def _ms(moment: datetime) -> int:
-    return round(moment.timestamp() * 1000)
+def _ms(moment: datetime | int) -> int:
+    """Epoch ms of a time column: the stateful stage's rows carry ints, the alerts' datetimes."""
+    return moment if isinstance(moment, int) else round(moment.timestamp() * 1000)
 
 
 @dataclass(frozen=True, slots=True)

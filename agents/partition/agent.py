@@ -125,6 +125,8 @@ class StatefulRunner:
                 await self._hand_off(self._checkpoint_due())
 
     async def flush_if_due(self) -> None:
+        if self._lock.locked():
+            return  # input is being applied, and handle checks what is due itself
         async with self._lock:
             if self._due():
                 await self._hand_off(self._checkpoint_due())

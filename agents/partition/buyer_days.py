@@ -127,7 +127,7 @@ class BuyerDays:
         """`buyer_days` rows (sinks.tables.BUYER_DAYS order) that changed since the last call."""
         out: list[Row] = []
         changed, self._changed = self._changed, set()
-        for key in sorted(changed):
+        for key in changed:
             buyer = self._buyers.get(key)
             if buyer is None:
                 continue
@@ -159,7 +159,7 @@ class BuyerDays:
 
     def take_dirty(self) -> list[list[Any]]:
         """[shop, buyer, state or None] for each buyer changed since the last call."""
-        out = [[key[0], key[1], self._state(key)] for key in sorted(self._touched)]
+        out = [[key[0], key[1], self._state(key)] for key in self._touched]
         self._touched = set()
         return out
 
