@@ -41,7 +41,7 @@ $(PEER)/.requirements: bench/peer-requirements.txt
 	$(PEER)/bin/python -m pip install --quiet -r bench/peer-requirements.txt
 	cp bench/peer-requirements.txt $@
 
-bench: $(STAMP) $(PEER)/.requirements ## ours vs ceiling, Quix Streams, naive faust; rewrites BENCHMARKS.md (~10 min; BENCH_ARGS=--quick|--kafka apache)
+bench: $(STAMP) $(PEER)/.requirements ## ours vs ceiling, Quix Streams, naive faust; rewrites BENCHMARKS.md (~6 min; BENCH_ARGS=--quick|--kafka apache)
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
 format: $(STAMP) ## apply ruff's fixes and formatting

@@ -1,4 +1,4 @@
-"""How big a run is: the full run (about ten minutes) and the quick one (under a minute)."""
+"""How big a run is: the full run (about six minutes) and the quick one (under a minute)."""
 
 from __future__ import annotations
 

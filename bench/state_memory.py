@@ -1,0 +1,75 @@
+"""`python -m bench.state_memory [N]`: memory of one events partition's whole state at N open conversations.
+
+The engine alone is measured by `python -m bench` (bench.engine_scale); this adds what the
+stateful stage holds beside it: buyer-days, the dedup window, the refund and order folds.
+`PartitionState` gets one buyer message for each of N distinct buyers (spread over four
+minutes of event time, so every inquiry stays open), in packed batches of 1,000 with a
+checkpoint taken every 50 batches, as a worker takes them. It prints the growth of the
+resident set, then tracemalloc's split by module at N/10 (tracing is too slow for N).
+"""
+
+from __future__ import annotations
+
+import gc
+import sys
+import tracemalloc
+from typing import Any
+
+from agents.inquiries.hours import hours_from_settings
+from agents.partition.state import PartitionState
+from bench.traffic import DAY_START_MS
+from pipeline.settings import KefuSettings
+from schemas.packed import PackedBatch
+
+BATCH = 1000
+SPAN_MS = 240_000
+
+
+def _rss_mib() -> float:
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * 4096 / 2**20
+
+
+def _event(j: int, n: int) -> dict[str, Any]:
+    return {
+        "event_id": f"mem-{j:09d}", "type": "chat.message", "shop_id": f"s{j % 50}",
+        "occurred_at": DAY_START_MS + j * SPAN_MS // n, "buyer_id": f"pdd_{j:09d}",
+        "sender": "buyer", "agent_id": None, "msg_type": "text", "text": "在吗", "order_id": None,
+    }  # fmt: skip
+
+
+def fill(n: int) -> PartitionState:
+    state = PartitionState(0, hours_from_settings(KefuSettings()), 30_000)
+    for offset, start in enumerate(range(0, n, BATCH)):
+        events = [_event(j, n) for j in range(start, min(n, start + BATCH))]
+        watermark = DAY_START_MS + (start + BATCH) * SPAN_MS // n
+        state.apply(PackedBatch(events, watermark_ms=watermark), offset, lambda *_: None, 0)
+        state.take_outbox()
+        if offset % 50 == 49:
+            state.take_checkpoint()
+    state.take_checkpoint()
+    return state
+
+
+def main(argv: list[str]) -> int:
+    n = int(argv[0]) if argv else 1_000_000
+    gc.freeze()
+    gc.set_threshold(100_000, 50, 100)  # as a worker runs (pipeline.runtime)
+    before = _rss_mib()
+    state = fill(n)
+    grown = _rss_mib() - before
+    print(f"{n:,} open conversations: partition state {grown:,.0f} MiB RSS growth, "
+          f"{grown * 2**20 / n:,.0f} bytes per conversation")  # fmt: skip
+    del state
+    tracemalloc.start()
+    traced_n = max(1, n // 10)
+    kept = fill(traced_n)
+    print(f"\ntraced at {traced_n:,} (bytes per conversation, by module):")
+    for stat in tracemalloc.take_snapshot().statistics("filename")[:6]:
+        print(f"  {stat.size / traced_n:6.0f}  {stat.traceback[0].filename}")
+    del kept
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
