@@ -13,6 +13,7 @@ import orjson
 import pytest
 from prometheus_client import REGISTRY
 
+from agents.alarms import agent as alarm_agent
 from agents.alarms import snapshot
 from pipeline import replay as replay_module
 from pipeline.embedded_broker import TansuBroker
@@ -139,15 +140,18 @@ async def test_a_worker_restart_mid_day_raises_the_same_alerts(
     name = f"{unique_name}-r"
     restarted = settings_for(broker, tmp_path / "restarted", name)
     topics = topics_for(restarted)
-    # No snapshot falls due in the first two runs: their alarm input is held until the stop.
+    # No snapshot falls due in the first two runs, not even when their input pauses: their
+    # alarm input is held until the stop.
     held = settings_for(broker, tmp_path / "restarted", name, alarm_snapshot_seconds=3600)
-    await replay_and_stop(held, parts[0], monkeypatch, crash=False)
-    # The clean stop snapshotted the held input and committed it.
-    await wait_committed(
-        broker.bootstrap, name, await end_offsets(broker.bootstrap, [topics.inquiry_changes]),
-        stall_seconds=5,
-    )  # fmt: skip
-    await replay_and_stop(held, parts[1], monkeypatch, crash=True)
+    with monkeypatch.context() as patch:
+        patch.setattr(alarm_agent, "IDLE_SECONDS", 3600.0)
+        await replay_and_stop(held, parts[0], monkeypatch, crash=False)
+        # The clean stop snapshotted the held input and committed it.
+        await wait_committed(
+            broker.bootstrap, name, await end_offsets(broker.bootstrap, [topics.inquiry_changes]),
+            stall_seconds=5,
+        )  # fmt: skip
+        await replay_and_stop(held, parts[1], monkeypatch, crash=True)
     await replay(restarted, [parts[2]])
 
     expected = stored_alert_keys(straight)
