@@ -14,6 +14,8 @@ from typing import Any
 import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
+from pipeline.offsets import end_offsets
+
 log = logging.getLogger(__name__)
 
 MAX_PART_BYTES = 768 * 1024
@@ -64,7 +66,9 @@ async def read(bootstrap: str, topic: str, partition: int) -> Iterator[dict[str,
     try:
         consumer.assign([tp])
         await consumer.seek_to_beginning(tp)
-        end = (await consumer.end_offsets([tp]))[tp]
+        # Not consumer.end_offsets: Tansu lists a batch count there, and a checkpoint's parts
+        # share batches, so the newest checkpoint would be left unread.
+        end = (await end_offsets(bootstrap, [topic]))[tp]
         while await consumer.position(tp) < end:
             batch = await consumer.getmany(tp, timeout_ms=500, max_records=10_000)
             for record in batch.get(tp, []):
