@@ -67,7 +67,7 @@ class StatefulRunner:
         bootstrap: str,
         writer: BatchWriter,
         hours_for: HoursFor,
-        checkpoint_seconds: float = 5.0,
+        checkpoint_seconds: float = 10.0,
     ) -> None:
         self.settings = settings
         self.bootstrap = bootstrap
