@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any, cast
 
 import faust
@@ -19,6 +19,18 @@ def manual_acks(stream: StreamT) -> faust.Stream:
     return cast(faust.Stream, cast(faust.Stream, stream).noack())
 
 
+async def unacked_batches(
+    manual: faust.Stream, size: int, within: float
+) -> AsyncIterator[Sequence[EventT]]:
+    """Batches of events from a `manual_acks` stream, none of them acked by faust.
+
+    Not take_events: it acks each batch itself once the loop body returns, or when it
+    raises, so input would be committed before its effects are stored.
+    """
+    async for taken in manual.noack_take(size, within=within):
+        yield cast(Sequence[EventT], taken)
+
+
 async def store_rows(
     stream: StreamT,
     writer: BatchWriter,
@@ -31,10 +43,7 @@ async def store_rows(
     `row` returns None for a message it cannot turn into a row (and says why itself).
     """
     manual = manual_acks(stream)
-    # Not take_events: it acks each batch itself once the loop body returns, or when it
-    # raises, so a failed insert would still commit its input. noack_take yields events.
-    async for taken in manual.noack_take(BATCH, within=within):
-        batch = cast(Sequence[EventT], taken)
+    async for batch in unacked_batches(manual, BATCH, within):
         for event in batch:
             made = row(event)
             if made is not None:

@@ -73,7 +73,6 @@ def create_app(settings: KefuSettings, bootstrap: str, store: Store, *, web: boo
         # chDB pays ~50 ms per insert whatever its size: fewer, larger flushes (see BENCHMARKS.md).
         BatchWriter(store, max_rows=STATEFUL_FLUSH_ROWS, max_seconds=STATEFUL_FLUSH_SECONDS),
         hours_from_settings(settings),
-        settings.checkpoint_seconds,
     )
     stateful.install(app, runner)
     dead_letters.install(app, topics, BatchWriter(store))

@@ -3,7 +3,7 @@
 Per batch of input messages: fold the changes in and evaluate every point the event time
 passed; produce the alerts and wait for the broker's acks. The input is then held, not
 acked. Once `alarm_snapshot_seconds` have passed since the last snapshot, or input paused
-for IDLE_SECONDS (checked after each batch and by a timer), before partitions are revoked and
+(agents.cadence; checked after each batch and by a timer), before partitions are revoked and
 at shutdown, each partition changed since its last snapshot is written whole (with the
 input offset it covers), and only then is the held input acked. A crash before the
 snapshot replays the input since the previous one and produces the same alerts again
@@ -22,7 +22,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any, cast
+from typing import Any
 
 import faust
 from aiokafka import AIOKafkaProducer
@@ -33,7 +33,8 @@ from agents.alarms import metrics as m
 from agents.alarms import snapshot
 from agents.alarms.model import Alert
 from agents.alarms.partition import AlarmPartition
-from agents.manual_acks import manual_acks
+from agents.cadence import restart_state_due
+from agents.manual_acks import manual_acks, unacked_batches
 from pipeline.settings import KefuSettings
 from pipeline.topics import topics_for
 from schemas.inquiry_changes import decode
@@ -43,8 +44,6 @@ log = logging.getLogger(__name__)
 BATCH = 500
 WITHIN_SECONDS = 0.2
 TIMER_SECONDS = 0.25
-# No input for this long: snapshot and ack now rather than at the next interval.
-IDLE_SECONDS = 0.2
 
 Held = tuple[StreamT, EventT]
 
@@ -129,10 +128,9 @@ class AlarmRunner(Service):
 
     def _due(self) -> bool:
         """The interval passed, or input paused: a quiet partition's acks need not wait."""
-        now = self._clock()
-        idle = now - self._input_at >= IDLE_SECONDS
-        waited = now - self._snapshot_at >= self.settings.alarm_snapshot_seconds
-        return bool(self._held) and (idle or waited)
+        return bool(self._held) and restart_state_due(
+            self._clock(), self._input_at, self._snapshot_at, self.settings.alarm_snapshot_seconds
+        )
 
     async def _snapshot_if_due(self) -> None:
         if not self._due():
@@ -295,10 +293,7 @@ def install(app: faust.App, runner: AlarmRunner) -> None:
     @app.agent(topic, name="kefu.alarms")
     async def alarms(stream: StreamT) -> None:
         manual = manual_acks(stream)
-        # Not take_events: that acks each batch once the loop body is done (or the loop
-        # failed), which would commit input before its snapshot. noack_take yields events.
-        async for taken in manual.noack_take(BATCH, within=WITHIN_SECONDS):
-            batch = cast(Sequence[EventT], taken)
+        async for batch in unacked_batches(manual, BATCH, WITHIN_SECONDS):
             await runner.handle(manual, batch)
             _observe_lag(app, batch)
 

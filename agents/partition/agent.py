@@ -8,9 +8,8 @@ it covers is acked. A restart restores the last checkpoint and skips input at or
 its offset, so no event is counted twice; input after it is applied again, and its rows
 collapse with the stored ones (same versions).
 
-Checkpoints cost CPU in proportion to the conversations changed since the last one, so
-under load they are written every `checkpoint_seconds`, not every flush; when input pauses
-they are written at once, so acks (and consumer lag) never wait on a quiet partition.
+Checkpoints are written every `checkpoint_seconds` under load, not every flush, and at
+once when input pauses (agents.cadence).
 """
 
 from __future__ import annotations
@@ -26,6 +25,7 @@ import faust
 from aiokafka import AIOKafkaProducer
 from faust.types import TP, EventT, StreamT
 
+from agents.cadence import restart_state_due
 from agents.inquiries.hours import HoursFor
 from agents.manual_acks import manual_acks
 from agents.partition import changelog
@@ -43,8 +43,6 @@ Input = tuple[StreamT, EventT]
 # Flushes taken but not yet performed: one in flight and one ready is enough to keep the
 # store busy; more would only hold memory while the store is slow (backpressure).
 QUEUED_FLUSHES = 2
-# No input for this long: checkpoint and ack now rather than at the next interval.
-IDLE_SECONDS = 0.2
 
 
 @dataclass(slots=True)
@@ -67,20 +65,17 @@ class StatefulRunner:
         bootstrap: str,
         writer: BatchWriter,
         hours_for: HoursFor,
-        checkpoint_seconds: float = 10.0,
     ) -> None:
         self.settings = settings
         self.bootstrap = bootstrap
         self.writer = writer
         self.hours_for = hours_for
-        self.checkpoint_seconds = checkpoint_seconds
         self.topics = topics_for(settings)
         self.states: dict[int, PartitionState] = {}
         self._pending: list[Input] = []  # applied, not yet in a flush
         self._pending_since = 0.0
         self._touched: set[int] = set()  # partitions with changes to publish
         self._unacked: list[Input] = []  # in a flush, waiting for a checkpoint
-        self._uncheckpointed: set[int] = set()
         self._checkpointed_at = time.monotonic()
         self._input_at = 0.0
         self._lock = asyncio.Lock()
@@ -119,7 +114,6 @@ class StatefulRunner:
                 self._pending_since = self._input_at
             self._pending.append((stream, event))
             self._touched.add(partition)
-            self._uncheckpointed.add(partition)
             self._observe(state, stats.events - stats.duplicates, stats.duplicates, stats.failed)
             if self._due():
                 await self._hand_off(self._checkpoint_due())
@@ -150,9 +144,12 @@ class StatefulRunner:
         return self.writer.due() or waited >= self.writer.max_seconds
 
     def _checkpoint_due(self) -> bool:
-        now = time.monotonic()
-        idle = now - self._input_at >= IDLE_SECONDS
-        return idle or now - self._checkpointed_at >= self.checkpoint_seconds
+        return restart_state_due(
+            time.monotonic(),
+            self._input_at,
+            self._checkpointed_at,
+            self.settings.checkpoint_seconds,
+        )
 
     async def _hand_off(self, checkpoint: bool) -> None:
         """Take this flush's effects now (under the lock); the background task performs them."""
@@ -164,11 +161,10 @@ class StatefulRunner:
         self._unacked += self._pending
         self._pending, self._touched = [], set()
         if checkpoint:
-            flush.checkpoints = [
-                (p, self.states[p].take_checkpoint()) for p in sorted(self._uncheckpointed)
-            ]
+            # Every partition with input since the last checkpoint: the input it acks.
+            changed = {event.message.partition for _, event in self._unacked}
+            flush.checkpoints = [(p, self.states[p].take_checkpoint()) for p in sorted(changed)]
             flush.acks, self._unacked = self._unacked, []
-            self._uncheckpointed = set()
             self._checkpointed_at = time.monotonic()
         await self._flushes.put(flush)
 
@@ -221,7 +217,6 @@ class StatefulRunner:
             self._pending = [i for i in self._pending if i[1].message.partition not in gone]
             self._unacked = [i for i in self._unacked if i[1].message.partition not in gone]
             self._touched -= gone
-            self._uncheckpointed -= gone
 
     async def _restore(self, partition: int) -> PartitionState:
         started = time.monotonic()

@@ -13,8 +13,9 @@ from faust.types import TP
 
 from agents.alarms import agent as alarm_agent
 from agents.alarms import snapshot
-from agents.alarms.agent import IDLE_SECONDS, AlarmRunner
+from agents.alarms.agent import AlarmRunner
 from agents.alarms.model import Alert
+from agents.cadence import IDLE_SECONDS
 from pipeline.settings import KefuSettings
 from pipeline.topics import topics_for
 from schemas.inquiry_changes import encode_for_shops, shop_partition
