@@ -8,6 +8,7 @@ are not timed; the events of that first poll are not counted either.
 from __future__ import annotations
 
 import json
+import os
 import resource
 import sys
 import time
@@ -55,6 +56,12 @@ def cpu_seconds() -> float:
     """User plus system CPU of this process, every thread included."""
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
+
+
+def rss_bytes() -> int:
+    """Resident set size of this process now."""
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
 
 
 def peak_rss_bytes() -> int:

@@ -10,24 +10,20 @@ resident set, then tracemalloc's split by module at N/10 (tracing is too slow fo
 
 from __future__ import annotations
 
-import gc
 import sys
 import tracemalloc
 from typing import Any
 
 from agents.inquiries.hours import hours_from_settings
 from agents.partition.state import PartitionState
+from bench.measure import rss_bytes
 from bench.traffic import DAY_START_MS
+from pipeline.runtime import tune_gc
 from pipeline.settings import KefuSettings
 from schemas.packed import PackedBatch
 
 BATCH = 1000
 SPAN_MS = 240_000
-
-
-def _rss_mib() -> float:
-    with open("/proc/self/statm") as statm:
-        return int(statm.read().split()[1]) * 4096 / 2**20
 
 
 def _event(j: int, n: int) -> dict[str, Any]:
@@ -53,13 +49,12 @@ def fill(n: int) -> PartitionState:
 
 def main(argv: list[str]) -> int:
     n = int(argv[0]) if argv else 1_000_000
-    gc.freeze()
-    gc.set_threshold(100_000, 50, 100)  # as a worker runs (pipeline.runtime)
-    before = _rss_mib()
+    tune_gc()  # as a worker runs
+    before = rss_bytes()
     state = fill(n)
-    grown = _rss_mib() - before
-    print(f"{n:,} open conversations: partition state {grown:,.0f} MiB RSS growth, "
-          f"{grown * 2**20 / n:,.0f} bytes per conversation")  # fmt: skip
+    grown = rss_bytes() - before
+    print(f"{n:,} open conversations: partition state {grown / 2**20:,.0f} MiB RSS growth, "
+          f"{grown / n:,.0f} bytes per conversation")  # fmt: skip
     del state
     tracemalloc.start()
     traced_n = max(1, n // 10)

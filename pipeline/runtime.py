@@ -92,13 +92,13 @@ async def running(
         stack.push_async_callback(pipeline.runner.stop)
         await pipeline.app.start()
         stack.push_async_callback(pipeline.app.stop)
-        _tune_gc()
+        tune_gc()
         # Runs first on the way out: store and ack what is pending while the consumer still runs.
         stack.push_async_callback(pipeline.runner.flush)
         yield Running(settings, bootstrap, store, pipeline, http_port)
 
 
-def _tune_gc() -> None:
+def tune_gc() -> None:
     """The engine holds millions of small, long-lived objects; the default collector thresholds
     rescan them all the time (about a third of the engine's time, measured). Everything
     allocated during start-up is frozen out of collection, and young collections run less often.

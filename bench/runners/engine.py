@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import gc
-import os
 import random
 import time
 import tracemalloc
@@ -25,20 +24,15 @@ import tracemalloc
 from agents.inquiries.engine import InquiryEngine
 from agents.inquiries.hours import hours_from_settings
 from agents.inquiries.model import Message
-from bench.measure import RunnerResult, emit
+from bench.measure import RunnerResult, emit, rss_bytes
 from bench.traffic import DAY_START_MS
+from pipeline.runtime import tune_gc
 from pipeline.settings import KefuSettings
 
 SHOPS = 50
 BUILD_SPAN_MS = 240_000
 CHANGES_EVERY = 500
 DIRTY_EVERY = 5000
-WORKER_GC_THRESHOLDS = (100_000, 50, 100)  # as pipeline.runtime._tune_gc sets them
-
-
-def rss_bytes() -> int:
-    with open("/proc/self/statm") as statm:
-        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
 
 
 class Driver:
@@ -102,8 +96,7 @@ def main() -> None:
     driver = Driver(args.lateness_ms)
     gc.collect()
     if args.gc == "pipeline":
-        gc.freeze()
-        gc.set_threshold(*WORKER_GC_THRESHOLDS)
+        tune_gc()
     traced = args.memory == "tracemalloc"
     if traced:
         tracemalloc.start()
