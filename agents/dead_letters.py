@@ -8,7 +8,7 @@ import faust
 from faust.types import EventT, StreamT
 
 from agents.manual_acks import store_rows
-from pipeline.topics import Topics
+from core.topics import Topics
 from sinks.writer import BatchWriter
 
 WITHIN_SECONDS = 0.5

@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Literal
 
-from pipeline.apache_kafka import KAFKA_VERSION, ApacheKafka
+from bench.apache_kafka import KAFKA_VERSION, ApacheKafka
 from pipeline.embedded_broker import TansuBroker, resolve_tansu_bin
 
 BrokerKind = Literal["tansu", "apache"]

@@ -27,7 +27,7 @@ from bench.report import Report, render, write_baseline, write_benchmarks
 from bench.scale import scale_curve
 from bench.spawn import REPO, RunnerFailed
 from bench.traffic import TrafficSpec
-from pipeline.errors import ServiceUnavailable
+from core.errors import ServiceUnavailable
 
 log = logging.getLogger("bench")
 T = TypeVar("T")

@@ -11,8 +11,8 @@ from bench.load import Record, produce_all
 from bench.reply_rate import ReplyRates
 from bench.topics import create_topic
 from bench.traffic import ChatEvent, TrafficSpec, conversations, encode
-from pipeline.settings import KefuSettings
-from pipeline.topics import ensure_topics, topics_for
+from core.settings import KefuSettings
+from core.topics import ensure_topics, topics_for
 
 log = logging.getLogger(__name__)
 

@@ -19,9 +19,9 @@ from bench.measure import RunnerResult
 from bench.spawn import Runner
 from bench.topics import create_topic
 from bench.traffic import TrafficSpec, conversations, encode, stamped, templates
-from pipeline.offsets import end_offsets, wait_committed
-from pipeline.settings import KefuSettings
-from pipeline.topics import Topics, ensure_topics, topics_for
+from core.offsets import end_offsets, wait_committed
+from core.settings import KefuSettings
+from core.topics import Topics, ensure_topics, topics_for
 
 
 @dataclass(frozen=True)

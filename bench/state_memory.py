@@ -18,8 +18,8 @@ from agents.inquiries.hours import hours_from_settings
 from agents.partition.state import PartitionState
 from bench.measure import rss_bytes
 from bench.traffic import DAY_START_MS
+from core.settings import KefuSettings
 from pipeline.runtime import tune_gc
-from pipeline.settings import KefuSettings
 from schemas.packed import PackedBatch
 
 BATCH = 1000

@@ -29,10 +29,10 @@ from pathlib import Path
 from typing import Any
 
 from bench.machine import machine
+from core.settings import KefuSettings
 from pipeline.embedded_broker import TansuBroker
 from pipeline.generator import GenConfig, generate, write_jsonl
 from pipeline.replay import replay
-from pipeline.settings import KefuSettings
 from sinks.chdb_store import ChdbStore
 from sinks.migrate import migrate
 from sinks.server_store import ServerStore

@@ -13,10 +13,10 @@ from pathlib import Path
 
 from agents.ingest.metrics import EVENTS_IN
 from bench.measure import GO, READY, Meter
+from core.settings import KefuSettings, ShopSettings
+from core.topics import topics_for
 from pipeline.demo import demo_settings
 from pipeline.runtime import Running, store_for
-from pipeline.settings import KefuSettings, ShopSettings
-from pipeline.topics import topics_for
 
 _POLL_SECONDS = 0.005
 LIVE_EVAL_SECONDS = 10

@@ -15,8 +15,8 @@ from agents.ingest.service import IngestService
 from agents.inquiries.hours import hours_from_settings
 from agents.notify.service import NotifierService
 from agents.partition import agent as stateful
-from pipeline.settings import KefuSettings
-from pipeline.topics import topics_for
+from core.settings import KefuSettings
+from core.topics import topics_for
 from sinks.store import Store
 from sinks.writer import BatchWriter
 

@@ -6,12 +6,10 @@ import argparse
 import logging
 import sys
 from collections.abc import Callable, Sequence
-from pathlib import Path
-from typing import Any
 
 from pydantic import ValidationError
 
-from pipeline.errors import KefuError
+from core.errors import KefuError
 
 log = logging.getLogger("kefu")
 
@@ -53,17 +51,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(
             f"unexpected {type(exc).__name__}: {exc} (run with -vv for details)", EXIT_INTERNAL
         )
-
-
-def settings_from(args: argparse.Namespace, **extra: Any) -> Any:
-    """Settings with the command line's overrides; `--store DIR` picks the embedded store."""
-    from pipeline.settings import load_settings
-
-    overrides = dict(extra)
-    store: Path | None = getattr(args, "store", None)
-    if store is not None:
-        overrides["store_path"] = store
-    return load_settings(**overrides)
 
 
 def _first_error(exc: ValidationError) -> str:

@@ -12,12 +12,12 @@ import logging
 import time as wall
 from datetime import UTC, datetime, time, timedelta
 
+from core.settings import KefuSettings, ShopSettings
+from core.topics import topics_for
 from pipeline.generator import GenConfig, Incident, generate, paced
 from pipeline.generator.ids import agent_id, shop_id
 from pipeline.generator.pacing import in_thread
 from pipeline.raw_producer import RawSender, raw_producer
-from pipeline.settings import KefuSettings, ShopSettings
-from pipeline.topics import topics_for
 
 log = logging.getLogger(__name__)
 

@@ -22,7 +22,7 @@ from typing import IO, Self
 
 from aiokafka.client import AIOKafkaClient
 
-from pipeline.errors import ServiceUnavailable
+from core.errors import ServiceUnavailable
 
 log = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, cast
 
-from pipeline.errors import KefuError
+from core.errors import KefuError
 
 
 def read_lines(path: Path) -> Iterator[bytes]:

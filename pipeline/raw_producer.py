@@ -8,8 +8,8 @@ from typing import Any
 import orjson
 from aiokafka import AIOKafkaProducer
 
-from pipeline.errors import BadMessage
-from pipeline.topics import Topics
+from core.errors import BadMessage
+from core.topics import Topics
 from schemas.timestamps import to_epoch_ms
 from schemas.validate import parse_event
 

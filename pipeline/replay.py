@@ -11,12 +11,12 @@ from pathlib import Path
 from aiokafka import AIOKafkaProducer
 
 from agents.alarms.drain import wait_alarms
+from core.offsets import end_offsets, wait_committed
+from core.settings import KefuSettings
+from core.topics import Topics, topics_for
 from pipeline.jsonl import read_lines
-from pipeline.offsets import end_offsets, wait_committed
 from pipeline.raw_producer import RawSender, raw_producer
 from pipeline.runtime import Running, running
-from pipeline.settings import KefuSettings
-from pipeline.topics import Topics, topics_for
 from schemas.packed import pack_flush
 
 log = logging.getLogger(__name__)

@@ -9,11 +9,11 @@ from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 
-from agents.kpi.store_views import apply_kpi_views
+from core.settings import KefuSettings
+from core.topics import ensure_topics
 from pipeline.app import Pipeline, create_app
 from pipeline.embedded_broker import TansuBroker
-from pipeline.settings import KefuSettings
-from pipeline.topics import ensure_topics
+from sinks.kpi_views import apply_kpi_views
 from sinks.migrate import migrate
 from sinks.open import open_store
 from sinks.store import Store

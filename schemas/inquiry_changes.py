@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import orjson
 
-from agents.inquiries.model import Inquiry, InquiryChange
+from schemas.inquiry import Inquiry, InquiryChange
 
 FORMAT_VERSION = 1
 
@@ -24,7 +24,7 @@ FORMAT_VERSION = 1
 class ChangedInquiry:
     """What a shop-level consumer needs of one row; upserts and deletions carry a version.
 
-    Not frozen, as one is made per row change (see agents.inquiries.model).
+    Not frozen, as one is made per row change (see schemas.inquiry).
     """
 
     shop_id: str

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import TypeAdapter, ValidationError
 
-from pipeline.errors import BadMessage
+from core.errors import BadMessage
 from schemas.events import Event
 from schemas.fast_chat import fast_chat
 from schemas.packed import CanonicalEvent, canonical

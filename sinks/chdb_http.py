@@ -25,7 +25,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import orjson
 
-from pipeline.errors import RetryLater, ServiceUnavailable
+from core.errors import RetryLater, ServiceUnavailable
 from sinks import http_wire
 from sinks.chdb_store import ChdbStore, RawResult
 from sinks.errors import StoreError

@@ -19,7 +19,7 @@ from chdb.session import Session
 from clickhouse_connect.datatypes.base import ClickHouseType
 from clickhouse_connect.driver.binding import bind_query, quote_identifier
 
-from pipeline.errors import RetryLater, StoreLocked
+from core.errors import RetryLater, StoreLocked
 from sinks import native
 from sinks.errors import StoreError, from_clickhouse
 from sinks.sql_text import trailing_format

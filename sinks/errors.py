@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from pipeline.errors import KefuError, RetryLater
+from core.errors import KefuError, RetryLater
 
 # ClickHouse error codes that describe a busy or briefly absent server, not a wrong statement.
 TRANSIENT_CODES = frozenset(

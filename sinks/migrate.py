@@ -5,18 +5,27 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+import sys
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from pipeline.errors import ConfigError, RetryLater
+from core.errors import ConfigError, RetryLater
 from sinks.errors import StoreError
 from sinks.sql_text import split_statements
 from sinks.store import Store
 
 log = logging.getLogger(__name__)
 
-SQL_DIR = Path(__file__).resolve().parents[1] / "sql"
+
+def _sql_dir() -> Path:
+    """sql/ of the source tree, else the copy a (non-editable) install puts under the prefix."""
+    beside = Path(__file__).resolve().parents[1] / "sql"
+    installed = Path(sys.prefix) / "share" / "kefu-pulse" / "sql"
+    return beside if beside.is_dir() else installed
+
+
+SQL_DIR = _sql_dir()
 LEDGER = "schema_migrations"
 _FILE_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")

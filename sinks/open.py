@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pipeline.settings import KefuSettings
+from core.settings import KefuSettings
 from sinks.store import Store
 
 
@@ -27,7 +27,7 @@ def open_store(settings: KefuSettings) -> Store:
 
 def open_store_for_reading(settings: KefuSettings) -> Store:
     """Like open_store, but a store owned by a running worker is read through its HTTP port."""
-    from pipeline.errors import StoreLocked
+    from core.errors import StoreLocked
 
     try:
         return open_store(settings)

@@ -15,7 +15,7 @@ from clickhouse_connect.driver.binding import quote_identifier
 from clickhouse_connect.driver.client import Client
 from clickhouse_connect.driver.exceptions import DatabaseError, OperationalError
 
-from pipeline.errors import RetryLater, ServiceUnavailable
+from core.errors import RetryLater, ServiceUnavailable
 from sinks.errors import StoreError, from_clickhouse
 from sinks.native import TZ_MODE, transpose
 from sinks.store import QueryResult

@@ -12,7 +12,7 @@ Two implementations: `ChdbStore` (embedded chDB in a directory) and `ServerStore
   that yields no rows may also yield no column names (ClickHouse's Native format
   carries names with data).
 
-Errors: `pipeline.errors.RetryLater` for transient failures (connection refused or
+Errors: `core.errors.RetryLater` for transient failures (connection refused or
 reset, timeouts, HTTP 429/503/504, a busy server), `sinks.errors.StoreError` with the
 ClickHouse message for everything the statement itself got wrong.
 """

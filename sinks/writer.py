@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from pipeline.errors import RetryLater
+from core.errors import RetryLater
 from sinks import metrics
 from sinks.errors import StoreError
 from sinks.store import Store

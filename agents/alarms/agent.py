@@ -35,8 +35,8 @@ from agents.alarms.model import Alert
 from agents.alarms.partition import AlarmPartition
 from agents.cadence import restart_state_due
 from agents.manual_acks import manual_acks, unacked_batches
-from pipeline.settings import KefuSettings
-from pipeline.topics import topics_for
+from core.settings import KefuSettings
+from core.topics import topics_for
 from schemas.inquiry_changes import decode
 
 log = logging.getLogger(__name__)

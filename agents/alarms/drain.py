@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from agents.notify.routing import routed_channels
 from agents.notify.service import notify_group
-from pipeline.offsets import end_offsets, wait_committed
-from pipeline.settings import KefuSettings
-from pipeline.topics import topics_for
+from core.offsets import end_offsets, wait_committed
+from core.settings import KefuSettings
+from core.topics import topics_for
 
 
 async def wait_alarms(bootstrap: str, settings: KefuSettings) -> None:

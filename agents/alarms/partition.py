@@ -13,7 +13,7 @@ from typing import Any
 
 from agents.alarms.model import Alert
 from agents.alarms.shop import ShopAlarms
-from pipeline.settings import ShopSettings
+from core.settings import ShopSettings
 from schemas.inquiry_changes import ChangesMessage
 
 SettingsFor = Callable[[str], ShopSettings]

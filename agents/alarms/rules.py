@@ -21,7 +21,7 @@ from agents.alarms.model import (
     WaitingBuyer,
 )
 from agents.alarms.window import Count
-from pipeline.settings import ShopSettings
+from core.settings import ShopSettings
 
 # Rates are ratios of small integers: 17/20 must count as reaching 0.80 + 0.05.
 _EPSILON = 1e-9

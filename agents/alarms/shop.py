@@ -15,8 +15,8 @@ from agents.alarms import rules
 from agents.alarms.model import Alert
 from agents.alarms.text import describe
 from agents.alarms.window import Count, ShopWindow
-from agents.inquiries.model import DEADLINE_MS
-from pipeline.settings import ShopSettings
+from core.settings import ShopSettings
+from schemas.inquiry import DEADLINE_MS
 from schemas.inquiry_changes import ChangedInquiry
 
 

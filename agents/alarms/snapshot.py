@@ -19,8 +19,8 @@ import orjson
 import zstandard
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
-from pipeline.errors import ServiceUnavailable
-from pipeline.offsets import end_offsets
+from core.errors import ServiceUnavailable
+from core.offsets import end_offsets
 
 log = logging.getLogger(__name__)
 

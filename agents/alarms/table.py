@@ -9,7 +9,7 @@ from faust.types import EventT, StreamT
 
 from agents.alarms.model import Alert
 from agents.manual_acks import Row, store_rows
-from pipeline.topics import Topics
+from core.topics import Topics
 from sinks.writer import BatchWriter
 
 log = logging.getLogger(__name__)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from agents.alarms.model import WaitingBuyer
-from agents.inquiries.model import DEADLINE_MS
+from schemas.inquiry import DEADLINE_MS
 from schemas.inquiry_changes import ChangedInquiry
 
 RowKey = tuple[str, str]  # (buyer_id, inquiry_id); the shop is the window's own

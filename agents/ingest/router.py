@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from pipeline.errors import BadMessage
+from core.errors import BadMessage
 from schemas.packed import partition_for
 from schemas.validate import parse_canonical
 

@@ -21,8 +21,8 @@ from mode import Service
 from agents.ingest.alignment import Alignment
 from agents.ingest.metrics import DEAD_LETTERS, EVENTS_IN, INGEST_BATCH
 from agents.ingest.router import RawRecord, Routed, route
-from pipeline.settings import KefuSettings
-from pipeline.topics import Topics, topics_for
+from core.settings import KefuSettings
+from core.topics import Topics, topics_for
 from schemas.packed import pack
 
 log = logging.getLogger(__name__)

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from agents.inquiries.hours import ServiceHours
-from agents.inquiries.model import ANSWERED, WITHIN_3M, WITHIN_5M, WITHIN_30S, Inquiry
+from schemas.inquiry import ANSWERED, WITHIN_3M, WITHIN_5M, WITHIN_30S, Inquiry
 
 # A message as the conversation orders it: (at_ms, event_id, sender, agent_id)
 Item = tuple[int, str, str, str]

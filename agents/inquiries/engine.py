@@ -34,7 +34,7 @@ from agents.inquiries.conversation import (
     waiting_state,
 )
 from agents.inquiries.hours import HoursFor
-from agents.inquiries.model import ANSWERED, DEADLINE_MS, MISSED, OPEN, InquiryChange, Message
+from schemas.inquiry import ANSWERED, DEADLINE_MS, MISSED, OPEN, InquiryChange, Message
 
 log = logging.getLogger(__name__)
 

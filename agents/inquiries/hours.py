@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from pipeline.settings import KefuSettings
+from core.settings import KefuSettings
 
 DAY_MS = 86_400_000
 _MS = timedelta(milliseconds=1)

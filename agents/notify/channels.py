@@ -15,7 +15,7 @@ import orjson
 from agents.alarms.model import FIRING, WARNING, Alert
 from agents.notify.message import Rendered
 from agents.notify.signing import dingtalk_sign, feishu_sign
-from pipeline.settings import ChannelSettings, KefuSettings
+from core.settings import ChannelSettings, KefuSettings
 from schemas.timestamps import from_epoch_ms
 
 # Statuses that retrying cannot fix: the request itself or its credentials are wrong.

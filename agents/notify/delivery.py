@@ -15,7 +15,7 @@ from agents.alarms.model import Alert
 from agents.notify import metrics as m
 from agents.notify.channels import Verdict, build, verdict
 from agents.notify.message import Rendered, render
-from pipeline.settings import ChannelSettings, KefuSettings
+from core.settings import ChannelSettings, KefuSettings
 
 log = logging.getLogger(__name__)
 

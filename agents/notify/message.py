@@ -7,7 +7,7 @@ from urllib.parse import quote
 
 from agents.alarms.model import RESOLVED, Alert
 from agents.alarms.text import describe, local, title
-from pipeline.settings import KefuSettings
+from core.settings import KefuSettings
 
 # grafana/boards/live_floor.py: the per-shop live board (its `shop` variable).
 LIVE_BOARD_UID = "kefu-live-floor"

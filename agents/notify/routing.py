@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from agents.alarms.model import Alert
 from agents.notify.message import severity_of
-from pipeline.settings import KefuSettings
+from core.settings import KefuSettings
 
 
 def channels_for(alert: Alert, settings: KefuSettings) -> set[str]:

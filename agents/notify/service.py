@@ -24,8 +24,8 @@ from agents.alarms.model import Alert
 from agents.notify import metrics as m
 from agents.notify.delivery import Deliverer, Outcome
 from agents.notify.routing import channels_for, routed_channels
-from pipeline.settings import KefuSettings
-from pipeline.topics import topics_for
+from core.settings import KefuSettings
+from core.topics import topics_for
 
 log = logging.getLogger(__name__)
 

@@ -31,8 +31,8 @@ from agents.manual_acks import manual_acks
 from agents.partition import changelog
 from agents.partition import metrics as m
 from agents.partition.state import PartitionState
-from pipeline.settings import KefuSettings
-from pipeline.topics import topics_for
+from core.settings import KefuSettings
+from core.topics import topics_for
 from schemas.inquiry_changes import encode_for_shops
 from schemas.packed import unpack
 from sinks.writer import Batches, BatchWriter

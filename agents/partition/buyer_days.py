@@ -23,7 +23,7 @@ from heapq import heappop, heappush
 from typing import Any
 
 from agents.facts.orders import OrderState
-from agents.inquiries.model import OPEN, Inquiry
+from schemas.inquiry import OPEN, Inquiry
 
 log = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ from typing import Any
 import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
-from pipeline.offsets import end_offsets
+from core.offsets import end_offsets
 
 log = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ import orjson
 
 from agents.facts.orders import OrderState
 from agents.facts.refunds import RefundState
-from agents.inquiries.model import Inquiry
+from schemas.inquiry import Inquiry
 
 Row = tuple[Any, ...]
 BusinessDate = Callable[[str, int], date]

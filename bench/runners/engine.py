@@ -23,11 +23,11 @@ import tracemalloc
 
 from agents.inquiries.engine import InquiryEngine
 from agents.inquiries.hours import hours_from_settings
-from agents.inquiries.model import Message
 from bench.measure import RunnerResult, emit, rss_bytes
 from bench.traffic import DAY_START_MS
+from core.settings import KefuSettings
 from pipeline.runtime import tune_gc
-from pipeline.settings import KefuSettings
+from schemas.inquiry import Message
 
 SHOPS = 50
 BUILD_SPAN_MS = 240_000

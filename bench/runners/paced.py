@@ -26,9 +26,9 @@ from typing import Any
 from bench.measure import UP, Meter, RunnerResult, emit
 from bench.probe import StoredProbe, percentile
 from bench.worker import barrier, events_in, hear, joined, prepare, say, worker_settings
+from core.settings import KefuSettings
 from pipeline.replay import wait_stored
 from pipeline.runtime import running
-from pipeline.settings import KefuSettings
 
 
 def parse_args() -> argparse.Namespace:

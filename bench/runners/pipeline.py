@@ -27,9 +27,9 @@ from bench.worker import (
     start_on_first_event,
     worker_settings,
 )
+from core.settings import KefuSettings
 from pipeline.replay import wait_stored
 from pipeline.runtime import Running, running
-from pipeline.settings import KefuSettings
 
 
 def parse_args() -> argparse.Namespace:

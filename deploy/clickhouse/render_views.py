@@ -77,8 +77,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     if args.settings_views:
-        from agents.kpi.store_views import config_view_statements
-        from pipeline.settings import KefuSettings
+        from core.settings import KefuSettings
+        from sinks.kpi_views import config_view_statements
 
         views = config_view_statements(KefuSettings(), DATABASE)
         sys.stdout.write("".join(f"{on_cluster(v)};\n\n" for v in views))

@@ -18,7 +18,7 @@ def register(commands: Any) -> None:
 
 
 def handle_migrate(args: argparse.Namespace) -> int:
-    from pipeline.cli import settings_from
+    from pipeline.commands.options import settings_from
     from sinks.migrate import migrate
     from sinks.open import open_store
 

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from pipeline.errors import KefuError
+from core.errors import KefuError
 
 
 def register(commands: Any) -> None:
@@ -95,10 +95,10 @@ def _silent_agent(spec: str, start: datetime) -> Any:
 
 
 async def _to_kafka(args: argparse.Namespace, config: Any) -> int:
-    from pipeline.cli import settings_from
+    from core.topics import topics_for
+    from pipeline.commands.options import settings_from
     from pipeline.generator import generate
     from pipeline.raw_producer import RawSender, raw_producer
-    from pipeline.topics import topics_for
 
     settings = settings_from(args)
     if settings.kafka_bootstrap is None:

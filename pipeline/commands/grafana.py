@@ -6,7 +6,7 @@ import argparse
 from typing import Any
 from urllib.parse import urlsplit
 
-from pipeline.errors import ConfigError, ServiceUnavailable
+from core.errors import ConfigError, ServiceUnavailable
 
 DEFAULT_PROMETHEUS_URL = "http://127.0.0.1:9090"
 TIMEOUT_SECONDS = 10.0
@@ -33,7 +33,7 @@ def handle_push(args: argparse.Namespace) -> int:
 
     from grafana import datasources
     from grafana.push import PushError, committed, push
-    from pipeline.cli import settings_from
+    from pipeline.commands.options import settings_from
 
     settings = settings_from(args)
     url: str = args.url or settings.grafana_url

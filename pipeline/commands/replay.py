@@ -7,7 +7,7 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-from pipeline.errors import KefuError
+from core.errors import KefuError
 
 
 def register(commands: Any) -> None:
@@ -21,7 +21,7 @@ def register(commands: Any) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
-    from pipeline.cli import settings_from
+    from pipeline.commands.options import settings_from
     from pipeline.replay import replay
 
     missing = [str(f) for f in args.files if not f.is_file()]

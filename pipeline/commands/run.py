@@ -13,10 +13,10 @@ from typing import Any
 from rich.console import Console
 from rich.live import Live
 
+from core.settings import KefuSettings
 from pipeline.demo import demo_settings, feed_demo
 from pipeline.live_view import render, snapshot
 from pipeline.runtime import Running, running
-from pipeline.settings import KefuSettings
 
 log = logging.getLogger(__name__)
 REFRESH_SECONDS = 2.0
@@ -34,7 +34,7 @@ def register(commands: Any) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
-    from pipeline.cli import settings_from
+    from pipeline.commands.options import settings_from
 
     settings = settings_from(args)
     if args.demo:

@@ -1,7 +1,7 @@
 """`kefu score --role presale --period week`: the ranked, explained KPI scorecard.
 
 The numbers are the `agent_scores` view's (sql/0008), read as they are: the command writes
-the configured weights into the store first (agents.kpi.store_views), so what it prints
+the configured weights into the store first (sinks.kpi_views), so what it prints
 is what the boards show.
 """
 
@@ -15,10 +15,10 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from agents.kpi.metrics import BY_NAME, METRICS, ROLES, Metric
-from agents.kpi.settings import KpiSettings
-from pipeline.errors import KefuError
-from pipeline.settings import KefuSettings
+from core.errors import KefuError
+from core.kpi.metrics import BY_NAME, METRICS, ROLES, Metric
+from core.kpi.settings import KpiSettings
+from core.settings import KefuSettings
 from sinks.errors import StoreError
 from sinks.store import Store
 
@@ -44,8 +44,8 @@ def register(commands: Any) -> None:
 def handle(args: argparse.Namespace) -> int:
     from rich.console import Console
 
-    from agents.kpi.store_views import apply_kpi_views
-    from pipeline.cli import settings_from
+    from pipeline.commands.options import settings_from
+    from sinks.kpi_views import apply_kpi_views
     from sinks.open import open_store_for_reading
 
     settings: KefuSettings = settings_from(args)

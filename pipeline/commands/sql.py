@@ -22,7 +22,7 @@ def register(commands: Any) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
-    from pipeline.cli import settings_from
+    from pipeline.commands.options import settings_from
     from sinks.open import open_store_for_reading
 
     store = open_store_for_reading(settings_from(args))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from pipeline.errors import ConfigError
+from core.errors import ConfigError
 from pipeline.generator.ids import agent_id, shop_id
 
 # Local midnight of 2026-11-23 in Shanghai: a fixed default keeps runs reproducible.

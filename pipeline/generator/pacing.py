@@ -9,7 +9,7 @@ import time
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Iterator
 from datetime import UTC, datetime
 
-from pipeline.errors import ConfigError
+from core.errors import ConfigError
 from pipeline.generator.clock import SECOND, format_rfc3339, parse_occurred_at
 from pipeline.generator.config import GenConfig
 from pipeline.generator.delivery import Line

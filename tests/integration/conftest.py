@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from pipeline.apache_kafka import ApacheKafka, java_available
+from bench.apache_kafka import ApacheKafka, java_available
 from pipeline.embedded_broker import TansuBroker
 
 REQUIRE_KAFKA_ENV = "KEFU_REQUIRE_KAFKA"

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from grafana import sample
+from core.settings import KefuSettings
+from pipeline import sample_day as sample
 from pipeline.embedded_broker import TansuBroker
 from pipeline.replay import replay
-from pipeline.settings import KefuSettings
 from sinks.chdb_store import ChdbStore
 
 

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from grafana import sample
+from pipeline import sample_day as sample
 from pipeline.generator import GenConfig, generate, write_jsonl
 
 GUIDE = Path(__file__).resolve().parents[2] / "docs" / "analysts.md"

@@ -8,11 +8,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from agents.inquiries.model import Inquiry, Message
-from pipeline.errors import BadMessage
+from core.errors import BadMessage
+from core.settings import KefuSettings
 from pipeline.generator import GenConfig, generate, write_jsonl
-from pipeline.settings import KefuSettings
 from schemas.events import BaseEvent, ChatMessage
+from schemas.inquiry import Inquiry, Message
 from schemas.validate import parse_event
 from sinks.chdb_store import ChdbStore
 from tests.integration.conftest import Broker

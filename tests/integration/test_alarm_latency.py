@@ -26,12 +26,12 @@ from typing import Any
 
 import pytest
 
+from core.settings import KefuSettings
+from core.topics import topics_for
 from pipeline.embedded_broker import TansuBroker
 from pipeline.generator import GenConfig, Incident, generate, paced
 from pipeline.raw_producer import RawSender, raw_producer
 from pipeline.runtime import running
-from pipeline.settings import KefuSettings
-from pipeline.topics import topics_for
 from tests.integration.prom_fixtures import Receiver, alert_delays, percentiles, receiver
 
 __all__ = ["receiver"]

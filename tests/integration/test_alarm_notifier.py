@@ -14,9 +14,9 @@ from prometheus_client import REGISTRY
 
 from agents.alarms.model import FIRING, Alert
 from agents.notify.service import NotifierService
+from core.settings import KefuSettings
+from core.topics import ensure_topics, topics_for
 from pipeline.embedded_broker import TansuBroker
-from pipeline.settings import KefuSettings
-from pipeline.topics import ensure_topics, topics_for
 from tests.integration.prom_fixtures import Receiver, receiver
 
 __all__ = ["receiver"]

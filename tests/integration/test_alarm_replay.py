@@ -15,14 +15,14 @@ from prometheus_client import REGISTRY
 
 from agents import cadence
 from agents.alarms import snapshot
+from core.offsets import end_offsets, wait_committed
+from core.settings import KefuSettings
+from core.topics import topics_for
 from pipeline import replay as replay_module
 from pipeline.embedded_broker import TansuBroker
 from pipeline.generator import GenConfig, Incident, generate, write_jsonl
-from pipeline.offsets import end_offsets, wait_committed
 from pipeline.replay import replay, send_files, wait_stored
 from pipeline.runtime import running
-from pipeline.settings import KefuSettings
-from pipeline.topics import topics_for
 from schemas.timestamps import to_epoch_ms
 from sinks.chdb_store import ChdbStore
 from tests.integration.conftest import Broker

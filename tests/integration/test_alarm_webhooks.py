@@ -11,7 +11,7 @@ import pytest
 
 from agents.alarms.model import FIRING, RESOLVED, Alert, WaitingBuyer
 from agents.notify.delivery import Deliverer
-from pipeline.settings import ChannelSettings, KefuSettings
+from core.settings import ChannelSettings, KefuSettings
 from tests.integration.prom_fixtures import (
     DINGTALK_SECRET,
     FEISHU_SECRET,

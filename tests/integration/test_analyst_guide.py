@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
+from core.settings import KefuSettings
 from pipeline.embedded_broker import TansuBroker
 from pipeline.replay import replay
-from pipeline.settings import KefuSettings
 from sinks.chdb_store import ChdbStore
 from tests.integration.guide_support import GUIDE, TOPICS, GuideQuery, day_file, guide_queries
 

@@ -26,9 +26,9 @@ from typing import Any
 
 import pytest
 
+from core.settings import KefuSettings
 from pipeline.embedded_broker import TansuBroker
 from pipeline.replay import ReplayCounts, replay
-from pipeline.settings import KefuSettings
 from sinks.chdb_http import serve
 from sinks.chdb_store import ChdbStore
 from sinks.migrate import SQL_DIR

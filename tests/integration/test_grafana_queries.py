@@ -15,9 +15,11 @@ from typing import Any
 
 import pytest
 
-from grafana import catalog, preview, sample
+from grafana import catalog
 from grafana.catalog import Query
 from grafana.macros import TimeRange, expand
+from pipeline import board_preview as preview
+from pipeline import sample_day as sample
 from sinks.chdb_store import ChdbStore
 from tests.integration import grafana_day
 

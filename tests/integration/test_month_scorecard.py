@@ -17,14 +17,14 @@ from typing import Any
 import pytest
 from rich.console import Console
 
-from agents.inquiries.model import Message
-from agents.kpi.metrics import NAMES
+from core.errors import BadMessage
+from core.kpi.metrics import NAMES
+from core.settings import KefuSettings
 from pipeline.commands.score import fetch_boards, ranked
-from pipeline.errors import BadMessage
 from pipeline.generator import GenConfig, generate, write_jsonl
 from pipeline.replay import replay
-from pipeline.settings import KefuSettings
 from schemas.events import BaseEvent, ChatMessage
+from schemas.inquiry import Message
 from schemas.validate import parse_event
 from sinks.chdb_store import ChdbStore
 from tests.reference import aftersales as ref

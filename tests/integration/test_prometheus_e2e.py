@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 
+from core.topics import topics_for
 from pipeline.embedded_broker import TansuBroker
 from pipeline.generator import GenConfig, Incident, generate, write_jsonl
 from pipeline.replay import send_files, wait_stored
 from pipeline.runtime import running
-from pipeline.topics import topics_for
 from tests.integration.conftest import Broker
 from tests.integration.prom_fixtures import PromStack, Receiver, prom_stack, session_receiver
 from tests.integration.replay_support import settings_for

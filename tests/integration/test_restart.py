@@ -19,12 +19,12 @@ from pathlib import Path
 
 import pytest
 
+from core.settings import KefuSettings
+from core.topics import ensure_topics, topics_for
 from pipeline.embedded_broker import free_port
 from pipeline.raw_producer import RawSender
 from pipeline.replay import send_files, wait_stored
 from pipeline.runtime import running
-from pipeline.settings import KefuSettings
-from pipeline.topics import ensure_topics, topics_for
 from sinks.chdb_http import StoreServer, serve
 from sinks.chdb_store import ChdbStore
 from sinks.migrate import migrate

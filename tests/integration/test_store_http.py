@@ -17,7 +17,7 @@ from typing import Any
 import clickhouse_connect
 import pytest
 
-from pipeline.errors import RetryLater, ServiceUnavailable, StoreLocked
+from core.errors import RetryLater, ServiceUnavailable, StoreLocked
 from sinks import tables
 from sinks.chdb_http import StoreServer, serve
 from sinks.chdb_store import ChdbStore

@@ -3,7 +3,7 @@
 Deliberately plain and independent of the streaming code and the SQL views: it folds
 orders and refunds itself, builds buyer-days from the reference inquiries (section 1,
 tests/reference/inquiries.py), and evaluates every rate by filtering the facts of its
-window directly. Only the scoring rule of agents.kpi.scoring (unit-tested on its own) and
+window directly. Only the scoring rule of tests.reference.kpi_scoring (unit-tested on its own) and
 the settings model are shared.
 """
 
@@ -17,12 +17,12 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from agents.inquiries.model import OPEN, Inquiry
-from agents.kpi.metrics import NAMES
-from agents.kpi.scoring import Scorecard, scorecard
-from pipeline.settings import KefuSettings
+from core.kpi.metrics import NAMES
+from core.settings import KefuSettings
 from schemas.events import BaseEvent, Complaint, Order, Rating, Refund
+from schemas.inquiry import OPEN, Inquiry
 from tests.reference.inquiries import local
+from tests.reference.kpi_scoring import Scorecard, scorecard
 
 WINDOW_MS = 72 * 3600 * 1000
 LocalDate = Callable[[str, int], date]

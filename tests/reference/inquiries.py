@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from agents.inquiries.model import Inquiry, Message
+from schemas.inquiry import Inquiry, Message
 
 Hours = Callable[[str], tuple[ZoneInfo, time, time]]
 

@@ -13,7 +13,7 @@ from agents.alarms.model import FIRING, RESOLVED, WARNING, Alert
 from agents.alarms.partition import AlarmPartition
 from agents.alarms.shop import span_ms
 from agents.alarms.window import ShopWindow
-from pipeline.settings import ShopSettings
+from core.settings import ShopSettings
 from schemas.inquiry_changes import ChangedInquiry, ChangesMessage
 
 T0 = 1_800_000_000_000  # a whole minute

@@ -5,7 +5,7 @@ from __future__ import annotations
 from agents.alarms import rules
 from agents.alarms.model import FIRING, RESOLVED, WARNING, WaitingBuyer
 from agents.alarms.window import Count
-from pipeline.settings import ShopSettings
+from core.settings import ShopSettings
 
 SHOP = ShopSettings()  # threshold 0.80, hysteresis 0.05, min 10, renotify 30 min
 T0 = 1_800_000_000_000

@@ -16,8 +16,8 @@ from agents.alarms import snapshot
 from agents.alarms.agent import AlarmRunner
 from agents.alarms.model import Alert
 from agents.cadence import IDLE_SECONDS
-from pipeline.settings import KefuSettings
-from pipeline.topics import topics_for
+from core.settings import KefuSettings
+from core.topics import topics_for
 from schemas.inquiry_changes import encode_for_shops, shop_partition
 from tests.unit.test_alarm_partition import MIN, T0, day
 

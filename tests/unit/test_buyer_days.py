@@ -10,8 +10,8 @@ import orjson
 import pytest
 
 from agents.facts.orders import OrderState
-from agents.inquiries.model import ANSWERED, MISSED, OPEN, Inquiry
 from agents.partition.buyer_days import CONVERSION_WINDOW_MS, GRACE_MS, BuyerDays
+from schemas.inquiry import ANSWERED, MISSED, OPEN, Inquiry
 from sinks.tables import BUYER_DAYS
 
 SECOND = 1000

@@ -11,13 +11,13 @@ import orjson
 import pytest
 
 from agents.inquiries.hours import hours_from_settings
-from agents.inquiries.model import Message
 from agents.partition import changelog
 from agents.partition.state import PartitionState
-from pipeline.errors import BadMessage
+from core.errors import BadMessage
+from core.settings import KefuSettings
 from pipeline.generator import GenConfig, generate
-from pipeline.settings import KefuSettings
 from schemas.events import ChatMessage, Complaint, Order, Rating, Refund
+from schemas.inquiry import Message
 from schemas.packed import PackedBatch, canonical_json, partition_for
 from schemas.validate import parse_event
 from sinks.tables import BUYER_DAYS

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from core.errors import ServiceUnavailable
 from pipeline.embedded_broker import HOST, TansuBroker
-from pipeline.errors import ServiceUnavailable
 
 
 def test_missing_binary_is_service_unavailable(tmp_path: Path) -> None:

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipeline.errors import BadMessage
+from core.errors import BadMessage
 from schemas import fast_chat as fast
 from schemas.packed import CanonicalEvent, canonical
 from schemas.validate import parse_canonical, parse_event

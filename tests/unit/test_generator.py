@@ -15,7 +15,7 @@ from typing import Any
 import orjson
 import pytest
 
-from pipeline.errors import ConfigError
+from core.errors import ConfigError
 from pipeline.generator import GenConfig, Incident, generate, paced, write_jsonl
 
 MIDNIGHT = datetime(2026, 11, 22, 16, 0, tzinfo=UTC)  # 2026-11-23 00:00 in Shanghai

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from agents.ingest.router import DeadLetter, RawRecord, Routed, route
-from pipeline.errors import BadMessage
+from core.errors import BadMessage
 from schemas.packed import canonical_json, pack, partition_for, unpack
 from schemas.validate import parse_event
 

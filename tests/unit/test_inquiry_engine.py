@@ -11,7 +11,7 @@ import pytest
 
 from agents.inquiries.engine import InquiryEngine
 from agents.inquiries.hours import ServiceHours
-from agents.inquiries.model import Inquiry, InquiryChange, Message
+from schemas.inquiry import Inquiry, InquiryChange, Message
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 HOURS = ServiceHours(SHANGHAI, time(8), time(23))

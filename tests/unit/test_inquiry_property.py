@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from agents.inquiries.engine import InquiryEngine
 from agents.inquiries.hours import HoursFor, ServiceHours
-from agents.inquiries.model import Inquiry, InquiryChange, Message
+from schemas.inquiry import Inquiry, InquiryChange, Message
 from tests.reference.inquiries import effective_open, reference_inquiries
 
 LATENESS_MS = 30_000

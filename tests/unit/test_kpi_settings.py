@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from agents.kpi.settings import KpiSettings
-from pipeline.settings import KefuSettings
+from core.kpi.settings import KpiSettings
+from core.settings import KefuSettings
 
 
 def test_defaults() -> None:

@@ -1,5 +1,5 @@
 """The scorecard views (sql/0008) on a hand-made day, checked by hand, and the settings views
-that agents.kpi.store_views writes (identical to 0008's defaults, and followed by the views)."""
+that sinks.kpi_views writes (identical to 0008's defaults, and followed by the views)."""
 
 from __future__ import annotations
 
@@ -11,11 +11,11 @@ from typing import Any
 
 import pytest
 
-from agents.kpi.metrics import NAMES
-from agents.kpi.store_views import apply_kpi_views, config_view_statements, local_date, sql_string
-from pipeline.settings import KefuSettings
+from core.kpi.metrics import NAMES
+from core.settings import KefuSettings
 from sinks import tables
 from sinks.chdb_store import ChdbStore
+from sinks.kpi_views import apply_kpi_views, config_view_statements, local_date, sql_string
 from sinks.migrate import SQL_DIR, migrate
 
 DB = "kpi_views"

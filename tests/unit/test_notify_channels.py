@@ -17,8 +17,8 @@ from agents.notify.channels import build, verdict
 from agents.notify.message import render
 from agents.notify.routing import channels_for, routed_channels
 from agents.notify.signing import dingtalk_sign, feishu_sign
-from pipeline.errors import ConfigError
-from pipeline.settings import ChannelSettings, KefuSettings
+from core.errors import ConfigError
+from core.settings import ChannelSettings, KefuSettings
 
 T = 1_795_401_600_000  # 2026-11-23 02:40 UTC = 10:40 in Shanghai
 MIN = 60_000

@@ -8,7 +8,7 @@ from decimal import Decimal
 import orjson
 import pytest
 
-from pipeline.errors import BadMessage
+from core.errors import BadMessage
 from schemas.events import ChatMessage, Refund
 from schemas.packed import canonical, canonical_json, pack, pack_flush, partition_for, unpack
 from schemas.timestamps import from_epoch_ms, to_epoch_ms

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from agents.inquiries.hours import ServiceHours, hours_from_settings
-from pipeline.settings import KefuSettings, ShopSettings
+from core.settings import KefuSettings, ShopSettings
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 BERLIN = ZoneInfo("Europe/Berlin")

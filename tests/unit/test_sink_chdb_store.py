@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.errors import StoreLocked
+from core.errors import StoreLocked
 from sinks.chdb_store import ChdbStore
 from sinks.errors import StoreError
 

@@ -10,7 +10,7 @@ from typing import Any, cast
 import pytest
 from prometheus_client import REGISTRY
 
-from pipeline.errors import RetryLater
+from core.errors import RetryLater
 from sinks.chdb_store import ChdbStore
 from sinks.errors import StoreError
 from sinks.migrate import migrate

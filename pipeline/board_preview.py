@@ -1,6 +1,6 @@
 """PNG previews of the boards, drawn from the same queries Grafana runs.
 
-`python -m grafana.preview` generates the sample day, replays it through the real
+`python -m pipeline.board_preview` generates the sample day, replays it through the real
 pipeline (embedded broker and store, in a temporary directory), runs every
 ClickHouse panel's SQL with the plugin's macros expanded and draws each board to
 docs/boards/<board>.png. Prometheus panels have no Prometheus here: they show the
@@ -27,10 +27,11 @@ import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib import font_manager  # noqa: E402
 from prometheus_client import REGISTRY  # noqa: E402
 
-from grafana import catalog, draw, sample  # noqa: E402
+from grafana import catalog, draw  # noqa: E402
 from grafana.datasources import CLICKHOUSE_TYPE  # noqa: E402
 from grafana.macros import TimeRange, expand  # noqa: E402
 from grafana.render import load_dashboard  # noqa: E402
+from pipeline import sample_day as sample  # noqa: E402
 from sinks.errors import StoreError  # noqa: E402
 from sinks.store import QueryResult, Store  # noqa: E402
 
@@ -167,8 +168,8 @@ def _prometheus(ax: Any, exprs: Sequence[str]) -> None:
 
 
 async def _replay_sample(work: Path) -> Path:
+    from core.settings import load_settings
     from pipeline.replay import replay
-    from pipeline.settings import load_settings
 
     settings = load_settings(home=work / "home", store_path=work / "store")
     await replay(settings, [sample.write_day(work)])
@@ -176,7 +177,7 @@ async def _replay_sample(work: Path) -> Path:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m grafana.preview", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m pipeline.board_preview", description=__doc__)
     parser.add_argument("--out", type=Path, default=OUT, help=f"output folder (default {OUT})")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)

@@ -8,7 +8,7 @@ import time
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
-from pipeline.errors import ServiceUnavailable
+from core.errors import ServiceUnavailable
 
 
 async def end_offsets(

@@ -1,6 +1,6 @@
 """KPI settings (metrics.md 6): weights, floors and targets per role and stage, coaching topics.
 
-Part of the one settings model (`pipeline.settings.KefuSettings.kpi`), kept here beside the
+Part of the one settings model (`core.settings.KefuSettings.kpi`), kept here beside the
 scoring it configures. A `[kpi.weights.<role>.<stage>]` table in the config file replaces that
 one table; roles and stages it does not name keep their defaults, and so do coaching topics.
 """
@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from agents.kpi.metrics import BY_NAME, NAMES
+from core.kpi.metrics import BY_NAME, NAMES
 
 Role = Literal["presale", "aftersale"]
 Stage = Literal["launch", "steady"]

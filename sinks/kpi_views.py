@@ -16,9 +16,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 
-from agents.kpi.metrics import NAMES
-from agents.kpi.settings import KpiSettings
-from pipeline.settings import KefuSettings
+from core.kpi.metrics import NAMES
+from core.kpi.settings import KpiSettings
+from core.settings import KefuSettings
 from sinks.store import Store
 
 log = logging.getLogger(__name__)

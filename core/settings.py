@@ -18,8 +18,8 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-from agents.kpi.settings import KpiSettings
-from pipeline.errors import ConfigError
+from core.errors import ConfigError
+from core.kpi.settings import KpiSettings
 
 log = logging.getLogger(__name__)
 

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaError
 
-from pipeline.errors import ServiceUnavailable
-from pipeline.settings import KefuSettings
+from core.errors import ServiceUnavailable
+from core.settings import KefuSettings
 
 log = logging.getLogger(__name__)
 

@@ -13,8 +13,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Self
 
+from core.errors import ServiceUnavailable
 from pipeline.embedded_broker import HOST, free_port, spawn, stop_process, wait_until_ready
-from pipeline.errors import ServiceUnavailable
 
 log = logging.getLogger(__name__)
 

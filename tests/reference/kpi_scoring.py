@@ -6,7 +6,7 @@
   (no ratings that day, no closed dispute in 30 days) is left out and the remaining weights
   are rescaled, so an agent is neither punished nor rewarded for an empty denominator.
 - The coaching hint names the weakest scored metric: the lowest score, then the higher
-  weight (it costs more), then the order of `agents.kpi.metrics.METRICS`. An agent at the
+  weight (it costs more), then the order of `core.kpi.metrics.METRICS`. An agent at the
   target on every scored metric gets none.
 """
 
@@ -16,8 +16,8 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from agents.kpi.metrics import NAMES
-from agents.kpi.settings import Table
+from core.kpi.metrics import NAMES
+from core.kpi.settings import Table
 
 _ORDER = {name: i for i, name in enumerate(NAMES)}
 
