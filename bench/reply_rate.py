@@ -6,7 +6,7 @@ answer came within five minutes. Per shop and per 1-minute tumbling window of th
 inquiry's opening time: inquiries, replied, and their ratio (the 5-minute reply rate).
 A window is final five minutes after its end (event time), when it is emitted.
 
-This is the core of what our stateful stage computes (metrics.md 1), without service
+This is the core of what our stateful stage computes (docs/metrics.md#inquiries-and-response-time), without service
 hours, lateness re-ordering, attribution or storage. Standard library only: the peer
 runner imports it from its own virtual environment.
 """
@@ -22,7 +22,7 @@ DEADLINE_MS = 300_000
 
 
 def occurred_ms(value: Any) -> int:
-    """`occurred_at` of the wire format (events.md): epoch ms or RFC 3339 with an offset."""
+    """`occurred_at` of the wire format (docs/events.md): epoch ms or RFC 3339 with an offset."""
     if isinstance(value, int):
         return value
     return int(datetime.fromisoformat(value).timestamp() * 1000)

@@ -1,4 +1,4 @@
-"""Seeded chat-only traffic in the wire format of events.md, fast enough for millions of events.
+"""Seeded chat-only traffic in the wire format of docs/events.md, fast enough for millions of events.
 
 `pipeline.generator` simulates a whole business (orders, refunds, ratings, shifts) at about
 35k events/s; a benchmark needs chat messages by the million, so this draws conversations

@@ -31,7 +31,7 @@ DEFAULT_CONFIG_FILE = Path("kefu.toml")
 
 
 class ShopSettings(BaseModel):
-    """Per-shop overrides; every field has the default of metrics.md."""
+    """Per-shop overrides; every field has the default of docs/metrics.md."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -205,9 +205,12 @@ class KefuSettings(BaseSettings):
     notify: NotifySettings = NotifySettings()
 
     conversion_status: Literal["paid", "grouped"] = Field(
-        "paid", description="order status whose first time converts a buyer-day (metrics.md 3)"
+        "paid",
+        description="order status whose first time converts a buyer-day (docs/metrics.md#conversion)",
     )
-    kpi: KpiSettings = Field(default_factory=KpiSettings, description="scorecard (metrics.md 6)")
+    kpi: KpiSettings = Field(
+        default_factory=KpiSettings, description="scorecard (docs/metrics.md#kpi-score)"
+    )
 
     @classmethod
     def settings_customise_sources(

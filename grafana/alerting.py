@@ -1,6 +1,6 @@
 """The Grafana-managed reply-rate alarm: the alternative to the Prometheus rule path.
 
-It evaluates metrics.md 2 on ClickHouse: per shop, the 5-minute reply rate over
+It evaluates docs/metrics.md#live-reply-rate-alarm on ClickHouse: per shop, the 5-minute reply rate over
 inquiries whose clock started 20 to 5 minutes before the evaluation, with at least
 `min_inquiries`; it fires below the threshold and recovers at threshold + hysteresis.
 """
@@ -57,7 +57,7 @@ def rule() -> Rule:
                     .type("lt")
                     .params([THRESHOLD])
                 )
-                # Recovery threshold: resolve only at threshold + hysteresis (metrics.md 2).
+                # Recovery threshold: resolve only at threshold + hysteresis (docs/metrics.md#live-reply-rate-alarm).
                 .unload_evaluator(
                     expr_builders.ExprTypeThresholdConditionsUnloadEvaluator()
                     .type("gt")

@@ -28,9 +28,9 @@ from grafana.datasources import clickhouse_ref, prometheus_ref
 Step = tuple[str, float | None]
 P = TypeVar("P", timeseries.Panel, stat.Panel, bargauge.Panel, table.Panel)
 
-# metrics.md 2: fire below 80 %, resolve at 85 % (threshold + hysteresis).
+# docs/metrics.md#live-reply-rate-alarm: fire below 80 %, resolve at 85 % (threshold + hysteresis).
 RATE_STEPS: Sequence[Step] = (("red", None), ("orange", 0.80), ("green", 0.85))
-# Response time in seconds: the 30 s answer and 3 min reply targets of metrics.md 1.
+# Response time in seconds: the 30 s answer and 3 min reply targets of docs/metrics.md#inquiries-and-response-time.
 SECONDS_STEPS: Sequence[Step] = (("green", None), ("orange", 30.0), ("red", 180.0))
 SCORE_STEPS: Sequence[Step] = (("red", None), ("orange", 60.0), ("green", 80.0))
 NEUTRAL_STEPS: Sequence[Step] = (("text", None),)

@@ -1,1 +1,1 @@
-"""What arrives: the event contract of spec/events.md and the packed internal form."""
+"""What arrives: the event contract of docs/events.md and the packed internal form."""

@@ -1,4 +1,4 @@
-"""Pydantic models of every event on the raw topics: the code form of spec/events.md."""
+"""Pydantic models of every event on the raw topics: the code form of docs/events.md."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """ClickHouse HTTP interface conventions: parameters, INSERT bodies, formats, statuses, encodings.
 
 Pure functions used by `sinks.chdb_http`; the subset is what clickhouse-connect,
-Grafana's ClickHouse plugin and curl send (see shared/notes/clickhouse-http-over-chdb.md).
+Grafana's ClickHouse plugin and curl send (see tests/integration/test_store_http.py).
 """
 
 from __future__ import annotations

@@ -48,6 +48,15 @@ def trailing_format(sql: str) -> str | None:
 
 def mask(sql: str) -> str:
     """`sql` with quoted text and comments blanked out (same length), for keyword searches."""
+    return _blank(sql, quoted=True)
+
+
+def without_comments(sql: str) -> str:
+    """`sql` with comments dropped and runs of whitespace folded: what the server executes."""
+    return " ".join(_blank(sql, quoted=False).split())
+
+
+def _blank(sql: str, *, quoted: bool) -> str:
     out = list(sql)
     i = 0
     n = len(sql)
@@ -55,6 +64,9 @@ def mask(sql: str) -> str:
         ch = sql[i]
         if ch in _QUOTES:
             end = _skip_quoted(sql, i)
+            if not quoted:
+                i = end
+                continue
         elif sql.startswith("--", i) or ch == "#":
             newline = sql.find("\n", i)
             end = n if newline < 0 else newline

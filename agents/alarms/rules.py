@@ -1,4 +1,4 @@
-"""The two rules of metrics.md section 2 as pure functions of one evaluation's numbers.
+"""The two rules of docs/metrics.md#live-reply-rate-alarm as pure functions of one evaluation's numbers.
 
 `reply_rate` keeps at most one open episode per (shop, agent): it fires below the threshold
 with enough volume, reminds every `renotify` while still breached, and resolves at

@@ -1,4 +1,4 @@
-"""A refund's state from its events (metrics.md section 4), whatever order they arrive in."""
+"""A refund's state from its events (docs/metrics.md#after-sales), whatever order they arrive in."""
 
 from __future__ import annotations
 

@@ -1,1 +1,1 @@
-"""Chat messages to inquiries (metrics.md section 1): pure engine plus the thin agent around it."""
+"""Chat messages to inquiries (docs/metrics.md#inquiries-and-response-time): pure engine plus the thin agent around it."""

@@ -1,6 +1,6 @@
 """InquiryEngine: the chat messages of one input partition in, inquiry row changes out.
 
-Pure and synchronous (metrics.md 1). Per conversation the result equals processing its
+Pure and synchronous (docs/metrics.md#inquiries-and-response-time). Per conversation the result equals processing its
 messages sorted by (at_ms, event_id), as long as each arrives no later than `lateness_ms`
 behind the newest message seen. The horizon (newest - lateness) settles older messages
 into compact state and decides which unanswered inquiries are missed. A message older

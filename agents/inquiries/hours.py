@@ -65,7 +65,7 @@ class ServiceHours:
         return ms + offset
 
     def effective_open_ms(self, opened_ms: int) -> int:
-        """Inside [start, end) the time itself, else the next service start (metrics.md 1)."""
+        """Inside [start, end) the time itself, else the next service start (docs/metrics.md#inquiries-and-response-time)."""
         local = self.local_ms(opened_ms)
         tod = local % DAY_MS
         if self._start_ms <= tod < self._end_ms:

@@ -1,4 +1,4 @@
-"""Consulting buyer-days (metrics.md 3): the `buyer_days` rows of one events partition.
+"""Consulting buyer-days (docs/metrics.md#conversion): the `buyer_days` rows of one events partition.
 
 Pure and synchronous, fed by PartitionState with every inquiry row change the engine emits
 and every order state change. Everything about one buyer at one shop is on this partition,

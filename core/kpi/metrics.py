@@ -2,7 +2,7 @@
 
 The order here is the column order of the `agent_scores` view and the tie-break order of
 coaching hints. `lower_is_better` fixes which way a metric's floor and target must lie
-(metrics.md 6: for response time and complaint rate the floor is above the target).
+(docs/metrics.md#kpi-score: for response time and complaint rate the floor is above the target).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ class Metric:
     label: str
     unit: str  # "s" (seconds), "rate" (0..1) or "yuan"
     lower_is_better: bool
-    trailing_30d: bool  # valued over the 30 days ending on the period's last day (metrics.md 4)
+    trailing_30d: bool  # valued over the 30 days ending on the period's last day (docs/metrics.md#after-sales)
 
 
 METRICS: tuple[Metric, ...] = (

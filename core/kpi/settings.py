@@ -1,4 +1,4 @@
-"""KPI settings (metrics.md 6): weights, floors and targets per role and stage, coaching topics.
+"""KPI settings (docs/metrics.md#kpi-score): weights, floors and targets per role and stage, coaching topics.
 
 Part of the one settings model (`core.settings.KefuSettings.kpi`), kept here beside the
 scoring it configures. A `[kpi.weights.<role>.<stage>]` table in the config file replaces that
@@ -47,7 +47,7 @@ _AFTERSALE = {
     "complaint_rate": _m(0.30, 0.05, 0.005),
     "refund_speed": _m(0.20, 6 * 3600, 30 * 60),
 }
-# metrics.md 6: the launch table is the spec's default split; a steady shop moves weight from
+# docs/metrics.md#kpi-score: the launch table is the spec's default split; a steady shop moves weight from
 # conversion to average order value and repeat purchase. After-sales work does not change
 # with the business stage.
 DEFAULT_WEIGHTS: dict[str, dict[str, dict[str, dict[str, float]]]] = {

@@ -2,7 +2,7 @@
 -- sort keys, same FINAL contract), applied once by an operator with clickhouse-client.
 -- Single-node installs never need this file: `kefu db migrate` applies sql/ there.
 --
--- Layout. Every table of interfaces.md exists twice:
+-- Layout. Every table of docs/analysts.md exists twice:
 --   kefu_local.<table>  ReplicatedReplacingMergeTree, one copy per shard, replicated
 --                       between the shard's replicas through ClickHouse Keeper
 --                       ({shard} and {replica} are each server's macros);

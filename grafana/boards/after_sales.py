@@ -1,6 +1,6 @@
 """售后 After-sales: refund processing and completion, disputes, complaints (ClickHouse).
 
-Rates follow metrics.md 4 and 5 over the picked range (default the trailing 30 days).
+Rates follow docs/metrics.md over the picked range (default the trailing 30 days).
 """
 
 from __future__ import annotations
@@ -137,7 +137,7 @@ def build() -> Dashboard:
             stat_panel(
                 "纠纷退款率",
                 "Dispute refund rate: disputes closed as the merchant's responsibility / orders "
-                "paid, both in the range (metrics.md 4). Green below 0.5%, red from 1%.",
+                "paid, both in the range (docs/metrics.md#after-sales). Green below 0.5%, red from 1%.",
                 sql(DISPUTE_REFUND_RATE),
                 unit="percentunit",
                 steps=DISPUTE_STEPS,
@@ -193,7 +193,7 @@ def build() -> Dashboard:
             timeseries_panel(
                 "投诉率（按店铺）",
                 "Complaint rate per shop and business day: complaints / consulting buyer-days "
-                "(metrics.md 5). Orange from 1%, red from 2%.",
+                "(docs/metrics.md#ratings-and-complaints). Orange from 1%, red from 2%.",
                 sql(COMPLAINT_RATE, Format.TIME_SERIES),
                 unit="percentunit",
                 steps=COMPLAINT_STEPS,

@@ -1,6 +1,6 @@
 """客服绩效 Agents: per-agent rates, KPI score and rank, trends, weakest metric (ClickHouse).
 
-The KPI panels read the `agent_scores` view (interfaces.md): period, period_start,
+The KPI panels read the `agent_scores` view (docs/analysts.md): period, period_start,
 shop_id, agent_id, role, stage, score (0..100) and, per scored metric, its value,
 score and weight; the per-metric score columns are found by the suffix `_score`.
 """
@@ -49,7 +49,7 @@ RATES = f"""
 """
 
 # Per-buyer rates, conversion and ratings come by business day; over several days the
-# numerators and denominators are summed (metrics.md 1: never an average of rates).
+# numerators and denominators are summed (docs/metrics.md#inquiries-and-response-time: never an average of rates).
 OUTCOMES = f"""
     SELECT
         shop_id,

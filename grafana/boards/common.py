@@ -6,7 +6,7 @@ from grafana_foundation_sdk.builders import dashboard as dashboard_builders
 from grafana_foundation_sdk.models.dashboard import DashboardCursorSync, DashboardLinkType
 
 TAG = "kefu-pulse"
-# Business dates and service hours are Shanghai-local (metrics.md), so the boards are too.
+# Business dates and service hours are Shanghai-local (docs/metrics.md), so the boards are too.
 TIMEZONE = "Asia/Shanghai"
 # The shop-local date of a time macro, for views keyed by business_date.
 LOCAL_DATE_FROM = f"toDate($__fromTime, '{TIMEZONE}')"

@@ -33,7 +33,7 @@ REPLY_RATE = f"""
     ORDER BY time, shop_id
 """
 
-# The alarm's own window (metrics.md 2): inquiries opened 20 to 5 minutes before the
+# The alarm's own window (docs/metrics.md#live-reply-rate-alarm): inquiries opened 20 to 5 minutes before the
 # end of the range, so every outcome counted is final.
 WINDOW_RATE = f"""
     SELECT

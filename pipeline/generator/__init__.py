@@ -1,4 +1,4 @@
-"""Seeded, realistic synthetic traffic for Pinduoduo shops, in the wire format of events.md.
+"""Seeded, realistic synthetic traffic for Pinduoduo shops, in the wire format of docs/events.md.
 
 `generate(GenConfig(...))` streams events in delivery order; `write_jsonl` stores them;
 `paced`/`live` replay them at wall-clock pace for demos.

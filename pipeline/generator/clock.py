@@ -11,7 +11,7 @@ MINUTE = 60 * SECOND
 HOUR = 60 * MINUTE
 DAY = 24 * HOUR
 
-# Service hours of metrics.md (default 08:00-23:00 shop-local).
+# Service hours of docs/metrics.md (default 08:00-23:00 shop-local).
 SERVICE_START_HOUR = 8
 SERVICE_END_HOUR = 23
 

@@ -1,4 +1,4 @@
-"""Wire-format event dicts (events.md), built for one shop and handed to the schedule."""
+"""Wire-format event dicts (docs/events.md), built for one shop and handed to the schedule."""
 
 from __future__ import annotations
 

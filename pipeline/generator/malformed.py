@@ -1,4 +1,4 @@
-"""Broken lines as real sources produce them, each one something events.md rejects."""
+"""Broken lines as real sources produce them, each one something docs/events.md rejects."""
 
 from __future__ import annotations
 

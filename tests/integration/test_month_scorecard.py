@@ -1,6 +1,6 @@
 """A generated month replayed through broker, agents and sink: buyer-days, refunds, 30-day
 refund rates, daily conversion/rating/complaint numbers and KPI scores equal the batch
-reference of metrics.md 3-6 (tests/reference/aftersales.py), and `kefu score` ranks the
+reference of docs/metrics.md (tests/reference/aftersales.py), and `kefu score` ranks the
 same numbers."""
 
 from __future__ import annotations

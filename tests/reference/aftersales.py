@@ -1,4 +1,4 @@
-"""metrics.md sections 3 to 6 computed in one batch pass from the raw events.
+"""docs/metrics.md computed in one batch pass from the raw events.
 
 Deliberately plain and independent of the streaming code and the SQL views: it folds
 orders and refunds itself, builds buyer-days from the reference inquiries (section 1,
@@ -32,7 +32,7 @@ def local_date_for(settings: KefuSettings) -> LocalDate:
     return lambda shop, ms: local(ms, settings.shop(shop).zone).date()
 
 
-# -- orders and refunds (metrics.md 3, 4) ---------------------------------------------------
+# -- orders and refunds (docs/metrics.md) ---------------------------------------------------
 
 
 @dataclass
@@ -110,7 +110,7 @@ def _stamp(e: BaseEvent) -> tuple[int, str]:
     return (e.occurred_at, e.event_id)
 
 
-# -- buyer-days (metrics.md 3) --------------------------------------------------------------
+# -- buyer-days (docs/metrics.md#conversion) --------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -183,7 +183,7 @@ def _last_answer(inquiries: list[Inquiry], paid_ms: int) -> str:
     return max(answered)[3] if answered else ""
 
 
-# -- trailing 30-day refund rates (metrics.md 4) --------------------------------------------
+# -- trailing 30-day refund rates (docs/metrics.md#after-sales) --------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -268,7 +268,7 @@ def _ratio(numerator: float, denominator: float) -> float | None:
     return None if denominator == 0 else numerator / denominator
 
 
-# -- agents' days and periods (metrics.md 3, 5, 6) ------------------------------------------
+# -- agents' days and periods (docs/metrics.md) ------------------------------------------
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""Inquiries of metrics.md section 1, computed in one batch pass from the raw messages.
+"""Inquiries of docs/metrics.md#inquiries-and-response-time, computed in one batch pass from the raw messages.
 
 Deliberately plain and independent of agents.inquiries (only the data contract is shared):
 dedup by event_id, sort each conversation by (at_ms, event_id), walk it once, and do every

@@ -1,4 +1,4 @@
-"""Scoring rules of metrics.md 6, as plain functions: the view `agent_scores` does the same in SQL.
+"""Scoring rules of docs/metrics.md#kpi-score, as plain functions: the view `agent_scores` does the same in SQL.
 
 - A metric scores 100 * (value - floor) / (target - floor), clamped to 0..100: linear
   between the floor (0) and the target (100), whichever way round they lie.

@@ -1,4 +1,4 @@
-"""BuyerDays, rule by rule (metrics.md 3): conversion window, attribution, misses, deletion."""
+"""BuyerDays, rule by rule (docs/metrics.md#conversion): conversion window, attribution, misses, deletion."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The synthetic event generator: reproducible, valid per events.md, noisy only on request."""
+"""The synthetic event generator: reproducible, valid per docs/events.md, noisy only on request."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from pipeline.generator import GenConfig, Incident, generate, paced, write_jsonl
 MIDNIGHT = datetime(2026, 11, 22, 16, 0, tzinfo=UTC)  # 2026-11-23 00:00 in Shanghai
 CHINA_MS = 8 * 3_600_000
 
-# --- a checker written from the field tables of events.md, independent of the generator ---
+# --- a checker written from the field tables of docs/events.md, independent of the generator ---
 
 RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$")
 Check = Callable[[Any], bool]
@@ -189,7 +189,7 @@ def local_hour(event: dict[str, Any]) -> int:
 
 
 def five_minute_rate(events: list[dict[str, Any]], shop: str, since: int, until: int) -> float:
-    """metrics.md section 1 without service hours: inquiries opened in [since, until)."""
+    """docs/metrics.md#inquiries-and-response-time without service hours: inquiries opened in [since, until)."""
     chats: dict[str, list[tuple[int, str, str]]] = defaultdict(list)
     for event in events:
         if event["type"] == "chat.message" and event["shop_id"] == shop:

@@ -1,4 +1,4 @@
-"""Scoring rules of metrics.md 6: clamped linear interpolation, weighted mean, coaching hint."""
+"""Scoring rules of docs/metrics.md#kpi-score: clamped linear interpolation, weighted mean, coaching hint."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The wire contract of events.md: what is accepted, what is rejected and why."""
+"""The wire contract of docs/events.md: what is accepted, what is rejected and why."""
 
 from __future__ import annotations
 

@@ -17,7 +17,7 @@ from sinks.tables import COLUMNS
 
 SPEC = Path(__file__).resolve().parents[3] / "shared" / "spec" / "interfaces.md"
 
-# interfaces.md, "ClickHouse tables" and the view table (agent_scores belongs to another issue).
+# The contract's table of ClickHouse tables and its table of views (checked against SPEC when present).
 REQUIRED: dict[str, tuple[str, ...]] = {
     "chat_messages": tuple(
         "event_id shop_id buyer_id sender agent_id occurred_at msg_type text".split()
