@@ -7,7 +7,7 @@ import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import Any, TypeVar
 
 from core.errors import RetryLater
 from sinks import metrics
@@ -18,6 +18,7 @@ from sinks.tables import COLUMNS
 log = logging.getLogger(__name__)
 
 Batches = dict[str, list[Sequence[Any]]]
+T = TypeVar("T")
 
 
 class BatchWriter:
@@ -103,6 +104,11 @@ class BatchWriter:
                 raise
             written += len(rows)
         return written
+
+    async def call(self, fn: Callable[[Store], T]) -> T:
+        """Run `fn(store)` in the writer's thread, in order with the inserts."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, fn, self.store)
 
     async def close(self) -> None:
         """Stop the worker thread (the store stays open)."""

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import faust
-from aiokafka import AIOKafkaProducer
+from aiokafka import AIOKafkaProducer, TopicPartition
 from faust.types import TP, EventT, StreamT
 
 from agents.cadence import restart_state_due
@@ -31,10 +31,12 @@ from agents.manual_acks import manual_acks
 from agents.partition import changelog
 from agents.partition import metrics as m
 from agents.partition.state import PartitionState
+from core.offsets import end_offsets
 from core.settings import KefuSettings
 from core.topics import topics_for
 from schemas.inquiry_changes import encode_for_shops
 from schemas.packed import unpack
+from sinks import generations
 from sinks.writer import Batches, BatchWriter
 
 log = logging.getLogger(__name__)
@@ -154,7 +156,7 @@ class StatefulRunner:
     async def _hand_off(self, checkpoint: bool) -> None:
         """Take this flush's effects now (under the lock); the background task performs them."""
         flush = _Flush(
-            span=_span(self._pending),
+            span=_span(self._pending, self.states),
             rows=self.writer.take(),
             changes=[self._take_changes(self.states[p]) for p in sorted(self._touched)],
         )
@@ -220,23 +222,53 @@ class StatefulRunner:
 
     async def _restore(self, partition: int) -> PartitionState:
         started = time.monotonic()
-        state = PartitionState(
+        state = self._new_state(partition)
+        parts = 0
+        for part in await changelog.read(self.bootstrap, self.topics.changelog, partition):
+            state.load_checkpoint(part)
+            parts += 1
+        if parts and await self._topic_recreated(partition, state.offset):
+            log.warning(
+                "partition %d: the checkpoint is at offset %d, past the end of %s: the topic "
+                "was recreated, so its state starts empty", partition, state.offset,
+                self.topics.events,
+            )  # fmt: skip
+            return await self._restore_empty(partition)
+        if not parts:
+            return await self._restore_empty(partition)
+        self.states[partition] = state
+        log.info(
+            "partition %d: restored %d checkpoint parts up to offset %d (generation %d) in %.2fs",
+            partition, parts, state.offset, state.generation, time.monotonic() - started,
+        )  # fmt: skip
+        return state
+
+    def _new_state(self, partition: int) -> PartitionState:
+        return PartitionState(
             partition,
             self.hours_for,
             self.settings.lateness_seconds * 1000,
             self.settings.conversion_status,
             self.settings.dedup_window_minutes * 60_000,
         )
-        parts = 0
-        for part in await changelog.read(self.bootstrap, self.topics.changelog, partition):
-            state.load_checkpoint(part)
-            parts += 1
+
+    async def _restore_empty(self, partition: int) -> PartitionState:
+        """A state with no past: its rows take a generation above every earlier run's."""
+        state = self._new_state(partition)
+        state.generation = await self.writer.call(generations.next_generation)
+        topic = self.topics.events
+        await self.writer.call(
+            lambda store: generations.record(store, state.generation, partition, topic)
+        )
         self.states[partition] = state
-        log.info(
-            "partition %d: restored %d checkpoint parts up to offset %d in %.2fs",
-            partition, parts, state.offset, time.monotonic() - started,
-        )  # fmt: skip
+        log.info("partition %d: no checkpoint; starting generation %d", partition, state.generation)
         return state
+
+    async def _topic_recreated(self, partition: int, restored_offset: int) -> bool:
+        """A checkpoint past the partition's end belongs to an earlier incarnation of the topic."""
+        tp = TopicPartition(self.topics.events, partition)
+        end = (await end_offsets(self.bootstrap, [self.topics.events]))[tp]
+        return restored_offset >= end
 
     def _observe(self, state: PartitionState, applied: int, duplicates: int, failed: int) -> None:
         m.APPLIED.inc(applied)
@@ -254,14 +286,20 @@ class StatefulRunner:
             m.WATERMARK_DELAY.labels(partition=label).set(time.time() - watermark)
 
 
-def _span(pending: list[Input]) -> str:
-    """A flush's identity for the insert dedup token: the input offsets it covers."""
+def _span(pending: list[Input], states: dict[int, PartitionState]) -> str:
+    """A flush's identity for the insert dedup token: the input offsets it covers.
+
+    With the generation: a new broker's offsets start at 0 again, and a token of the earlier
+    run would make the store drop the new rows as a repeated insert.
+    """
     bounds: dict[int, list[int]] = {}
     for _, event in pending:
         p, o = event.message.partition, event.message.offset
         low, high = bounds.setdefault(p, [o, o])
         bounds[p] = [min(low, o), max(high, o)]
-    return ",".join(f"{p}:{lo}-{hi}" for p, (lo, hi) in sorted(bounds.items()))
+    return ",".join(
+        f"{p}@{states[p].generation}:{lo}-{hi}" for p, (lo, hi) in sorted(bounds.items())
+    )
 
 
 def install(app: faust.App, runner: StatefulRunner) -> None:

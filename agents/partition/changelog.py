@@ -33,7 +33,10 @@ def split(checkpoint: dict[str, Any], items_per_part: int = 4000) -> list[bytes]
 
 
 def _parts(checkpoint: dict[str, Any], size: int) -> Iterator[dict[str, Any]]:
-    head = {"offset": checkpoint["offset"], "meta": checkpoint["meta"]}
+    # Orphans are few (inquiries open when an earlier run stopped): every part carries them.
+    head: dict[str, Any] = {
+        k: checkpoint[k] for k in ("offset", "generation", "meta", "orphans") if k in checkpoint
+    }
     chunks: list[dict[str, Any]] = []
     for key in _LIST_KEYS:
         items = checkpoint[key]

@@ -14,9 +14,12 @@ from agents.inquiries.hours import HoursFor
 from agents.partition import rows
 from agents.partition.buyer_days import BuyerDays
 from agents.partition.dedup import SeenWindow
+from agents.partition.orphans import Orphans
 from agents.partition.watermarks import MemberWatermarks
+from schemas.inquiry import InquiryChange
 from schemas.inquiry_changes import ChangedInquiry, changed
 from schemas.packed import PackedBatch
+from sinks.generations import LEGACY, version
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +56,9 @@ class PartitionState:
         self.buyer_days = BuyerDays(conversion_status)
         self.seen = SeenWindow(seen_retention_ms)
         self.offset = -1
+        # Restored from the checkpoint, or given a new one when the state starts empty.
+        self.generation = LEGACY
+        self.orphans = Orphans()
         self._dirty_refunds: set[str] = set()
         self._dirty_orders: set[str] = set()
         self.outbox: list[ChangedInquiry] = []
@@ -64,13 +70,14 @@ class PartitionState:
         stats = BatchStats()
         if offset <= self.offset:
             return stats
+        row_version = version(self.generation, offset)
         for event in batch.events:
             stats.events += 1
             if not self.seen.first_time(event["event_id"], event["occurred_at"]):
                 stats.duplicates += 1
                 continue
             try:
-                self._apply_event(event, offset, emit, now_ms)
+                self._apply_event(event, row_version, emit, now_ms)
             except (KeyError, TypeError, ValueError):
                 # Ingest validated it, so this is our bug; keep the partition moving and say so.
                 stats.failed += 1
@@ -84,16 +91,27 @@ class PartitionState:
         if batch.flush_ms is not None:
             self.engine.flush(batch.flush_ms)
         for change in self.engine.take_changes():
-            emit("inquiries", rows.inquiry_row(change.inquiry, offset, change.deleted))
-            self.outbox.append(changed(change, offset))
+            emit("inquiries", rows.inquiry_row(change.inquiry, row_version, change.deleted))
+            self.outbox.append(changed(change, row_version))
             self.buyer_days.inquiry(change.inquiry, change.deleted)
-        for row in self.buyer_days.take_rows(offset):
+            self.orphans.written(change.inquiry)
+        if self.orphans:
+            self._settle_orphans(row_version, emit)
+        for row in self.buyer_days.take_rows(row_version):
             emit("buyer_days", row)
         self.buyer_days.advance(self.engine.horizon_ms)
         self.offset = offset
         return stats
 
-    def _apply_event(self, event: dict[str, Any], offset: int, emit: Emit, now_ms: int) -> None:
+    def _settle_orphans(self, row_version: int, emit: Emit) -> None:
+        # Not fed to buyer-days: this generation knows nothing else of those buyers' days.
+        for inquiry in self.orphans.settle(self.engine.horizon_ms):
+            emit("inquiries", rows.inquiry_row(inquiry, row_version, False))
+            self.outbox.append(changed(InquiryChange(inquiry), row_version))
+
+    def _apply_event(
+        self, event: dict[str, Any], row_version: int, emit: Emit, now_ms: int
+    ) -> None:
         kind = event["type"]
         if kind == "chat.message":
             emit("chat_messages", rows.chat_row(event, now_ms))
@@ -109,12 +127,12 @@ class PartitionState:
             refund = apply_refund(self.refunds.get(event["refund_id"]), event)
             self.refunds[refund.refund_id] = refund
             self._dirty_refunds.add(refund.refund_id)
-            emit("refunds", rows.refund_row(refund, offset))
+            emit("refunds", rows.refund_row(refund, row_version))
         elif kind == "order":
             order = apply_order(self.orders.get(event["order_id"]), event)
             self.orders[order.order_id] = order
             self._dirty_orders.add(order.order_id)
-            emit("orders", rows.order_row(order, offset))
+            emit("orders", rows.order_row(order, row_version))
             self.buyer_days.order(order)
         elif kind == "rating":
             emit("ratings", rows.rating_row(event, self.business_date))
@@ -130,8 +148,9 @@ class PartitionState:
         refunds = {rid: self.refunds[rid].dump() for rid in self._dirty_refunds}
         orders = {oid: self.orders[oid].dump() for oid in self._dirty_orders}
         self._dirty_refunds, self._dirty_orders = set(), set()
-        return {
+        checkpoint: dict[str, Any] = {
             "offset": self.offset,
+            "generation": self.generation,
             "meta": self.engine.export_meta(),
             "conversations": [[k[0], k[1], v] for k, v in self.engine.take_dirty().items()],
             "refunds": refunds,
@@ -139,9 +158,15 @@ class PartitionState:
             "buyer_days": self.buyer_days.take_dirty(),
             "seen": self.seen.take_new(),
         }
+        if self.orphans.changed:
+            checkpoint["orphans"] = self.orphans.dump()
+        return checkpoint
 
     def load_checkpoint(self, part: dict[str, Any]) -> None:
         self.offset = max(self.offset, part["offset"])
+        self.generation = part.get("generation", LEGACY)
+        if "orphans" in part:
+            self.orphans.load(part["orphans"])
         self.engine.load_meta(part["meta"])
         for shop_id, buyer_id, state in part["conversations"]:
             self.engine.load((shop_id, buyer_id), state)

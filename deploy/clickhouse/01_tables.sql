@@ -257,3 +257,18 @@ SETTINGS replicated_deduplication_window = 1000;
 
 CREATE TABLE IF NOT EXISTS kefu.alerts ON CLUSTER kefu AS kefu_local.alerts
 ENGINE = Distributed(kefu, kefu_local, alerts, cityHash64(shop_id));
+
+-- sql/0010: state generations (a handful of rows; every worker reads their maximum) -------
+
+CREATE TABLE IF NOT EXISTS kefu_local.generations ON CLUSTER kefu
+(
+    generation   UInt32,
+    `partition`  UInt32,
+    events_topic String,
+    started_at   DateTime64(3, 'UTC')
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/kefu_local/generations', '{replica}')
+ORDER BY (generation, `partition`);
+
+CREATE TABLE IF NOT EXISTS kefu.generations ON CLUSTER kefu AS kefu_local.generations
+ENGINE = Distributed(kefu, kefu_local, generations, cityHash64(generation, `partition`));

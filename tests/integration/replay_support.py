@@ -16,6 +16,7 @@ from schemas.inquiry import Inquiry, Message
 from schemas.validate import parse_event
 from sinks.chdb_store import ChdbStore
 from tests.integration.conftest import Broker
+from tests.reference.aftersales import buyer_days, fold_orders
 from tests.reference.inquiries import Hours, reference_inquiries
 
 # A weekday morning peak: enough traffic to matter, small enough to replay in seconds.
@@ -68,6 +69,21 @@ def expected_inquiries(events: list[BaseEvent], settings: KefuSettings) -> list[
     event_time = max(e.occurred_at for e in events)
     return reference_inquiries(chat_messages(events), hours_for, event_time)
 
+
+def expected_buyer_days(events: list[BaseEvent], settings: KefuSettings) -> list[tuple[Any, ...]]:
+    """The reference buyer-days as rows of BUYER_DAY_SQL."""
+    inquiries = expected_inquiries(events, settings)
+    days = buyer_days(inquiries, fold_orders(events), settings.conversion_status)
+    return sorted(astuple(d) for d in days)
+
+
+BUYER_DAY_SQL = """
+SELECT shop_id, buyer_id, business_date, toUnixTimestamp64Milli(first_inquiry_at), inquiries,
+       missed_30s, missed_3m, missed_5m, converted, order_id,
+       toUnixTimestamp64Milli(paid_at), order_amount, conversion_agent_id
+FROM buyer_days FINAL
+ORDER BY shop_id, buyer_id, business_date
+"""
 
 INQUIRY_SQL = """
 SELECT shop_id, buyer_id, inquiry_id, agent_id,

@@ -17,6 +17,7 @@ pytestmark = pytest.mark.kafka
 def checkpoint(offset: int, conversations: int) -> dict[str, Any]:
     return {
         "offset": offset,
+        "generation": 1,
         "meta": {},
         "conversations": [["s1", f"b{i}", [f"a{offset}"]] for i in range(conversations)],
         "seen": [],

@@ -131,6 +131,9 @@ SEED_ROWS = [
     SELECT 'kefu.raw.chat', toInt32(number % 3), toInt64(number), concat('reason ', toString(number % 4)),
         concat('{{"bad": ', toString(number), '}}'), {T0} + toIntervalSecond(number)
     FROM numbers(25)""",
+    f"""INSERT INTO {SINGLE}.generations
+    SELECT toUInt32(number / 4 + 1), toUInt32(number % 4), 'kefu.events', {T0}
+    FROM numbers(12)""",
 ]
 TABLES = (
     "chat_messages",
@@ -142,6 +145,7 @@ TABLES = (
     "refunds",
     "orders",
     "alerts",
+    "generations",
 )
 
 
@@ -285,7 +289,11 @@ def test_local_tables_match_the_single_node_ddl(probed: dict[str, Any]) -> None:
 @pytest.mark.parametrize("table", TABLES)
 def test_distributed_tables_shard_by_the_rows_identity(probed: dict[str, Any], table: str) -> None:
     engine_full = probed["cluster"][table][1]
-    key = {"alerts": "cityHash64(shop_id)", "dead_letters": "cityHash64(topic, partition, offset)"}
+    key = {
+        "alerts": "cityHash64(shop_id)",
+        "dead_letters": "cityHash64(topic, partition, offset)",
+        "generations": "cityHash64(generation, partition)",
+    }
     expected = key.get(table, "cityHash64(shop_id, buyer_id)")
     assert engine_full == f"Distributed('kefu', 'kefu_local', '{table}', {expected})"
 

@@ -1,0 +1,101 @@
+"""Open inquiries that an earlier generation left behind, settled by this one.
+
+A new broker or a recreated topic starts a partition's state empty, while the store may
+still hold inquiries that were open when the earlier run stopped. Nothing would ever close
+them: the waiting-buyer count would show ghosts forever. The new generation takes them
+over: one it writes again itself (a re-run of the same input) is simply replaced; one it
+never hears of again is settled as missed once its five-minute deadline has passed by this
+generation's event time, which is all the input says about it
+(docs/metrics.md#event-time-lateness-and-duplicates).
+"""
+
+from __future__ import annotations
+
+from dataclasses import astuple, fields, replace
+from datetime import date
+from typing import Any
+
+from schemas.inquiry import DEADLINE_MS, MISSED, Inquiry
+from schemas.packed import partition_for
+from sinks.store import Store
+
+RowKey = tuple[str, str, str]
+_DATE = [f.name for f in fields(Inquiry)].index("business_date")
+
+# The columns of an Inquiry, as the store returns them for OPEN_SQL.
+OPEN_SQL = """
+SELECT shop_id, buyer_id, inquiry_id, agent_id,
+       toUnixTimestamp64Milli(opened_at), toUnixTimestamp64Milli(effective_opened_at),
+       NULL, NULL, NULL, within_30s, within_3m, within_5m, business_date, status, in_8_23, NULL
+FROM {database}.inquiries FINAL
+WHERE status = 'open'
+"""
+
+
+def left_open(store: Store, partition: int, partitions: int) -> list[Inquiry]:
+    """The stored open inquiries of one events partition (blocking: run it in a thread)."""
+    rows = store.query(OPEN_SQL.format(database=store.database)).rows
+    return [Inquiry(*row) for row in rows if partition_for(row[0], row[1], partitions) == partition]
+
+
+class Orphans:
+    """Open inquiries of earlier generations, by row key, until written again or settled."""
+
+    def __init__(self) -> None:
+        self._open: dict[RowKey, Inquiry] = {}
+        self.changed = False
+
+    def __len__(self) -> int:
+        return len(self._open)
+
+    def adopt(self, inquiries: list[Inquiry]) -> None:
+        for inquiry in inquiries:
+            self._open[_key(inquiry)] = inquiry
+        self.changed = True
+
+    def written(self, inquiry: Inquiry) -> None:
+        """This generation wrote the row itself: its version wins, nothing to settle."""
+        if self._open.pop(_key(inquiry), None) is not None:
+            self.changed = True
+
+    def settle(self, horizon_ms: int) -> list[Inquiry]:
+        """Those whose deadline this generation's event time has passed, now missed."""
+        due = [
+            key
+            for key, inquiry in self._open.items()
+            if inquiry.effective_opened_at_ms + DEADLINE_MS <= horizon_ms
+        ]
+        if due:
+            self.changed = True
+        return [replace(self._open.pop(key), status=MISSED) for key in due]
+
+    def dump(self) -> list[list[Any]]:
+        self.changed = False
+        return [
+            [*astuple(i)[:12], i.business_date.isoformat(), *astuple(i)[13:]]
+            for i in self._open.values()
+        ]
+
+    def load(self, items: list[list[Any]]) -> None:
+        self._open = {}
+        for item in items:
+            inquiry = Inquiry(*item)
+            inquiry.business_date = date.fromisoformat(item[12])
+            self._open[_key(inquiry)] = inquiry
+        self.changed = False
+
+
+def _encode(inquiry: Inquiry) -> list[Any]:
+    values = list(astuple(inquiry))
+    values[_DATE] = inquiry.business_date.isoformat()
+    return values
+
+
+def _decode(values: list[Any]) -> Inquiry:
+    inquiry = Inquiry(*values)
+    inquiry.business_date = date.fromisoformat(values[_DATE])
+    return inquiry
+
+
+def _key(inquiry: Inquiry) -> RowKey:
+    return (inquiry.shop_id, inquiry.buyer_id, inquiry.inquiry_id)
