@@ -45,6 +45,12 @@ class ShopSettings(BaseModel):
     eval_every_seconds: int = Field(60, ge=1)
     renotify_minutes: int = Field(30, ge=1)
     warn_after_seconds: int = Field(240, ge=1)
+    idle_resolve_minutes: int = Field(
+        30, ge=1, description="a firing alert whose window stays empty this long resolves"
+    )
+    refire_after_minutes: int = Field(
+        15, ge=0, description="no new alert this soon after a resolution, unless it got worse"
+    )
 
     @field_validator("timezone")
     @classmethod

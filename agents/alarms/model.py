@@ -21,6 +21,9 @@ WAITING_BUYER = "waiting_buyer"
 FIRING = "firing"
 RESOLVED = "resolved"
 WARNING = "warning"
+# Why an alert resolved without a measured rate (docs/metrics.md#live-reply-rate-alarm).
+NO_INQUIRIES = "no inquiries"
+SERVICE_ENDED = "service hours ended"
 FORMAT_VERSION = 1
 
 
@@ -50,6 +53,11 @@ class Alert:
     reminder: bool = False
     buyers: tuple[WaitingBuyer, ...] = field(default_factory=tuple)
     message: str = ""
+    reason: str = ""
+    # Per-agent alerts of one shop's evaluation go out as one notification: the notifier
+    # gathers `group_size` alerts sharing `group` (consecutive on the shop's partition).
+    group: str = ""
+    group_size: int = 0
 
     @property
     def dedup_key(self) -> tuple[str, str, int]:
@@ -74,6 +82,9 @@ class Alert:
             "reminder": self.reminder,
             "buyers": [[b.buyer_id, b.agent_id, b.waited_seconds] for b in self.buyers],
             "message": self.message,
+            "reason": self.reason,
+            "group": self.group,
+            "group_size": self.group_size,
         }
         return orjson.dumps(body)
 
@@ -99,6 +110,9 @@ class Alert:
             reminder=body.get("reminder", False),
             buyers=tuple(WaitingBuyer(b, a, w) for b, a, w in body.get("buyers", [])),
             message=body.get("message", ""),
+            reason=body.get("reason", ""),
+            group=body.get("group", ""),
+            group_size=body.get("group_size", 0),
         )
 
     def row(self) -> tuple[object, ...]:
@@ -117,6 +131,7 @@ class Alert:
             from_epoch_ms(self.event_time_ms),
             from_epoch_ms(self.raised_at_ms),
             self.message,
+            self.reason,
         )
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from agents.alarms import rules
-from agents.alarms.model import Alert
+from agents.alarms.model import REPLY_RATE, RESOLVED, Alert
 from agents.alarms.text import describe
 from agents.alarms.window import Count, ShopWindow
 from core.settings import ShopSettings
@@ -45,6 +45,7 @@ class ShopAlarms:
         self.shop_id = shop_id
         self.window = ShopWindow()
         self.episodes: dict[str, rules.Episode] = {}  # '' is the shop-wide episode
+        self.resolved: dict[str, int] = {}  # when each agent's ('' the shop's) alert last resolved
         self.next_ms: int | None = None  # the next evaluation point; None before the first
         self.live: Live | None = None
 
@@ -89,14 +90,23 @@ class ShopAlarms:
         alerts: list[Alert] = []
         for agent in sorted(set(counts) | set(self.episodes)):
             episode, alert = rules.reply_rate(
-                point, agent, counts.get(agent, Count()), self.episodes.get(agent), shop
+                point,
+                agent,
+                counts.get(agent, Count()),
+                self.episodes.get(agent),
+                shop,
+                self.resolved.get(agent),
             )
             if episode is None:
                 self.episodes.pop(agent, None)
             else:
                 self.episodes[agent] = episode
             if alert is not None:
+                if alert.state == RESOLVED:
+                    self.resolved[agent] = at
                 alerts.append(alert)
+        self._forget_resolutions(at, shop)
+        alerts = _grouped(alerts, f"{self.shop_id}:{at}")
         warned = self.window.waiting(at, shop.warn_after_seconds * 1000)
         warning = rules.waiting_buyers(point, warned, shop)
         if warning is not None:
@@ -106,11 +116,16 @@ class ShopAlarms:
         self.live = Live(at, shop_count.rate, shop_count.inquiries, waiting, len(warned))
         return alerts
 
+    def _forget_resolutions(self, at: int, shop: ShopSettings) -> None:
+        horizon = at - shop.refire_after_minutes * 60_000
+        self.resolved = {agent: ms for agent, ms in self.resolved.items() if ms > horizon}
+
     def dump(self) -> dict[str, Any]:
         return {
             "next": self.next_ms,
             "rows": self.window.dump(),
             "episodes": {agent: e.dump() for agent, e in self.episodes.items()},
+            "resolved": self.resolved,
         }
 
     @classmethod
@@ -119,4 +134,15 @@ class ShopAlarms:
         shop.next_ms = data["next"]
         shop.window.load(data["rows"])
         shop.episodes = {agent: rules.Episode.load(e) for agent, e in data["episodes"].items()}
+        shop.resolved = dict(data.get("resolved", {}))
         return shop
+
+
+def _grouped(alerts: list[Alert], group: str) -> list[Alert]:
+    """Several per-agent reply-rate alerts of one evaluation: one notification lists them."""
+    agents = [a for a in alerts if a.rule == REPLY_RATE and a.agent_id]
+    if len(agents) < 2:
+        return alerts
+    others = [a for a in alerts if not (a.rule == REPLY_RATE and a.agent_id)]
+    size = len(agents)
+    return others + [replace(a, group=group, group_size=size) for a in agents]

@@ -7,6 +7,7 @@ is decided per kind, not by the status alone.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,14 +38,23 @@ class Verdict:
 
 
 def build(
-    channel: ChannelSettings, alert: Alert, text: Rendered, settings: KefuSettings, now_ms: int
+    channel: ChannelSettings,
+    alert: Alert,
+    text: Rendered,
+    settings: KefuSettings,
+    now_ms: int,
+    together: Sequence[Alert] = (),
 ) -> HttpRequest:
+    """One request for one notification: `alert`, with the others of its group if any."""
+    alerts = together or (alert,)
     url = channel.url.get_secret_value()
     secret = channel.secret.get_secret_value()
     body: Any
     if channel.kind == "webhook":
         body = {"alert": orjson.loads(alert.to_json()), "title": text.title, "text": text.body,
                 "severity": text.severity, "link": text.link}  # fmt: skip
+        if len(alerts) > 1:
+            body["alerts"] = [orjson.loads(a.to_json()) for a in alerts]
     elif channel.kind == "dingtalk":
         body = {"msgtype": "markdown", "markdown": {"title": text.title, "text": text.markdown}}
         if secret:
@@ -60,7 +70,7 @@ def build(
         body = {"text": f"*{text.title}*\n{text.body}\n<{text.link}|打开看板>"}
     else:
         url = url.rstrip("/") + "/api/v2/alerts"
-        body = [alertmanager_alert(alert, text, settings)]
+        body = [alertmanager_alert(a, text, settings) for a in alerts]
     return HttpRequest(url, orjson.dumps(body))
 
 

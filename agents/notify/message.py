@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import quote
 
@@ -40,6 +41,21 @@ def render(alert: Alert, settings: KefuSettings) -> Rendered:
     body = f"{describe(alert, zone)}\n评估时间 {when}（店铺当地时间）"
     link = board_link(alert, settings)
     return Rendered(title(alert), body, link, severity_of(alert, settings), alert.state == RESOLVED)
+
+
+def render_group(alerts: Sequence[Alert], settings: KefuSettings) -> Rendered:
+    """One notification for the per-agent alerts of one shop's evaluation, one line an agent."""
+    if len(alerts) == 1:
+        return render(alerts[0], settings)
+    first = alerts[0]
+    zone = settings.shop(first.shop_id).zone
+    when = local(first.event_time_ms, zone, "%Y-%m-%d %H:%M")
+    lines = [f"客服 {a.agent_id}：{title(a)}；{describe(a, zone)}" for a in alerts]
+    body = "\n".join([*lines, f"评估时间 {when}（店铺当地时间）"])
+    heading = f"【客服告警】店铺 {first.shop_id}：{len(alerts)} 位客服五分钟回复率变化"
+    resolved = all(a.state == RESOLVED for a in alerts)
+    severity = severity_of(first, settings)
+    return Rendered(heading, body, board_link(first, settings), severity, resolved)
 
 
 def board_link(alert: Alert, settings: KefuSettings) -> str:

@@ -54,6 +54,8 @@ class ChannelWorker:
         self.deliverer = deliverer
         self._park = park
         self._seen: OrderedDict[tuple[str, str, int], None] = OrderedDict()
+        # Members of a per-agent group read so far, per partition; committed once delivered.
+        self._gathering: dict[TopicPartition, list[Alert]] = {}
 
     async def run(self) -> None:
         while True:
@@ -64,11 +66,12 @@ class ChannelWorker:
 
             for tp, records in polled.items():
                 for record in records:
-                    await self.handle(record)
-                    await self.consumer.commit({tp: record.offset + 1})
+                    await self.handle(record, tp)
+                    if tp not in self._gathering:
+                        await self.consumer.commit({tp: record.offset + 1})
                 self._observe_lag(tp, records[-1].offset)
 
-    async def handle(self, record: ConsumerRecord[Any, Any]) -> None:
+    async def handle(self, record: ConsumerRecord[Any, Any], tp: TopicPartition) -> None:
         try:
             alert = Alert.from_json(record.value)
         except (ValueError, KeyError, TypeError) as exc:
@@ -80,19 +83,40 @@ class ChannelWorker:
         if alert.dedup_key in self._seen:
             m.DELIVERIES.labels(self.name, "duplicate").inc()
             return
-        outcome: Outcome = await self.deliverer.deliver(alert)
+        together = self._gather(alert, tp)
+        if together:
+            await self._deliver(together, record)
+
+    def _gather(self, alert: Alert, tp: TopicPartition) -> list[Alert]:
+        """The alerts to send now: this one, or its whole group once its last member is in."""
+        if alert.group_size < 2:
+            return [alert]
+        members = self._gathering.get(tp, [])
+        if members and members[0].group != alert.group:
+            members = []  # an incomplete group (a member was routed elsewhere): start over
+        members.append(alert)
+        if len(members) < alert.group_size:
+            self._gathering[tp] = members
+            return []
+        self._gathering.pop(tp, None)
+        return members
+
+    async def _deliver(self, alerts: list[Alert], record: ConsumerRecord[Any, Any]) -> None:
+        outcome: Outcome = await self.deliverer.deliver_together(alerts)
+        names = ", ".join(f"{a.alert_id} {a.state}" for a in alerts)
         if outcome.delivered:
             m.DELIVERIES.labels(self.name, "delivered").inc()
-            log.info("channel %s: delivered %s %s", self.name, alert.alert_id, alert.state)
+            log.info("channel %s: delivered %s", self.name, names)
         else:
             log.error(
-                "channel %s: parking alert %s %s after %d attempts: %s",
-                self.name, alert.alert_id, alert.state, outcome.attempts, outcome.reason,
+                "channel %s: parking %s after %d attempts: %s",
+                self.name, names, outcome.attempts, outcome.reason,
             )  # fmt: skip
             await self._park(self.name, record, outcome.reason, outcome.attempts)
             m.DELIVERIES.labels(self.name, "parked").inc()
-        self._seen[alert.dedup_key] = None
-        if len(self._seen) > SEEN_KEYS:
+        for alert in alerts:
+            self._seen[alert.dedup_key] = None
+        while len(self._seen) > SEEN_KEYS:
             self._seen.popitem(last=False)
 
     def _observe_lag(self, tp: TopicPartition, offset: int) -> None:

@@ -248,7 +248,8 @@ CREATE TABLE IF NOT EXISTS kefu_local.alerts ON CLUSTER kefu
     window_end   Nullable(DateTime64(3, 'UTC')),
     event_time   DateTime64(3, 'UTC'),
     raised_at    DateTime64(3, 'UTC'),
-    message      String DEFAULT ''
+    message      String DEFAULT '',
+    reason       LowCardinality(String) DEFAULT ''
 )
 ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/kefu_local/alerts', '{replica}')
 PARTITION BY toYYYYMM(event_time)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from dataclasses import replace
 from typing import Any
 
 import orjson
@@ -77,6 +78,30 @@ async def test_no_alert_is_lost_across_a_restart_while_the_receiver_is_down(
         await restarted.stop()
     got = delivered_ids(receiver)
     assert sorted(set(got), key=got.index) == want  # in topic order, none lost
+
+
+async def test_per_agent_alerts_of_one_evaluation_go_out_as_one_message(
+    tansu_broker: TansuBroker, unique_name: str, receiver: Receiver
+) -> None:
+    s = settings(tansu_broker.bootstrap, unique_name, receiver.url("/hook"))
+    await ensure_topics(tansu_broker.bootstrap, s)
+    now = int(time.time() * 1000)
+    group = [
+        replace(alert(1), alert_id=f"reply_rate_5m:s1:a{n}:{now}", agent_id=f"a{n}",
+                group=f"s1:{now}", group_size=3)
+        for n in range(3)
+    ]  # fmt: skip
+    await produce(tansu_broker.bootstrap, topics_for(s).alerts, [*group, alert(2)])
+    notifier = NotifierService(s, tansu_broker.bootstrap)
+    await notifier.start()
+    try:
+        await receiver.wait_for(lambda: len(receiver.at("/hook")) >= 2, 30)
+    finally:
+        await notifier.stop()
+    first, second = (r.body for r in receiver.at("/hook"))
+    assert [m["agent_id"] for m in first["alerts"]] == ["a0", "a1", "a2"]
+    assert all(f"客服 a{n}" in first["text"] for n in range(3))
+    assert second["alert"]["shop_id"] == "s2" and "alerts" not in second
 
 
 async def test_undeliverable_alerts_are_parked_with_a_metric(

@@ -97,6 +97,39 @@ async def test_silent_agent_day_alarms_that_shop_only(
     delays = alert_delays(receiver.at("/hook"))
     log.info("evaluation to webhook request over %d alerts: %s", len(delays), percentiles(delays))
     assert percentiles(delays)["p99"] < 10.0
+    _no_resolution_below_the_threshold(settings)
+    _one_notification_per_shop_and_evaluation_for_agents(receiver)
+
+
+def _no_resolution_below_the_threshold(settings: KefuSettings) -> None:
+    """What a lead must never read: "resolved" next to a rate below the line, or on no data."""
+    store = ChdbStore(settings.store_dir)
+    try:
+        resolved = store.query(
+            "SELECT agent_id, value, inquiries, reason FROM alerts FINAL "
+            "WHERE rule = 'reply_rate_5m' AND state = 'resolved'"
+        ).rows
+    finally:
+        store.close()
+    assert resolved
+    for agent, value, inquiries, reason in resolved:
+        if reason:
+            assert value is None, (agent, value, reason)
+        else:
+            assert value >= 0.85 - 1e-9 and inquiries >= 10, (agent, value, inquiries)
+
+
+def _one_notification_per_shop_and_evaluation_for_agents(receiver: Receiver) -> None:
+    per_evaluation: dict[tuple[str, int], int] = {}
+    for body in (r.body for r in receiver.at("/hook")):
+        members = body.get("alerts", [body["alert"]])
+        if body["alert"]["rule"] == "reply_rate_5m" and body["alert"]["agent_id"]:
+            assert {(m["shop_id"], m["event_time"]) for m in members} == {
+                (body["alert"]["shop_id"], body["alert"]["event_time"])
+            }
+            key = (body["alert"]["shop_id"], body["alert"]["event_time"])
+            per_evaluation[key] = per_evaluation.get(key, 0) + 1
+    assert per_evaluation and set(per_evaluation.values()) == {1}
 
 
 ALERT_KEYS_SQL = """

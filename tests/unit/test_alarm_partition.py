@@ -203,6 +203,6 @@ def test_alerts_round_trip_as_json_and_rows() -> None:
     alerts, _ = feed(state, day(20, 40), T0 + 60 * MIN)
     for alert in alerts:
         assert Alert.from_json(alert.to_json()) == alert
-        assert len(alert.row()) == 13
+        assert len(alert.row()) == 14
         orjson.loads(alert.to_json())
     assert any("五分钟回复率" in a.message for a in alerts)
