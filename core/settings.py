@@ -191,6 +191,12 @@ class KefuSettings(BaseSettings):
         10.0, ge=0, description="how often the alarm agent snapshots its state and acks its input"
     )
     raw_text_ttl_days: int = Field(180, ge=1)
+    sink_give_up_seconds: float = Field(
+        300.0,
+        gt=0,
+        description="after inserts have failed this long the worker exits non-zero for its "
+        "supervisor to restart it; input stays unacked meanwhile",
+    )
 
     web_host: str = "127.0.0.1"
     web_port: int = 6066

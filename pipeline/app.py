@@ -17,6 +17,7 @@ from agents.notify.service import NotifierService
 from agents.partition import agent as stateful
 from core.settings import KefuSettings
 from core.topics import topics_for
+from sinks.health import SinkHealth
 from sinks.store import Store
 from sinks.writer import BatchWriter
 
@@ -67,20 +68,26 @@ def create_app(settings: KefuSettings, bootstrap: str, store: Store, *, web: boo
         stream_wait_empty=False,
     )
     topics = topics_for(settings)
+    health = SinkHealth(settings.sink_give_up_seconds)
     runner = stateful.StatefulRunner(
         settings,
         bootstrap,
         # chDB pays ~50 ms per insert whatever its size: fewer, larger flushes (see BENCHMARKS.md).
-        BatchWriter(store, max_rows=STATEFUL_FLUSH_ROWS, max_seconds=STATEFUL_FLUSH_SECONDS),
+        BatchWriter(
+            store,
+            max_rows=STATEFUL_FLUSH_ROWS,
+            max_seconds=STATEFUL_FLUSH_SECONDS,
+            health=health,
+        ),
         hours_from_settings(settings),
     )
     stateful.install(app, runner)
-    dead_letters.install(app, topics, BatchWriter(store))
+    dead_letters.install(app, topics, BatchWriter(store, health=health))
     ingest = IngestService(settings, bootstrap)
     app.add_dependency(ingest)
     alarm_runner = alarm_agent.AlarmRunner(settings, bootstrap)
     alarm_agent.install(app, alarm_runner)
-    alerts_table.install(app, topics, BatchWriter(store))
+    alerts_table.install(app, topics, BatchWriter(store, health=health))
     notifier = NotifierService(settings, bootstrap)
     app.add_dependency(notifier)
 
@@ -90,4 +97,27 @@ def create_app(settings: KefuSettings, bootstrap: str, store: Store, *, web: boo
             # aiohttp refuses a charset inside content_type; the exposition format is UTF-8.
             return self.bytes(generate_latest(), content_type=METRICS_CONTENT_TYPE)
 
+    @app.page("/health")
+    class Health(View):
+        """200 while the worker can make progress; 503 with the reason while it cannot."""
+
+        async def get(self, request: Request) -> Response:
+            problem = _problem(runner, health)
+            return self.text(problem or "ok", status=503 if problem else 200)
+
+    @app.page("/ready")
+    class Ready(View):
+        """200 once the worker is in its consumer group and healthy, for load balancers."""
+
+        async def get(self, request: Request) -> Response:
+            problem = "" if runner.assigned else "not yet assigned partitions"
+            problem = problem or _problem(runner, health)
+            return self.text(problem or "ready", status=503 if problem else 200)
+
     return Pipeline(app=app, runner=runner, ingest=ingest, alarms=alarm_runner, notifier=notifier)
+
+
+def _problem(runner: stateful.StatefulRunner, health: SinkHealth) -> str:
+    if runner.failure is not None:
+        return f"the stateful stage stopped: {runner.failure}"
+    return health.reason()

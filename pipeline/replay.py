@@ -11,6 +11,7 @@ from pathlib import Path
 from aiokafka import AIOKafkaProducer
 
 from agents.alarms.drain import wait_alarms
+from core.errors import ServiceUnavailable
 from core.offsets import end_offsets, wait_committed
 from core.settings import KefuSettings
 from core.topics import Topics, topics_for
@@ -55,7 +56,26 @@ async def send_files(bootstrap: str, topics: Topics, files: list[Path]) -> RawSe
 
 
 async def wait_stored(run: Running, flush_ms: int | None) -> None:
-    """Ingest done, then a flush marker per partition, then the stateful stage done."""
+    """Ingest done, then a flush marker per partition, then the stateful stage done.
+
+    Raises the stateful stage's failure as soon as it happens, instead of waiting for the
+    commits that will never come.
+    """
+    waiting = asyncio.create_task(_wait_stored(run, flush_ms))
+    failed = asyncio.create_task(run.pipeline.runner.failed.wait())
+    try:
+        await asyncio.wait([waiting, failed], return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in (waiting, failed):
+            if not task.done():
+                task.cancel()
+    if not waiting.done():
+        msg = f"the stateful stage stopped: {run.pipeline.runner.failure}"
+        raise ServiceUnavailable(msg)
+    waiting.result()
+
+
+async def _wait_stored(run: Running, flush_ms: int | None) -> None:
     topics = topics_for(run.settings)
     raw_ends = await end_offsets(run.bootstrap, topics.raw_all)
     await wait_committed(run.bootstrap, f"{run.settings.app_id}-ingest", raw_ends)

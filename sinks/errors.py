@@ -15,6 +15,7 @@ TRANSIENT_CODES = frozenset(
         210,  # NETWORK_ERROR
         241,  # MEMORY_LIMIT_EXCEEDED
         242,  # TABLE_IS_READ_ONLY
+        243,  # NOT_ENOUGH_SPACE: an operator frees the disk, the same insert then succeeds
         252,  # TOO_MANY_PARTS
         279,  # ALL_CONNECTION_TRIES_FAILED
         319,  # UNKNOWN_STATUS_OF_INSERT
@@ -53,3 +54,7 @@ def from_clickhouse(message: str, code: int | None = None) -> StoreError | Retry
     if code in TRANSIENT_CODES:
         return RetryLater(f"ClickHouse is busy: {text}")
     return StoreError(text, code)
+
+
+class SinkUnavailable(KefuError):
+    """The store kept failing past the give-up time: the worker exits for its supervisor."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from prometheus_client import Counter, Histogram
+from prometheus_client import Counter, Gauge, Histogram
 
 INSERT_SECONDS = Histogram(
     "kefu_sink_insert_seconds",
@@ -20,4 +20,13 @@ RETRIES = Counter(
     "kefu_sink_retries_total",
     "Store inserts retried after a transient failure.",
     ["table"],
+)
+ERRORS = Counter(
+    "kefu_sink_errors_total",
+    "Store inserts that failed (each retry of a batch counts), by table.",
+    ["table"],
+)
+HEALTHY = Gauge(
+    "kefu_sink_healthy",
+    "1 while the store takes inserts, 0 while inserts are failing and being retried.",
 )

@@ -11,7 +11,8 @@ from typing import Any, TypeVar
 
 from core.errors import RetryLater
 from sinks import metrics
-from sinks.errors import StoreError
+from sinks.errors import SinkUnavailable, StoreError
+from sinks.health import SinkHealth
 from sinks.store import Store
 from sinks.tables import COLUMNS
 
@@ -29,8 +30,9 @@ class BatchWriter:
     every value to per-column lists). All store calls run in one dedicated worker
     thread: chDB blocks, and one writer at a time keeps inserts in order.
 
-    `flush` retries RetryLater forever with exponential backoff, logging each
-    retry, and sends the same token (`{token_prefix}:{table}`) every time, so a
+    `flush` retries RetryLater with exponential backoff until the shared SinkHealth has
+    been failing for its give-up time (then SinkUnavailable), logging each retry, and
+    sends the same token (`{token_prefix}:{table}`) every time, so a
     batch whose first attempt did land is stored once. The caller awaits the
     flush, so consumption pauses while the store is away (backpressure).
     """
@@ -45,6 +47,7 @@ class BatchWriter:
         backoff_initial: float = 0.2,
         backoff_max: float = 30.0,
         clock: Callable[[], float] = time.monotonic,
+        health: SinkHealth | None = None,
     ) -> None:
         self.store = store
         self.max_rows = max_rows
@@ -53,6 +56,8 @@ class BatchWriter:
         self.backoff_initial = backoff_initial
         self.backoff_max = backoff_max
         self._clock = clock
+        # Shared by a worker's writers; a writer on its own gives up after a day.
+        self.health = health or SinkHealth(give_up_seconds=86_400.0)
         self._rows: Batches = {}
         self._first_at: float | None = None
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kefu-sink")
@@ -127,6 +132,10 @@ class BatchWriter:
                     self._executor, self.store.insert, table, names, rows, token
                 )
             except RetryLater as exc:
+                self.health.failed(table, exc)
+                if self.health.given_up():
+                    msg = f"giving up on the store after {self.health.give_up_seconds:.0f}s: {exc}"
+                    raise SinkUnavailable(msg) from exc
                 wait = min(self.backoff_max, max(delay, exc.retry_after))
                 metrics.RETRIES.labels(table).inc()
                 log.warning(
@@ -143,6 +152,7 @@ class BatchWriter:
             except StoreError:
                 log.error("store rejected %d rows for %s (token %s)", len(rows), table, token)
                 raise
+            self.health.succeeded()
             metrics.INSERT_SECONDS.labels(table).observe(time.perf_counter() - started)
             metrics.BATCH_ROWS.labels(table).observe(len(rows))
             if attempt > 1:

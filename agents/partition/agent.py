@@ -83,6 +83,9 @@ class StatefulRunner:
         self._lock = asyncio.Lock()
         self._flushes: asyncio.Queue[_Flush] = asyncio.Queue(QUEUED_FLUSHES)
         self._failed: BaseException | None = None
+        # Set when a flush failed for good: the process must end (see pipeline.commands.run).
+        self.failed = asyncio.Event()
+        self.assigned = False  # the group gave this worker its partitions at least once
         self._performer: asyncio.Task[None] | None = None
         self._producer: AIOKafkaProducer | None = None
 
@@ -138,6 +141,14 @@ class StatefulRunner:
         if self._failed is not None:
             raise self._failed
 
+    @property
+    def failure(self) -> BaseException | None:
+        return self._failed
+
+    async def on_assigned(self, sender: Any, *args: Any, **kwargs: Any) -> None:
+        """faust's on_partitions_assigned receiver: the worker is in its group (for /ready)."""
+        self.assigned = True
+
     def _due(self) -> bool:
         """Rows to store, or input to ack: a batch applied before a restart adds no rows."""
         if not self._pending:
@@ -185,8 +196,9 @@ class StatefulRunner:
                 if self._failed is None:
                     await self._perform(flush)
             except Exception as exc:
-                log.exception("stateful flush %s failed; input stays unacked", flush.span)
+                log.critical("stateful flush %s failed; input stays unacked: %s", flush.span, exc)
                 self._failed = exc
+                self.failed.set()
             finally:
                 self._flushes.task_done()
 
@@ -322,3 +334,4 @@ def install(app: faust.App, runner: StatefulRunner) -> None:
 
     # faust types receivers too narrowly for bound async methods; the call shape matches.
     app.on_partitions_revoked.connect(runner.on_revoked)  # type: ignore[arg-type]
+    app.on_partitions_assigned.connect(runner.on_assigned)  # type: ignore[arg-type]

@@ -13,6 +13,7 @@ from typing import Any
 from rich.console import Console
 from rich.live import Live
 
+from core.errors import ServiceUnavailable
 from core.settings import KefuSettings
 from pipeline.demo import demo_settings, feed_demo
 from pipeline.live_view import render, snapshot
@@ -55,12 +56,17 @@ async def _run(settings: KefuSettings, *, demo: bool, rate: float) -> None:
         tasks = [asyncio.create_task(_view(run, console, stop))]
         if demo:
             tasks.append(asyncio.create_task(feed_demo(run.bootstrap, settings, rate, stop)))
-        await stop.wait()
-        for task in tasks:
+        ends = [asyncio.create_task(e.wait()) for e in (stop, run.pipeline.runner.failed)]
+        await asyncio.wait(ends, return_when=asyncio.FIRST_COMPLETED)
+        for task in tasks + ends:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         console.print("stopping …")
+        if run.pipeline.runner.failed.is_set():
+            # Exits non-zero (see pipeline.cli) so a supervisor restarts the worker.
+            msg = f"the worker stopped: {run.pipeline.runner.failure}"
+            raise ServiceUnavailable(msg)
     console.print("stopped cleanly; the store keeps its data for the next run.")
 
 

@@ -61,7 +61,10 @@ def worker_settings(broker: Broker, tmp_path: Path, name: str, url: str) -> Kefu
     )
 
 
-def start_worker(settings: KefuSettings, tmp_path: Path, tag: str) -> subprocess.Popen[bytes]:
+def start_worker(
+    settings: KefuSettings, tmp_path: Path, tag: str, web_port: int = 0, **more_env: str
+) -> subprocess.Popen[bytes]:
+    """`kefu run` on its own home (its log is home-<tag>/kefu.log, its console worker-<tag>.out)."""
     env = dict(os.environ)
     env.update(
         KEFU_KAFKA_BOOTSTRAP=str(settings.kafka_bootstrap),
@@ -70,7 +73,8 @@ def start_worker(settings: KefuSettings, tmp_path: Path, tag: str) -> subprocess
         KEFU_APP_ID=settings.app_id,
         KEFU_TOPIC_PREFIX=settings.topic_prefix,
         KEFU_INGEST_MAX_RECORDS=str(settings.ingest_max_records),
-        KEFU_WEB_PORT=str(free_port()),
+        KEFU_WEB_PORT=str(web_port or free_port()),
+        **more_env,
     )
     log = (tmp_path / f"worker-{tag}.out").open("wb")
     return subprocess.Popen([KEFU, "run"], env=env, stdout=log, stderr=subprocess.STDOUT)
