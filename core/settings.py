@@ -275,11 +275,17 @@ class KefuSettings(BaseSettings):
         return self.model_dump(mode="json", exclude={"shops"}) | {"shops": sorted(self.shops)}
 
 
+TOP_LEVEL_SECRETS = frozenset({"clickhouse_password", "grafana_token"})
+
+
 class _TomlWithoutSecrets(TomlConfigSettingsSource):
-    """The config file, refusing channel URLs and secrets: those come from the environment."""
+    """The config file, refusing secrets (passwords, tokens, channel URLs): environment only."""
 
     def __call__(self) -> dict[str, Any]:
         data = super().__call__()
+        for key in sorted(set(data) & TOP_LEVEL_SECRETS):
+            msg = f"{key} is a secret: set KEFU_{key.upper()} in the environment, not in the config file"
+            raise ConfigError(msg)
         channels = (data.get("notify") or {}).get("channels") or {}
         for name, channel in channels.items():
             leaked = sorted(set(channel or {}) & {"url", "secret"})

@@ -13,6 +13,7 @@ from core.settings import KefuSettings
 from core.topics import ensure_topics
 from pipeline.app import Pipeline, create_app
 from pipeline.embedded_broker import TansuBroker
+from sinks.credentials import store_password
 from sinks.kpi_views import apply_kpi_views
 from sinks.migrate import migrate
 from sinks.open import open_store
@@ -65,7 +66,8 @@ async def store_for(
         from sinks.chdb_store import ChdbStore
 
         assert isinstance(store, ChdbStore)
-        server = serve(store, "127.0.0.1", settings.store_http_port)
+        password = store_password(settings)
+        server = serve(store, "127.0.0.1", settings.store_http_port, password=password)
         try:
             yield store, server.port
         finally:

@@ -4,7 +4,9 @@
 Grafana and any clickhouse-connect client reach the store the worker owns.
 Statements run one at a time on the store, each on a fresh chDB handle carrying
 the request's settings and database. Each request is its own session: a `SET`
-does not outlive it. Without `password` every user is let in (keep it on loopback).
+does not outlive it. Without `password` every user is let in (keep it on loopback); `kefu
+run` always sets one (sinks.credentials). Table functions and engines that reach files, other
+hosts or programs (file, url, s3, remote, INTO OUTFILE, ...) are refused whoever asks.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from core.errors import RetryLater, ServiceUnavailable
 from sinks import http_wire
 from sinks.chdb_store import ChdbStore, RawResult
 from sinks.errors import StoreError
-from sinks.sql_text import split_statements
+from sinks.sql_text import reaches_outside, split_statements
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +46,13 @@ class _Reject(Exception):
         super().__init__(message)
         self.status = status
         self.code = code
+
+
+def _refuse_outside_reach(sql: str) -> None:
+    found = reaches_outside(sql)
+    if found is not None:
+        msg = f"{found} is not allowed over this interface: the store does not reach files or the network for clients"
+        raise _Reject(403, 497, msg)  # ACCESS_DENIED
 
 
 class _Server(ThreadingHTTPServer):
@@ -155,6 +164,7 @@ class _Handler(BaseHTTPRequestHandler):
         store = self.server.store
         insert = http_wire.split_insert(text)
         if insert is not None:
+            _refuse_outside_reach(insert.head)
             result = store.insert_stream(
                 insert.head,
                 insert.fmt,
@@ -172,6 +182,7 @@ class _Handler(BaseHTTPRequestHandler):
             raise _Reject(400, 62, "Empty query")
         if len(statements) > 1:
             raise _Reject(400, 62, "Multi-statements are not allowed")
+        _refuse_outside_reach(statement)
         fmt = http_wire.output_format(statement, request.default_format)
         result = store.execute(
             statement,

@@ -34,8 +34,12 @@ def open_store_for_reading(settings: KefuSettings) -> Store:
     except StoreLocked:
         if not settings.embedded_store:
             raise
+    from sinks.credentials import store_password
     from sinks.server_store import ServerStore
 
     return ServerStore(
-        f"http://127.0.0.1:{settings.store_http_port}", "default", "", settings.clickhouse_database
+        f"http://127.0.0.1:{settings.store_http_port}",
+        "default",
+        store_password(settings),
+        settings.clickhouse_database,
     )

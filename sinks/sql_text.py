@@ -46,6 +46,28 @@ def trailing_format(sql: str) -> str | None:
     return match.group(1) if match else None
 
 
+# Table functions and engines that read or write files, other hosts or programs. A store
+# served over HTTP must not hand its process's file system or network to a client.
+_REACHES_OUT = re.compile(
+    r"\b(?:(?P<function>file|fileCluster|url|urlCluster|s3|s3Cluster|gcs|oss|cosn"
+    r"|azureBlobStorage\w*|hdfs\w*|remote|remoteSecure|mysql|postgresql|jdbc|odbc|mongodb"
+    r"|redis|sqlite|executable|iceberg\w*|deltaLake\w*|hudi\w*)\s*\("
+    r"|ENGINE\s*=\s*(?P<engine>File|URL|S3\w*|HDFS|MySQL|PostgreSQL|MaterializedPostgreSQL"
+    r"|ODBC|JDBC|MongoDB|Redis|SQLite|Executable\w*|Kafka|RabbitMQ|NATS|AzureBlobStorage)\b"
+    r"|(?P<io>INTO\s+OUTFILE|FROM\s+INFILE))",
+    re.IGNORECASE,
+)
+
+
+def reaches_outside(sql: str) -> str | None:
+    """What in `sql` would touch files, the network or programs, if anything."""
+    match = _REACHES_OUT.search(mask(sql))
+    if match is None:
+        return None
+    found = match["function"] or match["engine"] or " ".join(match["io"].split())
+    return found
+
+
 def mask(sql: str) -> str:
     """`sql` with quoted text and comments blanked out (same length), for keyword searches."""
     return _blank(sql, quoted=True)

@@ -7,6 +7,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from core.errors import ConfigError, ServiceUnavailable
+from core.settings import KefuSettings
 
 DEFAULT_PROMETHEUS_URL = "http://127.0.0.1:9090"
 TIMEOUT_SECONDS = 10.0
@@ -48,7 +49,7 @@ def handle_push(args: argparse.Namespace) -> int:
             port,
             secure=secure,
             username=settings.clickhouse_user,
-            password=settings.clickhouse_password.get_secret_value() or None,
+            password=_clickhouse_password(settings),
         ),
         datasources.prometheus_datasource(args.prometheus_url),
     ]
@@ -59,6 +60,15 @@ def handle_push(args: argparse.Namespace) -> int:
         raise ServiceUnavailable(str(exc)) from exc
     print(f"grafana push to {url}: {report.summary()}")
     return 0
+
+
+def _clickhouse_password(settings: KefuSettings) -> str | None:
+    """The server's password, or the embedded store's (generated at its first start)."""
+    if settings.embedded_store:
+        from sinks.credentials import store_password
+
+        return store_password(settings)
+    return settings.clickhouse_password.get_secret_value() or None
 
 
 def clickhouse_endpoint(clickhouse_url: str | None, embedded_port: int) -> tuple[str, int, bool]:

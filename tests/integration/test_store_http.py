@@ -244,3 +244,30 @@ def test_concurrent_clients_are_served(store_http: StoreServer) -> None:
     for thread in threads:
         thread.join(timeout=60)
     assert errors == []
+
+
+def test_a_locked_port_wants_the_password_and_never_reaches_outside(
+    embedded_store: ChdbStore,
+) -> None:
+    with serve(embedded_store, "127.0.0.1", 0, password="s3cret") as locked:
+        with pytest.raises(clickhouse_connect.driver.exceptions.DatabaseError, match="516"):
+            clickhouse_connect.get_client(host=locked.host, port=locked.port)
+        client = clickhouse_connect.get_client(
+            host=locked.host, port=locked.port, password="s3cret"
+        )
+        try:
+            assert client.command("SELECT 40 + 2") == 42
+            for sql in (
+                "SELECT * FROM file('/etc/passwd', 'LineAsString')",
+                "SELECT * FROM url('http://127.0.0.1:9/x', 'CSV', 'a String')",
+                "INSERT INTO FUNCTION file('/tmp/kefu-leak.csv', 'CSV', 'a UInt8') VALUES (1)",
+                "SELECT 1 INTO OUTFILE '/tmp/kefu-leak.tsv'",
+                "CREATE TABLE leak (a String) ENGINE = File(CSV)",
+            ):
+                with pytest.raises(clickhouse_connect.driver.exceptions.DatabaseError, match="497"):
+                    client.command(sql)
+            assert not os.path.exists("/tmp/kefu-leak.csv")
+            # The words in a string are not a call.
+            assert client.command("SELECT 'file(x)'") == "file(x)"
+        finally:
+            client.close()

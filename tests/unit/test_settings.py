@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
+from core.errors import ConfigError
 from core.settings import KefuSettings
 
 
@@ -50,4 +51,25 @@ def test_invalid_configuration_is_explained(
     config.write_text(toml)
     monkeypatch.setenv("KEFU_CONFIG", str(config))
     with pytest.raises(ValidationError, match=message):
+        KefuSettings()
+
+
+@pytest.mark.parametrize(
+    ("toml", "variable"),
+    [
+        ('clickhouse_password = "hunter2"\n', "KEFU_CLICKHOUSE_PASSWORD"),
+        ('grafana_token = "glsa_x"\n', "KEFU_GRAFANA_TOKEN"),
+        (
+            '[notify.channels.ops]\nkind = "dingtalk"\nurl = "https://x"\n',
+            "KEFU_NOTIFY__CHANNELS__OPS__URL",
+        ),
+    ],
+)
+def test_secrets_in_the_config_file_are_refused_naming_the_variable(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, toml: str, variable: str
+) -> None:
+    config = tmp_path / "kefu.toml"
+    config.write_text(toml)
+    monkeypatch.setenv("KEFU_CONFIG", str(config))
+    with pytest.raises(ConfigError, match=f"set {variable} in the environment"):
         KefuSettings()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sinks.sql_text import mask, split_statements
+from sinks.sql_text import mask, reaches_outside, split_statements
 
 
 def test_semicolons_in_quotes_and_comments_do_not_split() -> None:
@@ -31,3 +31,13 @@ def test_mask_keeps_length_and_blanks_quoted_text() -> None:
     assert len(masked) == len(sql)
     assert "FORMAT x" not in masked and "FORMAT y" not in masked
     assert masked.endswith("FROM t FORMAT JSON")
+
+
+def test_what_reaches_outside_is_named_and_quoted_text_is_not() -> None:
+    assert reaches_outside("SELECT * FROM file('a.csv')") == "file"
+    assert reaches_outside("select * from S3('https://x/y')") == "S3"
+    assert reaches_outside("SELECT * FROM remoteSecure('h', db.t)") == "remoteSecure"
+    assert reaches_outside("CREATE TABLE t (a Int8) ENGINE = URL('http://x', CSV)") == "URL"
+    assert reaches_outside("SELECT 1 INTO  OUTFILE 'x'") == "INTO OUTFILE"
+    assert reaches_outside("SELECT 'file(x)', url FROM t -- url('y')") is None
+    assert reaches_outside("SELECT count() FROM kefu.inquiries FINAL") is None
