@@ -30,6 +30,8 @@ from agents.inquiries.hours import HoursFor
 from agents.manual_acks import manual_acks
 from agents.partition import changelog
 from agents.partition import metrics as m
+from agents.partition.old_duplicates import beyond_window, stored_before
+from agents.partition.orphans import left_open
 from agents.partition.state import PartitionState
 from core.offsets import end_offsets
 from core.settings import KefuSettings
@@ -111,8 +113,9 @@ class StatefulRunner:
         async with self._lock:
             state = self.states.get(partition) or await self._restore(partition)
             batch = unpack(event.value)
+            stored = await self._stored_duplicates(state, batch.events)
             stats = state.apply(
-                batch, event.message.offset, self.writer.add, int(time.time() * 1000)
+                batch, event.message.offset, self.writer.add, int(time.time() * 1000), stored
             )
             self._input_at = time.monotonic()
             if not self._pending:
@@ -149,6 +152,18 @@ class StatefulRunner:
         """faust's on_partitions_assigned receiver: the worker is in its group (for /ready)."""
         self.assigned = True
 
+    async def _stored_duplicates(
+        self, state: PartitionState, events: list[dict[str, Any]]
+    ) -> frozenset[str]:
+        """Messages beyond the seen window that the store shows this lineage applied."""
+        old = beyond_window(events, state.seen.horizon_ms)
+        unknown = [e for e in old if e["event_id"] not in state.applied_beyond_window]
+        if not unknown:
+            return frozenset()
+        lineage = state.lineage()
+        found = await self.writer.call(lambda store: stored_before(store, unknown, lineage))
+        return frozenset(found)
+
     def _due(self) -> bool:
         """Rows to store, or input to ack: a batch applied before a restart adds no rows."""
         if not self._pending:
@@ -176,7 +191,10 @@ class StatefulRunner:
         if checkpoint:
             # Every partition with input since the last checkpoint: the input it acks.
             changed = {event.message.partition for _, event in self._unacked}
-            flush.checkpoints = [(p, self.states[p].take_checkpoint()) for p in sorted(changed)]
+            now_ms = int(time.time() * 1000)
+            flush.checkpoints = [
+                (p, self.states[p].take_checkpoint(now_ms)) for p in sorted(changed)
+            ]
             flush.acks, self._unacked = self._unacked, []
             self._checkpointed_at = time.monotonic()
         await self._flushes.put(flush)
@@ -267,13 +285,21 @@ class StatefulRunner:
     async def _restore_empty(self, partition: int) -> PartitionState:
         """A state with no past: its rows take a generation above every earlier run's."""
         state = self._new_state(partition)
+        state.started_ms = int(time.time() * 1000)
         state.generation = await self.writer.call(generations.next_generation)
         topic = self.topics.events
         await self.writer.call(
             lambda store: generations.record(store, state.generation, partition, topic)
         )
+        partitions = self.settings.partitions
+        state.orphans.adopt(
+            await self.writer.call(lambda store: left_open(store, partition, partitions))
+        )
         self.states[partition] = state
-        log.info("partition %d: no checkpoint; starting generation %d", partition, state.generation)
+        log.info(
+            "partition %d: no checkpoint; starting generation %d, taking over %d open inquiries",
+            partition, state.generation, len(state.orphans),
+        )  # fmt: skip
         return state
 
     async def _topic_recreated(self, partition: int, restored_offset: int) -> bool:

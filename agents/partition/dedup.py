@@ -33,6 +33,11 @@ class SeenWindow:
         self._at = {eid: at for eid, at in self._at.items() if at >= cutoff}
         self._pruned_at = self._newest
 
+    @property
+    def horizon_ms(self) -> int:
+        """Ids of events older than this may have been forgotten: the window cannot judge them."""
+        return self._newest - self.retention_ms
+
     def take_new(self) -> list[tuple[str, int]]:
         new, self._new = self._new, []
         return new

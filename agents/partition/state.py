@@ -14,6 +14,7 @@ from agents.inquiries.hours import HoursFor
 from agents.partition import rows
 from agents.partition.buyer_days import BuyerDays
 from agents.partition.dedup import SeenWindow
+from agents.partition.old_duplicates import AppliedBeyondWindow, Lineage, beyond_window
 from agents.partition.orphans import Orphans
 from agents.partition.watermarks import MemberWatermarks
 from schemas.inquiry import InquiryChange
@@ -59,6 +60,10 @@ class PartitionState:
         # Restored from the checkpoint, or given a new one when the state starts empty.
         self.generation = LEGACY
         self.orphans = Orphans()
+        # Wall-clock ms: when this lineage began, and when its last checkpoint was taken.
+        self.started_ms = 0
+        self.snapshot_ms = -1
+        self.applied_beyond_window = AppliedBeyondWindow()
         self._dirty_refunds: set[str] = set()
         self._dirty_orders: set[str] = set()
         self.outbox: list[ChangedInquiry] = []
@@ -66,14 +71,31 @@ class PartitionState:
     def business_date(self, shop_id: str, at_ms: int) -> Any:
         return self.hours_for(shop_id).business_date(at_ms)
 
-    def apply(self, batch: PackedBatch, offset: int, emit: Emit, now_ms: int) -> BatchStats:
+    def lineage(self) -> Lineage:
+        return Lineage(self.started_ms, self.snapshot_ms)
+
+    def apply(
+        self,
+        batch: PackedBatch,
+        offset: int,
+        emit: Emit,
+        now_ms: int,
+        stored_duplicates: frozenset[str] = frozenset(),
+    ) -> BatchStats:
+        """`stored_duplicates`: messages beyond the seen window that the store shows applied."""
         stats = BatchStats()
         if offset <= self.offset:
             return stats
         row_version = version(self.generation, offset)
+        old = {e["event_id"] for e in beyond_window(batch.events, self.seen.horizon_ms)}
         for event in batch.events:
             stats.events += 1
-            if not self.seen.first_time(event["event_id"], event["occurred_at"]):
+            event_id = event["event_id"]
+            if (
+                event_id in stored_duplicates
+                or (event_id in old and event_id in self.applied_beyond_window)
+                or not self.seen.first_time(event_id, event["occurred_at"])
+            ):
                 stats.duplicates += 1
                 continue
             try:
@@ -84,6 +106,7 @@ class PartitionState:
                 log.exception(
                     "partition %d: cannot apply event %s", self.partition, event.get("event_id")
                 )
+        self.applied_beyond_window.add(old - stored_duplicates)
         if batch.events or batch.watermark_ms is not None:
             watermark = self.watermarks.observe(batch.source, batch.watermark_ms)
             if watermark is not None:
@@ -143,14 +166,17 @@ class PartitionState:
         outbox, self.outbox = self.outbox, []
         return outbox
 
-    def take_checkpoint(self) -> dict[str, Any]:
+    def take_checkpoint(self, now_ms: int = 0) -> dict[str, Any]:
         """What changed since the last checkpoint, JSON-able; `load_checkpoint` replays it."""
+        self.snapshot_ms = max(self.snapshot_ms, now_ms)
         refunds = {rid: self.refunds[rid].dump() for rid in self._dirty_refunds}
         orders = {oid: self.orders[oid].dump() for oid in self._dirty_orders}
         self._dirty_refunds, self._dirty_orders = set(), set()
         checkpoint: dict[str, Any] = {
             "offset": self.offset,
             "generation": self.generation,
+            "started_ms": self.started_ms,
+            "snapshot_ms": self.snapshot_ms,
             "meta": self.engine.export_meta(),
             "conversations": [[k[0], k[1], v] for k, v in self.engine.take_dirty().items()],
             "refunds": refunds,
@@ -165,6 +191,8 @@ class PartitionState:
     def load_checkpoint(self, part: dict[str, Any]) -> None:
         self.offset = max(self.offset, part["offset"])
         self.generation = part.get("generation", LEGACY)
+        self.started_ms = part.get("started_ms", 0)
+        self.snapshot_ms = part.get("snapshot_ms", -1)
         if "orphans" in part:
             self.orphans.load(part["orphans"])
         self.engine.load_meta(part["meta"])
