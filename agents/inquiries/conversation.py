@@ -10,7 +10,7 @@ signatures: the fields not derived from opened_at through the shop's service hou
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, Final
 
 from agents.inquiries.hours import ServiceHours
 from schemas.inquiry import ANSWERED, WITHIN_3M, WITHIN_5M, WITHIN_30S, Inquiry
@@ -25,6 +25,15 @@ Opened = tuple[str, int, str, str]
 Waiting = tuple[str, int, str, str, str, str]
 # Exported state: [agent] when nothing is open, else [agent, opened, pending, rows, stale]
 State = list[Any]
+# Named positions in those layouts (plain ints: tuples stay tuples on the hot path).
+SIG_ID: Final = 0
+SIG_OPENED: Final = 1
+SIG_ANSWERED: Final = 2
+SIG_STATUS: Final = 5
+WAITING_ID: Final = 0
+WAITING_STATUS: Final = 5
+STATE_AGENT: Final = 0
+STATE_STALE: Final = 4
 
 
 class Conversation:

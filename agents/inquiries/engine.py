@@ -20,6 +20,14 @@ from sys import intern
 from typing import Any
 
 from agents.inquiries.conversation import (
+    SIG_ANSWERED,
+    SIG_ID,
+    SIG_OPENED,
+    SIG_STATUS,
+    STATE_AGENT,
+    STATE_STALE,
+    WAITING_ID,
+    WAITING_STATUS,
     Conversation,
     Item,
     Opened,
@@ -220,18 +228,18 @@ class InquiryEngine:
         if not state:
             return
         if len(state) == 1:
-            if state[0]:
-                self._convs[key] = intern(state[0])
+            if state[STATE_AGENT]:
+                self._convs[key] = intern(state[STATE_AGENT])
             return
         conv = self._convs[key] = Conversation.from_state(key, state)
         tail = conv.emitted[-1] if conv.emitted else None
-        if tail is not None and tail[2] is None:
+        if tail is not None and tail[SIG_ANSWERED] is None:
             self.stats.open_inquiries += 1
-            if tail[5] == OPEN:
-                deadline = self._hours_for(key[0]).effective_open_ms(tail[1]) + DEADLINE_MS
-                heappush(self._deadlines, (deadline, key, tail[0]))
-                conv.deadline_id = tail[0]
-        if state[4]:
+            if tail[SIG_STATUS] == OPEN:
+                opened = self._hours_for(key[0]).effective_open_ms(tail[SIG_OPENED])
+                heappush(self._deadlines, (opened + DEADLINE_MS, key, tail[SIG_ID]))
+                conv.deadline_id = tail[SIG_ID]
+        if state[STATE_STALE]:
             self._dirty.add(key)
         elif conv.pending is None:
             self._compact(key, conv)
@@ -272,8 +280,8 @@ class InquiryEngine:
             conv = Conversation(key, held)
         else:
             conv = Conversation.woken(key, held)
-            if held[5] == OPEN:
-                conv.deadline_id = held[0]  # its deadline is still on the heap
+            if held[WAITING_STATUS] == OPEN:
+                conv.deadline_id = held[WAITING_ID]  # its deadline is still on the heap
         self._convs[key] = conv
         return conv
 
@@ -329,7 +337,11 @@ class InquiryEngine:
                 if conv.deadline_id == inquiry_id:
                     conv.deadline_id = None
                     self._dirty.add(key)
-            elif isinstance(conv, tuple) and conv[0] == inquiry_id and conv[5] == OPEN:
+            elif (
+                isinstance(conv, tuple)
+                and conv[WAITING_ID] == inquiry_id
+                and conv[WAITING_STATUS] == OPEN
+            ):
                 missed = convs[key] = (*conv[:5], MISSED)
                 self._record((key[0], key[1], inquiry_id), waiting_row(conv), waiting_row(missed))
                 self._touched.add(key)

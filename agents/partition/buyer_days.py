@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from heapq import heappop, heappush
-from typing import Any
+from typing import Any, Final
 
 from agents.facts.orders import OrderState
 from schemas.inquiry import OPEN, Inquiry
@@ -38,6 +38,11 @@ Row = tuple[Any, ...]
 # Per inquiry: opened ms, answered ms or None, answering agent, business-date ordinal, and
 # the thresholds it finally missed (bit 1: 30 s, 2: 3 min, 4: 5 min; an open one misses none).
 Held = tuple[int, int | None, str, int, int]
+HELD_OPENED: Final = 0
+HELD_ANSWERED: Final = 1
+HELD_AGENT: Final = 2
+HELD_DAY: Final = 3
+HELD_MISSED: Final = 4
 # A buyer-day's content as last emitted: first_inquiry ms, inquiries, missed bits,
 # order_id, conversion ms, amount, conversion agent.
 Content = tuple[int, int, int, str | None, int | None, str | None, str]
@@ -78,7 +83,9 @@ class BuyerDays:
         """An inquiries row upserted, or deleted because a late message re-cut it."""
         key = (inquiry.shop_id, inquiry.buyer_id)
         held = _held(inquiry)
-        if inquiry.opened_at_ms + _HELD_MS < self._horizon and not self._holds_day(key, held[3]):
+        if inquiry.opened_at_ms + _HELD_MS < self._horizon and not self._holds_day(
+            key, held[HELD_DAY]
+        ):
             self._settled_change(key, inquiry, held, deleted)
             return
         buyer = self._buyer(key)
@@ -98,7 +105,7 @@ class BuyerDays:
         conversion window. It is still the buyer's latest answer for conversions to come.
         Anything else (a re-cut by a message days late) is left out.
         """
-        if not deleted and held[1] is not None:
+        if not deleted and held[HELD_ANSWERED] is not None:
             self._fold_answer(key, held)
             self._touched.add(key)
         else:
@@ -109,7 +116,7 @@ class BuyerDays:
 
     def _holds_day(self, key: Key, day: int) -> bool:
         buyer = self._buyers.get(key)
-        return buyer is not None and any(h[3] == day for h in buyer.inquiries.values())
+        return buyer is not None and any(h[HELD_DAY] == day for h in buyer.inquiries.values())
 
     def order(self, order: OrderState) -> None:
         """An order's state changed; only its conversion time and amount matter here."""
@@ -198,15 +205,15 @@ class BuyerDays:
         """Every buyer-day of the buyer as it stands now."""
         days: dict[int, list[Held]] = {}
         for held in buyer.inquiries.values():
-            days.setdefault(held[3], []).append(held)
+            days.setdefault(held[HELD_DAY], []).append(held)
         # Earliest conversion first; ties by order id, so the pick is deterministic.
         orders = sorted((at, order_id, amount) for order_id, (at, amount) in buyer.orders.items())
         out: dict[int, Content] = {}
         for day, day_inquiries in days.items():
-            first = min(h[0] for h in day_inquiries)
+            first = min(h[HELD_OPENED] for h in day_inquiries)
             missed = 0
             for h in day_inquiries:
-                missed |= h[4]
+                missed |= h[HELD_MISSED]
             order = next((o for o in orders if first <= o[0] <= first + CONVERSION_WINDOW_MS), None)
             if order is None:
                 out[day] = (first, len(day_inquiries), missed, None, None, None, "")
@@ -234,7 +241,7 @@ class BuyerDays:
         settled = {day for day, first in firsts.items() if first + _HELD_MS < self._horizon}
         removed = bool(settled)
         for inquiry_id, held in list(buyer.inquiries.items()):
-            if held[3] in settled:
+            if held[HELD_DAY] in settled:
                 del buyer.inquiries[inquiry_id]
                 self._fold_answer(key, held)
         for day in settled:
@@ -257,12 +264,12 @@ class BuyerDays:
             self._schedule(key, buyer, min(look_again))
 
     def _fold_answer(self, key: Key, held: Held) -> None:
-        answered = held[1]
+        answered = held[HELD_ANSWERED]
         if answered is None:
             return
         floor = self._floors.get(key)
         if floor is None or answered > floor[0]:
-            self._floors[key] = (answered, held[2])
+            self._floors[key] = (answered, held[HELD_AGENT])
 
     def _state(self, key: Key) -> dict[str, Any] | None:
         buyer = self._buyers.get(key)
@@ -300,9 +307,9 @@ def _firsts(buyer: _Buyer) -> dict[int, int]:
     """First inquiry time of each buyer-day held."""
     firsts: dict[int, int] = {}
     for held in buyer.inquiries.values():
-        first = firsts.get(held[3])
-        if first is None or held[0] < first:
-            firsts[held[3]] = held[0]
+        first = firsts.get(held[HELD_DAY])
+        if first is None or held[HELD_OPENED] < first:
+            firsts[held[HELD_DAY]] = held[HELD_OPENED]
     return firsts
 
 
