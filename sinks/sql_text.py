@@ -49,9 +49,10 @@ def trailing_format(sql: str) -> str | None:
 # Table functions and engines that read or write files, other hosts or programs. A store
 # served over HTTP must not hand its process's file system or network to a client.
 _REACHES_OUT = re.compile(
-    r"\b(?:(?P<function>file|fileCluster|url|urlCluster|s3|s3Cluster|gcs|oss|cosn"
-    r"|azureBlobStorage\w*|hdfs\w*|remote|remoteSecure|mysql|postgresql|jdbc|odbc|mongodb"
-    r"|redis|sqlite|executable|iceberg\w*|deltaLake\w*|hudi\w*)\s*\("
+    r"(?:[`\"]?\b(?P<function>file|fileCluster|url|urlCluster|s3|s3Cluster|gcs|oss|cosn"
+    r"|azureBlobStorage\w*|hdfs\w*|remote|remoteSecure|cluster|clusterAllReplicas|mysql"
+    r"|postgresql|jdbc|odbc|mongodb|redis|sqlite|executable|iceberg\w*|deltaLake\w*|hudi\w*)"
+    r"\b[`\"]?\s*\("
     r"|ENGINE\s*=\s*(?P<engine>File|URL|S3\w*|HDFS|MySQL|PostgreSQL|MaterializedPostgreSQL"
     r"|ODBC|JDBC|MongoDB|Redis|SQLite|Executable\w*|Kafka|RabbitMQ|NATS|AzureBlobStorage)\b"
     r"|(?P<io>INTO\s+OUTFILE|FROM\s+INFILE))",
@@ -61,7 +62,8 @@ _REACHES_OUT = re.compile(
 
 def reaches_outside(sql: str) -> str | None:
     """What in `sql` would touch files, the network or programs, if anything."""
-    match = _REACHES_OUT.search(mask(sql))
+    # String literals and comments are blanked; quoted identifiers are not: `file`(...) runs.
+    match = _REACHES_OUT.search(_blank(sql, quoted=True, quotes="'"))
     if match is None:
         return None
     found = match["function"] or match["engine"] or " ".join(match["io"].split())
@@ -78,7 +80,7 @@ def without_comments(sql: str) -> str:
     return " ".join(_blank(sql, quoted=False).split())
 
 
-def _blank(sql: str, *, quoted: bool) -> str:
+def _blank(sql: str, *, quoted: bool, quotes: str = _QUOTES) -> str:
     out = list(sql)
     i = 0
     n = len(sql)
@@ -86,7 +88,7 @@ def _blank(sql: str, *, quoted: bool) -> str:
         ch = sql[i]
         if ch in _QUOTES:
             end = _skip_quoted(sql, i)
-            if not quoted:
+            if not quoted or ch not in quotes:
                 i = end
                 continue
         elif sql.startswith("--", i) or ch == "#":

@@ -259,6 +259,7 @@ def test_a_locked_port_wants_the_password_and_never_reaches_outside(
             assert client.command("SELECT 40 + 2") == 42
             for sql in (
                 "SELECT * FROM file('/etc/passwd', 'LineAsString')",
+                "SELECT * FROM `file`('/etc/hostname', 'LineAsString')",
                 "SELECT * FROM url('http://127.0.0.1:9/x', 'CSV', 'a String')",
                 "INSERT INTO FUNCTION file('/tmp/kefu-leak.csv', 'CSV', 'a UInt8') VALUES (1)",
                 "SELECT 1 INTO OUTFILE '/tmp/kefu-leak.tsv'",

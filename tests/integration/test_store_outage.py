@@ -25,6 +25,7 @@ from sinks.chdb_store import ChdbStore
 from tests.integration.conftest import Broker
 from tests.integration.replay_support import generated_file
 from tests.integration.test_restart import (
+    day_on_the_broker,
     finish_and_compare,
     served_store,
     start_worker,
@@ -66,10 +67,9 @@ async def test_an_outage_mid_replay_loses_and_doubles_nothing(
     served_store: tuple[ChdbStore, StoreServer],
 ) -> None:
     store, server = served_store
-    path = generated_file(tmp_path, seed=41, disorder_seconds=20, duplicate_rate=0.02)
-    settings = worker_settings(kafka_broker, tmp_path, unique_name, server.url)
-    await ensure_topics(kafka_broker.bootstrap, settings)
-    sent = await send_files(kafka_broker.bootstrap, topics_for(settings), [path])
+    settings, path, sent = await day_on_the_broker(
+        kafka_broker, tmp_path, unique_name, server.url, seed=41
+    )
     web_port = free_port()
     worker = start_worker(settings, tmp_path, "a", web_port=web_port)
     try:

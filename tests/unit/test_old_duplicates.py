@@ -14,17 +14,10 @@ from schemas.packed import PackedBatch
 from sinks.chdb_store import ChdbStore
 from sinks.migrate import migrate
 from sinks.tables import CHAT_MESSAGES, INQUIRIES
+from tests.unit.chat_events import chat
 
 T0 = 1_763_863_200_000  # 2025-11-23 10:00 in Shanghai
 MINUTE = 60_000
-
-
-def chat(event_id: str, buyer: str, sender: str, at: int) -> dict[str, Any]:
-    return {
-        "event_id": event_id, "type": "chat.message", "shop_id": "s1", "occurred_at": at,
-        "buyer_id": buyer, "sender": sender, "agent_id": "a1" if sender == "agent" else None,
-        "msg_type": "text", "text": "在吗", "order_id": None,
-    }  # fmt: skip
 
 
 def answered_then_three_hours(state: PartitionState, emit: Any) -> None:

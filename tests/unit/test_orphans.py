@@ -15,6 +15,7 @@ from schemas.inquiry import ANSWERED, MISSED, OPEN, Inquiry
 from schemas.packed import PackedBatch
 from sinks.generations import generation_of
 from sinks.tables import INQUIRIES
+from tests.unit.chat_events import chat
 
 SETTINGS = KefuSettings(shop_defaults={"service_start": "00:00", "service_end": "23:59:59"})
 T0 = int(datetime(2026, 11, 23, 2, 0, tzinfo=UTC).timestamp() * 1000)
@@ -26,14 +27,6 @@ def left_open(buyer: str, opened_ms: int) -> Inquiry:
         "s1", buyer, f"{buyer}-m1", "a1", opened_ms, opened_ms, None, None, None,
         0, 0, 0, date(2026, 11, 23), OPEN, 1, None,
     )  # fmt: skip
-
-
-def chat(event_id: str, buyer: str, sender: str, at_ms: int) -> dict[str, Any]:
-    return {
-        "event_id": event_id, "type": "chat.message", "shop_id": "s1", "occurred_at": at_ms,
-        "buyer_id": buyer, "sender": sender, "agent_id": "a1" if sender == "agent" else None,
-        "msg_type": "text", "text": "hi", "order_id": None,
-    }  # fmt: skip
 
 
 def new_generation(*orphans: Inquiry) -> PartitionState:
