@@ -41,7 +41,7 @@ def test_what_reaches_outside_is_named_and_quoted_text_is_not() -> None:
     assert reaches_outside("SELECT 1 INTO  OUTFILE 'x'") == "INTO OUTFILE"
     # A quoted identifier is still the function: chDB runs `file`('/etc/hostname').
     assert reaches_outside("SELECT * FROM `file`('/etc/hostname')") == "file"
-    assert reaches_outside('SELECT * FROM "url"(\'http://x\', CSV)') == "url"
+    assert reaches_outside("SELECT * FROM \"url\"('http://x', CSV)") == "url"
     assert reaches_outside("SELECT * FROM cluster('c', db.t)") == "cluster"
     assert reaches_outside("SELECT 'file(x)', url FROM t -- url('y')") is None
     assert reaches_outside("SELECT count() FROM kefu.inquiries FINAL") is None
