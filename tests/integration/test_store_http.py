@@ -95,6 +95,7 @@ SAMPLES: dict[str, list[tuple[Any, ...]]] = {
             at(0),
             at(0.1),
             "5m rate 50%",
+            "",
         ),
         (
             "al2",
@@ -109,6 +110,7 @@ SAMPLES: dict[str, list[tuple[Any, ...]]] = {
             None,
             at(1),
             at(1.1),
+            "",
             "",
         ),
     ],
