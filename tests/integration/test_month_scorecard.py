@@ -5,7 +5,6 @@ same numbers."""
 
 from __future__ import annotations
 
-import math
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -28,6 +27,7 @@ from schemas.events import BaseEvent, ChatMessage
 from schemas.inquiry import Message
 from schemas.validate import parse_event
 from sinks.chdb_store import ChdbStore
+from tests.integration.replay_support import assert_rows_equal
 from tests.reference import aftersales as ref
 from tests.reference import views
 from tests.reference.inquiries import reference_inquiries
@@ -36,7 +36,6 @@ pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 
 # November 2026 from local midnight in Shanghai: a whole calendar month, four ISO weeks.
 MONTH = datetime(2026, 10, 31, 16, 0, tzinfo=UTC)
-TOLERANCE = 1e-9
 
 
 @dataclass
@@ -121,34 +120,6 @@ async def month(
         yield Month(settings, store, facts, seconds)
     finally:
         store.close()
-
-
-def close(a: Any, b: Any) -> bool:
-    if isinstance(a, float) or isinstance(b, float):
-        return (
-            a is not None
-            and b is not None
-            and math.isclose(a, b, rel_tol=TOLERANCE, abs_tol=TOLERANCE)
-        )
-    return bool(a == b)
-
-
-def assert_rows_equal(
-    stored: dict[Any, dict[str, Any]], expected: dict[Any, dict[str, Any]]
-) -> None:
-    only_stored, only_expected = set(stored) - set(expected), set(expected) - set(stored)
-    assert not (only_stored or only_expected), (
-        f"{len(stored)} rows stored, {len(expected)} expected; "
-        f"{len(only_stored)} only stored, e.g. {sorted(only_stored)[:3]}; "
-        f"{len(only_expected)} only expected, e.g. {sorted(only_expected)[:3]}"
-    )
-    wrong = [
-        (key, column, stored[key][column], value)
-        for key, row in expected.items()
-        for column, value in row.items()
-        if not close(stored[key][column], value)
-    ]
-    assert not wrong, f"{len(wrong)} differences, first: {wrong[:5]}"
 
 
 def ms(value: datetime | None) -> int | None:

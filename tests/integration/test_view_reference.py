@@ -5,12 +5,10 @@ event time stops at noon with inquiries still open; with disorder and duplicates
 
 from __future__ import annotations
 
-import math
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -20,7 +18,12 @@ from pipeline.replay import replay
 from schemas.inquiry import OPEN
 from sinks.chdb_store import ChdbStore
 from tests.integration.conftest import Broker
-from tests.integration.replay_support import expected_inquiries, settings_for, valid_events
+from tests.integration.replay_support import (
+    assert_rows_equal,
+    expected_inquiries,
+    settings_for,
+    valid_events,
+)
 from tests.reference import views
 from tests.reference.aftersales import Facts
 
@@ -28,7 +31,6 @@ pytestmark = pytest.mark.kafka
 
 # 00:00 on 23 November 2026 in Shanghai; a day and a half ends at noon of the 24th.
 MIDNIGHT = datetime(2026, 11, 22, 16, 0, tzinfo=UTC)
-TOLERANCE = 1e-9
 
 
 @dataclass
@@ -65,18 +67,6 @@ async def replayed(
         store.close()
 
 
-def close(a: Any, b: Any) -> bool:
-    if isinstance(a, float) or isinstance(b, float):
-        return (
-            a is not None
-            and b is not None
-            and math.isclose(a, b, rel_tol=TOLERANCE, abs_tol=TOLERANCE)
-        )
-    if isinstance(a, Decimal) or isinstance(b, Decimal):
-        return a is not None and b is not None and Decimal(a) == Decimal(b)
-    return bool(a == b)
-
-
 def assert_view_equals(
     replayed: Replayed, view: str, key: tuple[str, ...], expected: dict[Any, dict[str, Any]]
 ) -> None:
@@ -84,18 +74,7 @@ def assert_view_equals(
     columns = set(result.columns) - set(key)
     for row in expected.values():
         assert set(row) == columns, f"{view}: reference lacks {columns - set(row)}"
-    stored = {tuple(r[k] for k in key): r for r in result.dicts()}
-    assert set(stored) == set(expected), (
-        f"{view}: only stored {sorted(set(stored) - set(expected), key=str)[:3]},"
-        f" only expected {sorted(set(expected) - set(stored), key=str)[:3]}"
-    )
-    wrong = [
-        (k, column, stored[k][column], value)
-        for k, row in expected.items()
-        for column, value in row.items()
-        if not close(stored[k][column], value)
-    ]
-    assert not wrong, f"{view}: {len(wrong)} differences, first: {wrong[:5]}"
+    assert_rows_equal({tuple(r[k] for k in key): r for r in result.dicts()}, expected)
 
 
 async def test_the_days_have_what_the_views_must_handle(replayed: Replayed) -> None:
