@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import astuple
 from datetime import UTC, datetime
@@ -18,6 +19,8 @@ from sinks.chdb_store import ChdbStore
 from tests.integration.conftest import Broker
 from tests.reference.aftersales import buyer_days, fold_orders
 from tests.reference.inquiries import Hours, reference_inquiries
+
+TOLERANCE = 1e-9
 
 # A weekday morning peak: enough traffic to matter, small enough to replay in seconds.
 MORNING = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)
@@ -106,3 +109,31 @@ def as_rows(inquiries: Iterable[Inquiry]) -> list[tuple[Any, ...]]:
         return tuple(round(v, 3) if isinstance(v, float) else v for v in astuple(i))
 
     return sorted((norm(i) for i in inquiries), key=lambda r: (r[0], r[1], r[4], r[2]))
+
+
+def close(a: Any, b: Any) -> bool:
+    if isinstance(a, float) or isinstance(b, float):
+        return (
+            a is not None
+            and b is not None
+            and math.isclose(a, b, rel_tol=TOLERANCE, abs_tol=TOLERANCE)
+        )
+    return bool(a == b)
+
+
+def assert_rows_equal(
+    stored: dict[Any, dict[str, Any]], expected: dict[Any, dict[str, Any]]
+) -> None:
+    only_stored, only_expected = set(stored) - set(expected), set(expected) - set(stored)
+    assert not (only_stored or only_expected), (
+        f"{len(stored)} rows stored, {len(expected)} expected; "
+        f"{len(only_stored)} only stored, e.g. {sorted(only_stored)[:3]}; "
+        f"{len(only_expected)} only expected, e.g. {sorted(only_expected)[:3]}"
+    )
+    wrong = [
+        (key, column, stored[key][column], value)
+        for key, row in expected.items()
+        for column, value in row.items()
+        if not close(stored[key][column], value)
+    ]
+    assert not wrong, f"{len(wrong)} differences, first: {wrong[:5]}"

@@ -5,12 +5,12 @@ same numbers."""
 
 from __future__ import annotations
 
-import math
 import time
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -27,14 +27,15 @@ from schemas.events import BaseEvent, ChatMessage
 from schemas.inquiry import Message
 from schemas.validate import parse_event
 from sinks.chdb_store import ChdbStore
+from tests.integration.replay_support import assert_rows_equal
 from tests.reference import aftersales as ref
+from tests.reference import views
 from tests.reference.inquiries import reference_inquiries
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 
 # November 2026 from local midnight in Shanghai: a whole calendar month, four ISO weeks.
 MONTH = datetime(2026, 10, 31, 16, 0, tzinfo=UTC)
-TOLERANCE = 1e-9
 
 
 @dataclass
@@ -119,34 +120,6 @@ async def month(
         yield Month(settings, store, facts, seconds)
     finally:
         store.close()
-
-
-def close(a: Any, b: Any) -> bool:
-    if isinstance(a, float) or isinstance(b, float):
-        return (
-            a is not None
-            and b is not None
-            and math.isclose(a, b, rel_tol=TOLERANCE, abs_tol=TOLERANCE)
-        )
-    return bool(a == b)
-
-
-def assert_rows_equal(
-    stored: dict[Any, dict[str, Any]], expected: dict[Any, dict[str, Any]]
-) -> None:
-    only_stored, only_expected = set(stored) - set(expected), set(expected) - set(stored)
-    assert not (only_stored or only_expected), (
-        f"{len(stored)} rows stored, {len(expected)} expected; "
-        f"{len(only_stored)} only stored, e.g. {sorted(only_stored)[:3]}; "
-        f"{len(only_expected)} only expected, e.g. {sorted(only_expected)[:3]}"
-    )
-    wrong = [
-        (key, column, stored[key][column], value)
-        for key, row in expected.items()
-        for column, value in row.items()
-        if not close(stored[key][column], value)
-    ]
-    assert not wrong, f"{len(wrong)} differences, first: {wrong[:5]}"
 
 
 def ms(value: datetime | None) -> int | None:
@@ -260,55 +233,48 @@ async def test_trailing_30_day_refund_rates_equal_reference(month: Month) -> Non
     )
 
 
-def _daily(sums: ref.Sums) -> dict[str, Any]:
-    buyers = len(sums.buyers)
-    return {
-        "consulting_buyers": buyers,
-        "converted_buyers": sums.converted,
-        "conversion_rate": ref._ratio(sums.converted, buyers),
-        "converted_amount": sums.amount,
-        "avg_order_value": ref._ratio(float(sums.amount), sums.converted),
-        "ratings": sums.ratings,
-        "positive_rating_rate": ref._ratio(sums.positive, sums.ratings),
-        "complaints": sums.complaints,
-        "complaint_rate": ref._ratio(sums.complaints, buyers),
-    }
+DAILY_COLUMNS = (
+    "consulting_buyers",
+    "converted_buyers",
+    "conversion_rate",
+    "converted_amount",
+    "avg_order_value",
+    "ratings",
+    "positive_rating_rate",
+    "complaints",
+    "complaint_rate",
+)
+
+
+def _daily(rows: dict[Any, dict[str, Any]]) -> dict[Any, dict[str, Any]]:
+    return {key: {c: row[c] for c in DAILY_COLUMNS} for key, row in rows.items()}
 
 
 async def test_daily_conversion_ratings_and_complaints_equal_reference(month: Month) -> None:
-    per_agent = ref.agent_days(month.facts)
-    per_shop: dict[tuple[str, date], ref.Sums] = {}
-    for (shop, _agent, day), s in per_agent.items():
-        total = per_shop.setdefault((shop, day), ref.Sums())
-        total.converted += s.converted
-        total.amount += s.amount
-        total.ratings += s.ratings
-        total.positive += s.positive
-        total.complaints += s.complaints
-    for b in month.facts.buyer_days:  # the shop's consulting buyer-days are its buyer_days
-        per_shop.setdefault((b.shop_id, b.business_date), ref.Sums()).buyers.add(
-            (b.buyer_id, b.business_date)
-        )
-    columns = ", ".join(_daily(ref.Sums()))
+    """Over a month, orders converting buyer-days on two dates count their sales once."""
+    assert views.multi_day_orders(month.facts.buyer_days) > 0
+    columns = ", ".join(DAILY_COLUMNS)
     shops = month.store.query(f"SELECT shop_id, business_date, {columns} FROM shop_daily").dicts()
     assert_rows_equal(
         {(r["shop_id"], r["business_date"]): r for r in shops},
-        {key: _daily(s) for key, s in per_shop.items() if _active(_daily(s))},
+        _daily(views.shop_daily(month.facts)),
     )
     agents = month.store.query(
         f"SELECT shop_id, agent_id, business_date, {columns} FROM agent_daily"
     ).dicts()
-    # agent_daily has no refund source: an agent-day with only refund decisions is not there.
+    expected = _daily(views.agent_daily(month.facts))
     assert_rows_equal(
-        {(r["shop_id"], r["agent_id"], r["business_date"]): r for r in agents},
-        {key: _daily(s) for key, s in per_agent.items() if _active(_daily(s))},
+        {(r["shop_id"], r["agent_id"], r["business_date"]): r for r in agents}, expected
     )
-
-
-def _active(row: dict[str, Any]) -> bool:
-    return bool(
-        row["consulting_buyers"] or row["converted_buyers"] or row["ratings"] or row["complaints"]
-    )
+    assert all(0 <= r["conversion_rate"] <= 1 for r in agents if r["conversion_rate"] is not None)
+    monthly = month.store.query(
+        "SELECT shop_id, sum(converted_amount) AS sales FROM shop_daily GROUP BY shop_id"
+    ).dicts()
+    orders = ref.sales_days(month.facts.buyer_days)
+    assert {r["shop_id"]: r["sales"] for r in monthly} == {
+        shop: sum((b.order_amount or 0 for b in orders if b.shop_id == shop), Decimal(0))
+        for shop in {r["shop_id"] for r in monthly}
+    }
 
 
 async def test_agent_scores_equal_reference(month: Month) -> None:

@@ -183,6 +183,18 @@ def _last_answer(inquiries: list[Inquiry], paid_ms: int) -> str:
     return max(answered)[3] if answered else ""
 
 
+def sales_days(days: Iterable[BuyerDayRef]) -> list[BuyerDayRef]:
+    """Each order once: the last of the converted buyer-days it converts (docs/analysts.md,
+    "Conversion and sales")."""
+    last: dict[tuple[str, str | None], BuyerDayRef] = {}
+    for b in days:
+        if b.converted:
+            key = (b.shop_id, b.order_id)
+            if key not in last or b.business_date > last[key].business_date:
+                last[key] = b
+    return list(last.values())
+
+
 # -- trailing 30-day refund rates (docs/metrics.md#after-sales) --------------------------------------------
 
 
@@ -276,9 +288,10 @@ class Sums:
     answered: int = 0
     response_seconds: float = 0.0
     buyers: set[tuple[str, date]] = field(default_factory=set)  # consulting buyer-days
-    converted: int = 0
-    amount: Decimal = Decimal(0)
-    repeat: int = 0
+    converted: set[tuple[str, date]] = field(default_factory=set)  # those of `buyers` converted
+    amount: Decimal = Decimal(0)  # each order once, for its conversion agent
+    orders: int = 0
+    repeat: int = 0  # repeat orders among `orders`
     ratings: int = 0
     positive: int = 0
     complaints: int = 0
@@ -304,13 +317,18 @@ def agent_days(facts: Facts) -> dict[AgentDay, Sums]:
             first_paid[key] = min(
                 first_paid.get(key, (o.paid_at, o.order_id)), (o.paid_at, o.order_id)
             )
-    for b in facts.buyer_days:
-        if b.converted:
-            s = out[(b.shop_id, b.conversion_agent_id, b.business_date)]
-            s.converted += 1
-            s.amount += b.order_amount or 0
-            first = first_paid.get((b.shop_id, b.buyer_id))
-            s.repeat += int(first is not None and first[1] != b.order_id)
+    converted = {(b.shop_id, b.buyer_id, b.business_date) for b in facts.buyer_days if b.converted}
+    for i in facts.inquiries:
+        if (i.shop_id, i.buyer_id, i.business_date) in converted:
+            out[(i.shop_id, i.agent_id, i.business_date)].converted.add(
+                (i.buyer_id, i.business_date)
+            )
+    for b in sales_days(facts.buyer_days):
+        s = out[(b.shop_id, b.conversion_agent_id, b.business_date)]
+        s.orders += 1
+        s.amount += b.order_amount or 0
+        first = first_paid.get((b.shop_id, b.buyer_id))
+        s.repeat += int(first is not None and first[1] != b.order_id)
     for r in facts.ratings:
         s = out[(r.shop_id, r.agent_id or "", facts.local_date(r.shop_id, r.occurred_at))]
         s.ratings += 1
@@ -361,8 +379,9 @@ def agent_scores(facts: Facts) -> dict[tuple[str, date, str, str], AgentScore]:
             p.answered += s.answered
             p.response_seconds += s.response_seconds
             p.buyers |= s.buyers
-            p.converted += s.converted
+            p.converted |= s.converted
             p.amount += s.amount
+            p.orders += s.orders
             p.repeat += s.repeat
             p.ratings += s.ratings
             p.positive += s.positive
@@ -387,10 +406,10 @@ def _values(p: Sums, rates: RefundRates) -> dict[str, float | None]:
     buyers = len(p.buyers)
     values: dict[str, Any] = {
         "response_speed": _ratio(p.response_seconds, p.answered),
-        "conversion_rate": _ratio(p.converted, buyers),
+        "conversion_rate": _ratio(len(p.converted), buyers),
         "positive_rating_rate": _ratio(p.positive, p.ratings),
-        "avg_order_value": _ratio(float(p.amount), p.converted),
-        "repeat_purchase_rate": _ratio(p.repeat, p.converted),
+        "avg_order_value": _ratio(float(p.amount), p.orders),
+        "repeat_purchase_rate": _ratio(p.repeat, p.orders),
         "complaint_rate": _ratio(p.complaints, buyers),
         "dispute_resolution_rate": rates.dispute_resolution_rate,
         "refund_speed": rates.avg_refund_seconds,
