@@ -25,6 +25,47 @@ log = logging.getLogger(__name__)
 
 ChannelKind = Literal["webhook", "dingtalk", "wecom", "feishu", "slack", "alertmanager"]
 Severity = Literal["critical", "warning"]
+EscalationRule = Literal[
+    "complaint_threat",
+    "long_wait",
+    "repeated_unanswered",
+    "dispute_opened",
+    "refund_rejected_twice",
+    "low_rating",
+]
+Priority = Literal["p1", "p2"]
+
+# A dictionary of complaint and regulator threats (docs/metrics.md, "Escalations"); the
+# matcher normalises text first, so one spelling per word covers full-width and case forms.
+DEFAULT_THREAT_WORDS = (
+    "投诉",
+    "12315",
+    "12345",
+    "工商",
+    "市场监管",
+    "消协",
+    "消费者协会",
+    "举报",
+    "差评",
+    "曝光",
+    "媒体",
+    "律师",
+    "起诉",
+    "报警",
+    "维权",
+)
+
+
+def _escalation_severities() -> dict[EscalationRule, Severity]:
+    return {
+        "complaint_threat": "critical",
+        "long_wait": "warning",
+        "repeated_unanswered": "warning",
+        "dispute_opened": "critical",
+        "refund_rejected_twice": "critical",
+        "low_rating": "warning",
+    }
+
 
 CONFIG_ENV = "KEFU_CONFIG"
 DEFAULT_CONFIG_FILE = Path("kefu.toml")
@@ -45,6 +86,20 @@ class ShopSettings(BaseModel):
     eval_every_seconds: int = Field(60, ge=1)
     renotify_minutes: int = Field(30, ge=1)
     warn_after_seconds: int = Field(240, ge=1)
+    escalation_rules: dict[EscalationRule, Severity] = Field(
+        default_factory=_escalation_severities,
+        description="escalation rules in force and their severities; a rule left out is off",
+    )
+    escalate_after_seconds: int = Field(
+        480, ge=1, description="long_wait: a buyer waiting this long, counted like reply clocks"
+    )
+    unanswered_messages: int = Field(
+        3, ge=2, description="repeated_unanswered: buyer messages in a row without a human reply"
+    )
+    threat_words: tuple[str, ...] = Field(DEFAULT_THREAT_WORDS, min_length=1)
+    oncall_owner: str = Field(
+        "oncall", min_length=1, description="owner of work orders whose agent has no lead"
+    )
 
     @field_validator("timezone")
     @classmethod
@@ -128,6 +183,50 @@ class NotifySettings(BaseModel):
         return self
 
 
+class SlaSettings(BaseModel):
+    """Service-time clocks of one work-order priority (docs/metrics.md, "Work orders")."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    first_action_minutes: int = Field(ge=1)
+    resolve_minutes: int = Field(ge=1)
+
+
+def _default_priorities() -> dict[Severity, Priority]:
+    return {"critical": "p1", "warning": "p2"}
+
+
+def _default_sla() -> dict[Priority, SlaSettings]:
+    return {
+        "p1": SlaSettings(first_action_minutes=15, resolve_minutes=240),
+        "p2": SlaSettings(first_action_minutes=60, resolve_minutes=720),
+    }
+
+
+class WorkOrderSettings(BaseModel):
+    """Who owns a work order and how fast it must move; the HTTP token comes from the env."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    leads: dict[str, str] = Field(
+        default_factory=dict, description="agent_id -> the lead who owns that agent's orders"
+    )
+    priorities: dict[Severity, Priority] = Field(default_factory=_default_priorities)
+    sla: dict[Priority, SlaSettings] = Field(default_factory=_default_sla)
+    http_token: SecretStr = Field(
+        SecretStr(""),
+        description="bearer token of the lifecycle endpoint (KEFU_WORK_ORDERS__HTTP_TOKEN)",
+    )
+
+    @model_validator(mode="after")
+    def _every_priority_has_a_clock(self) -> WorkOrderSettings:
+        missing = sorted(set(self.priorities.values()) - set(self.sla))
+        if missing:
+            msg = f"work_orders.sla lacks priorities {missing}"
+            raise ValueError(msg)
+        return self
+
+
 class KefuSettings(BaseSettings):
     """Everything the workers and the CLI read; frozen once loaded."""
 
@@ -203,6 +302,7 @@ class KefuSettings(BaseSettings):
     shop_defaults: ShopSettings = ShopSettings()
     shops: dict[str, ShopSettings] = Field(default_factory=dict)
     notify: NotifySettings = NotifySettings()
+    work_orders: WorkOrderSettings = WorkOrderSettings()
 
     conversion_status: Literal["paid", "grouped"] = Field(
         "paid", description="order status whose first time converts a buyer-day (metrics.md 3)"
@@ -272,6 +372,9 @@ class _TomlWithoutSecrets(TomlConfigSettingsSource):
                 env = f"KEFU_NOTIFY__CHANNELS__{name.upper()}__{leaked[0].upper()}"
                 msg = f"notify.channels.{name}.{leaked[0]} is a secret: set {env} in the environment, not in the config file"
                 raise ConfigError(msg)
+        if "http_token" in (data.get("work_orders") or {}):
+            msg = "work_orders.http_token is a secret: set KEFU_WORK_ORDERS__HTTP_TOKEN in the environment, not in the config file"
+            raise ConfigError(msg)
         return data
 
 

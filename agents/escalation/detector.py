@@ -1,0 +1,145 @@
+"""The escalation rules over each conversation's events in order (docs/metrics.md, "Escalations").
+
+Every rule is decided on event time only, so the same input raises the same escalations
+whatever the batching: a long wait runs out at `effective open + escalate_after`, whether a
+late human reply or the event-time horizon shows it first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from agents.escalation.rules import Escalation, escalation_id
+from agents.escalation.threats import ThreatMatcher
+from agents.inquiries.hours import HoursFor
+from core.settings import EscalationRule, KefuSettings, ShopSettings
+
+
+@dataclass(slots=True)
+class Conversation:
+    agent_id: str = ""
+    unanswered: int = 0
+    wait_due_ms: int | None = None
+    rejections: dict[str, int] = field(default_factory=dict)
+    raised: set[str] = field(default_factory=set)
+
+
+class Detector:
+    """Conversations keyed by (shop_id, buyer_id); `apply` events, `advance` event time."""
+
+    def __init__(self, settings: KefuSettings, hours_for: HoursFor) -> None:
+        self._settings = settings
+        self._hours_for = hours_for
+        self._matchers: dict[tuple[str, ...], ThreatMatcher] = {}
+        self._conversations: dict[tuple[str, str], Conversation] = {}
+
+    def apply(self, event: dict[str, Any]) -> list[Escalation]:
+        key = (event["shop_id"], event.get("buyer_id") or "")
+        conv = self._conversations.get(key)
+        if conv is None:
+            conv = self._conversations[key] = Conversation()
+        kind = event["type"]
+        if kind == "chat.message":
+            return self._chat(key, conv, event)
+        if kind == "refund":
+            return self._refund(key, conv, event)
+        if kind == "rating":
+            return self._rating(key, conv, event)
+        return []
+
+    def advance(self, horizon_ms: int) -> list[Escalation]:
+        """Waits that ran out by the horizon, before which all input is complete."""
+        raised: list[Escalation] = []
+        for key, conv in self._conversations.items():
+            due = conv.wait_due_ms
+            if due is not None and due <= horizon_ms:
+                conv.wait_due_ms = None
+                raised += self._raise(key, conv, "long_wait", due, conv.agent_id, "")
+        return raised
+
+    def _chat(
+        self, key: tuple[str, str], conv: Conversation, ev: dict[str, Any]
+    ) -> list[Escalation]:
+        at = int(ev["occurred_at"])
+        sender = ev.get("sender")
+        if ev.get("agent_id"):
+            conv.agent_id = ev["agent_id"]
+        if sender == "agent":
+            raised = self._wait_ended(key, conv, at)
+            conv.unanswered = 0
+            return raised
+        if sender != "buyer":
+            return []
+        shop = self._settings.shop(key[0])
+        raised = []
+        conv.unanswered += 1
+        if conv.wait_due_ms is None:
+            opened = self._hours_for(key[0]).effective_open_ms(at)
+            conv.wait_due_ms = opened + shop.escalate_after_seconds * 1000
+        if conv.unanswered >= shop.unanswered_messages:
+            detail = f"{conv.unanswered} messages"
+            raised += self._raise(key, conv, "repeated_unanswered", at, conv.agent_id, detail)
+        words = self._matcher(shop).find(ev.get("text") or "")
+        if words:
+            raised += self._raise(key, conv, "complaint_threat", at, conv.agent_id, ",".join(words))
+        return raised
+
+    def _wait_ended(self, key: tuple[str, str], conv: Conversation, at: int) -> list[Escalation]:
+        due = conv.wait_due_ms
+        conv.wait_due_ms = None
+        if due is None or at < due:
+            return []
+        return self._raise(key, conv, "long_wait", due, conv.agent_id, "")
+
+    def _refund(
+        self, key: tuple[str, str], conv: Conversation, ev: dict[str, Any]
+    ) -> list[Escalation]:
+        at = int(ev["occurred_at"])
+        agent = ev.get("agent_id") or conv.agent_id
+        status = ev.get("status")
+        refund_id = str(ev.get("refund_id"))
+        if status == "dispute_opened":
+            return self._raise(key, conv, "dispute_opened", at, agent, refund_id)
+        if status != "rejected":
+            return []
+        count = conv.rejections[refund_id] = conv.rejections.get(refund_id, 0) + 1
+        if count < 2:
+            return []
+        return self._raise(key, conv, "refund_rejected_twice", at, agent, refund_id)
+
+    def _rating(
+        self, key: tuple[str, str], conv: Conversation, ev: dict[str, Any]
+    ) -> list[Escalation]:
+        comment = ev.get("comment")
+        if int(ev["score"]) > 2 or not isinstance(comment, str) or not comment.strip():
+            return []
+        agent = ev.get("agent_id") or conv.agent_id
+        detail = f"score {ev['score']}: {comment.strip()[:200]}"
+        return self._raise(key, conv, "low_rating", int(ev["occurred_at"]), agent, detail)
+
+    def _raise(
+        self,
+        key: tuple[str, str],
+        conv: Conversation,
+        rule: EscalationRule,
+        at: int,
+        agent_id: str,
+        detail: str,
+    ) -> list[Escalation]:
+        shop_id, buyer_id = key
+        severity = self._settings.shop(shop_id).escalation_rules.get(rule)
+        if severity is None:
+            return []
+        day = self._hours_for(shop_id).business_date(at)
+        ident = escalation_id(shop_id, buyer_id, rule, day)
+        if ident in conv.raised:
+            return []
+        conv.raised.add(ident)
+        return [Escalation(ident, shop_id, buyer_id, agent_id, rule, severity, at, day, detail)]
+
+    def _matcher(self, shop: ShopSettings) -> ThreatMatcher:
+        found = self._matchers.get(shop.threat_words)
+        if found is None:
+            found = self._matchers[shop.threat_words] = ThreatMatcher(shop.threat_words)
+        return found
