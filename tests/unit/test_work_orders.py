@@ -1,0 +1,128 @@
+"""Work orders: owner, priority and service-hour SLA clocks, and the fold of lifecycle events."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from agents.escalation.rules import Escalation
+from agents.escalation.work_orders import Lifecycle, WorkOrder, due_breaches, fold, open_order
+from agents.inquiries.hours import ServiceHours, hours_from_settings
+from core.settings import KefuSettings, Severity, ShopSettings, WorkOrderSettings
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+MIN = 60_000
+
+
+def at(hour: int, minute: int = 0, day: int = 23) -> int:
+    return int(datetime(2026, 11, day, hour, minute, tzinfo=SHANGHAI).timestamp() * 1000)
+
+
+SETTINGS = KefuSettings(
+    shops={"s2": ShopSettings(oncall_owner="s2-duty")},
+    work_orders=WorkOrderSettings(leads={"a1": "lead-wang"}),
+)
+HOURS = hours_from_settings(SETTINGS)
+
+
+def escalation(
+    agent: str = "a1", shop: str = "s1", severity: Severity = "critical", when: int = 0
+) -> Escalation:
+    return Escalation(
+        "e1",
+        shop,
+        "b1",
+        agent,
+        "complaint_threat",
+        severity,
+        when or at(10),
+        date(2026, 11, 23),
+        "投诉",
+    )
+
+
+def test_owner_is_the_agents_lead_else_the_shops_on_call() -> None:
+    assert open_order(escalation(), SETTINGS, HOURS).owner == "lead-wang"
+    assert open_order(escalation(agent="a9"), SETTINGS, HOURS).owner == "oncall"
+    assert open_order(escalation(agent="", shop="s2"), SETTINGS, HOURS).owner == "s2-duty"
+
+
+def test_priority_and_clocks_follow_severity() -> None:
+    p1 = open_order(escalation(), SETTINGS, HOURS)
+    assert (p1.priority, p1.first_action_due, p1.resolve_due) == ("p1", at(10, 15), at(14))
+    p2 = open_order(escalation(severity="warning"), SETTINGS, HOURS)
+    assert (p2.priority, p2.first_action_due, p2.resolve_due) == ("p2", at(11), at(22))
+
+
+def test_clocks_pause_outside_service_hours() -> None:
+    late = open_order(escalation(when=at(22, 50)), SETTINGS, HOURS)
+    assert late.first_action_due == at(8, 5, day=24)
+    assert late.resolve_due == at(11, 50, day=24)
+    night = open_order(escalation(when=at(2)), SETTINGS, HOURS)
+    assert night.first_action_due == at(8, 15)
+
+
+# Whole minutes, so counting service minutes one by one is exact.
+@given(
+    st.integers(0, 7 * 1440).map(lambda m: m * MIN), st.integers(0, 3 * 1440).map(lambda m: m * MIN)
+)
+def test_service_time_between_start_and_deadline_is_the_duration(start: int, duration: int) -> None:
+    hours = ServiceHours(SHANGHAI, time(9), time(18))
+    begin = at(0) + start
+    due = hours.add_service_ms(begin, duration)
+    counted = sum(
+        1
+        for minute in range(hours.effective_open_ms(begin), due, MIN)
+        if hours.effective_open_ms(minute) == minute
+    )
+    assert counted == duration // MIN
+    assert hours.effective_open_ms(due - 1) == due - 1 or duration == 0
+
+
+def run(order: WorkOrder, *events: tuple[str, int]) -> WorkOrder:
+    for action, when in events:
+        order = fold(order, Lifecycle(order.work_order_id, action, when, to="lead-li"))  # type: ignore[arg-type]
+    return order
+
+
+def test_lifecycle_fold() -> None:
+    order = open_order(escalation(), SETTINGS, HOURS)
+    assigned = run(order, ("assigned", at(10, 1)))
+    assert (assigned.state, assigned.owner, assigned.first_action_at) == (
+        "assigned",
+        "lead-li",
+        None,
+    )
+    acted = run(assigned, ("acted", at(10, 10)), ("acted", at(10, 20)))
+    assert (acted.state, acted.first_action_at, acted.breached_first_action) == (
+        "acted",
+        at(10, 10),
+        0,
+    )
+    done = run(acted, ("resolved", at(15)))
+    assert (done.state, done.resolved_at, done.breached_resolve) == ("resolved", at(15), 1)
+    again = run(done, ("reopened", at(15, 5)))
+    assert (again.state, again.resolved_at, again.breached_resolve) == ("acted", None, 1)
+
+
+def test_resolving_unacted_counts_as_first_action_and_late_action_breaches() -> None:
+    order = open_order(escalation(), SETTINGS, HOURS)
+    done = run(order, ("resolved", at(10, 30)))
+    assert (done.first_action_at, done.breached_first_action, done.breached_resolve) == (
+        at(10, 30),
+        1,
+        0,
+    )
+
+
+def test_breaches_fall_due_once_by_horizon() -> None:
+    order = open_order(escalation(), SETTINGS, HOURS)
+    assert due_breaches(order, at(10, 14)) == []
+    first = due_breaches(order, at(10, 15))
+    assert [(b.action, b.at) for b in first] == [("breached_first_action", at(10, 15))]
+    order = fold(order, first[0])
+    assert [b.action for b in due_breaches(order, at(14))] == ["breached_resolve"]
+    assert due_breaches(run(order, ("resolved", at(11))), at(20)) == []
