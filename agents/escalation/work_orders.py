@@ -14,17 +14,18 @@ from agents.escalation.rules import Escalation
 from agents.inquiries.hours import HoursFor
 from core.settings import KefuSettings
 
-Action = Literal[
-    "assigned", "acted", "resolved", "reopened", "breached_first_action", "breached_resolve"
-]
+Action = Literal["assigned", "acted", "resolved", "reopened", "first_action_due", "resolve_due"]
 ACTIONS: tuple[Action, ...] = (
     "assigned",
     "acted",
     "resolved",
     "reopened",
-    "breached_first_action",
-    "breached_resolve",
+    "first_action_due",
+    "resolve_due",
 )
+# Who may publish which: people act on orders, the stream stage runs their clocks.
+PERSON_ACTIONS = ACTIONS[:4]
+CLOCKS = ACTIONS[4:]
 State = Literal["open", "assigned", "acted", "resolved"]
 
 
@@ -102,9 +103,9 @@ def fold(order: WorkOrder, event: Lifecycle) -> WorkOrder:
     if action == "reopened":
         state = "acted" if order.first_action_at is not None else "open"
         return replace(order, state=state, resolved_at=None)
-    if action == "breached_first_action":
-        return replace(order, breached_first_action=1)
-    return replace(order, breached_resolve=1)
+    if action == "first_action_due":
+        return replace(order, breached_first_action=1) if order.first_action_at is None else order
+    return replace(order, breached_resolve=1) if order.resolved_at is None else order
 
 
 def _first_action(order: WorkOrder, at: int) -> WorkOrder:
@@ -114,17 +115,21 @@ def _first_action(order: WorkOrder, at: int) -> WorkOrder:
     return replace(order, first_action_at=at, breached_first_action=late)
 
 
-def due_breaches(order: WorkOrder, horizon_ms: int) -> list[Lifecycle]:
-    """Breach events of SLA clocks that ran out by the horizon with the work not done."""
-    found: list[Lifecycle] = []
-    if (
-        order.first_action_at is None
-        and not order.breached_first_action
-        and order.first_action_due <= horizon_ms
-    ):
-        found.append(
-            Lifecycle(order.work_order_id, "breached_first_action", order.first_action_due)
-        )
-    if order.resolved_at is None and not order.breached_resolve and order.resolve_due <= horizon_ms:
-        found.append(Lifecycle(order.work_order_id, "breached_resolve", order.resolve_due))
-    return found
+def clocks(order: WorkOrder) -> list[Lifecycle]:
+    """Its SLA clocks running out, as events; the fold marks a breach if the work is not done.
+
+    The stream stage publishes each once its event time passes it, so folding all of an
+    order's events in time order gives the same flags whatever order they arrived in.
+    """
+    ident = order.work_order_id
+    return [
+        Lifecycle(ident, "first_action_due", order.first_action_due),
+        Lifecycle(ident, "resolve_due", order.resolve_due),
+    ]
+
+
+def fold_all(order: WorkOrder, events: list[Lifecycle]) -> WorkOrder:
+    """The order after all its events in time order; an action in a clock's last ms is in time."""
+    for event in sorted(events, key=lambda e: (e.at, e.action in CLOCKS)):
+        order = fold(order, event)
+    return order

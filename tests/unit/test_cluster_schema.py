@@ -131,6 +131,28 @@ SEED_ROWS = [
     SELECT 'kefu.raw.chat', toInt32(number % 3), toInt64(number), concat('reason ', toString(number % 4)),
         concat('{{"bad": ', toString(number), '}}'), {T0} + toIntervalSecond(number)
     FROM numbers(25)""",
+    f"""INSERT INTO {SINGLE}.escalations
+    SELECT concat('w', toString(number)), concat('s', toString(number % 2)),
+        concat('b', toString(number % 120)), concat('a', toString(number % 5)),
+        ['complaint_threat', 'long_wait', 'dispute_opened'][number % 3 + 1], 'critical',
+        {T0} + toIntervalMinute(number * 7), toDate({T0} + toIntervalMinute(number * 7), 'Asia/Shanghai'), ''
+    FROM numbers(30)""",
+    f"""INSERT INTO {SINGLE}.work_order_events
+    SELECT concat('we', toString(number)), concat('w', toString(number % 30)),
+        ['acted', 'resolved', 'first_action_due'][number % 3 + 1],
+        {T0} + toIntervalMinute(number * 3), 'lead', '', {T0} + toIntervalDay(3)
+    FROM numbers(60)""",
+    f"""INSERT INTO {SINGLE}.work_orders
+    SELECT concat('w', toString(number % 30)), concat('s', toString(number % 2)),
+        concat('b', toString(number % 120)), concat('a', toString(number % 5)), 'long_wait',
+        ['p1', 'p2'][number % 2 + 1], 'oncall', ['open', 'acted', 'resolved'][number % 3 + 1],
+        {T0} + toIntervalMinute(number * 7),
+        if(number % 3 = 0, NULL, {T0} + toIntervalMinute(number * 7 + 20)),
+        if(number % 3 = 2, {T0} + toIntervalMinute(number * 7 + 90), NULL),
+        {T0} + toIntervalMinute(number * 7 + 15), {T0} + toIntervalMinute(number * 7 + 240),
+        number % 3 = 1, 0, toDate({T0} + toIntervalMinute(number * 7), 'Asia/Shanghai'),
+        intDiv(number, 30) + 1
+    FROM numbers(60)""",
 ]
 TABLES = (
     "chat_messages",
@@ -142,6 +164,9 @@ TABLES = (
     "refunds",
     "orders",
     "alerts",
+    "escalations",
+    "work_order_events",
+    "work_orders",
 )
 
 
@@ -285,7 +310,11 @@ def test_local_tables_match_the_single_node_ddl(probed: dict[str, Any]) -> None:
 @pytest.mark.parametrize("table", TABLES)
 def test_distributed_tables_shard_by_the_rows_identity(probed: dict[str, Any], table: str) -> None:
     engine_full = probed["cluster"][table][1]
-    key = {"alerts": "cityHash64(shop_id)", "dead_letters": "cityHash64(topic, partition, offset)"}
+    key = {
+        "alerts": "cityHash64(shop_id)",
+        "dead_letters": "cityHash64(topic, partition, offset)",
+        "work_order_events": "cityHash64(work_order_id)",
+    }
     expected = key.get(table, "cityHash64(shop_id, buyer_id)")
     assert engine_full == f"Distributed('kefu', 'kefu_local', '{table}', {expected})"
 

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from agents.escalation.rules import Escalation
-from agents.escalation.work_orders import Lifecycle, WorkOrder, due_breaches, fold, open_order
+from agents.escalation.work_orders import Lifecycle, WorkOrder, clocks, fold, fold_all, open_order
 from agents.inquiries.hours import ServiceHours, hours_from_settings
 from core.settings import KefuSettings, Severity, ShopSettings, WorkOrderSettings
 
@@ -118,11 +118,17 @@ def test_resolving_unacted_counts_as_first_action_and_late_action_breaches() -> 
     )
 
 
-def test_breaches_fall_due_once_by_horizon() -> None:
+def test_clocks_breach_only_undone_work_in_time_order() -> None:
     order = open_order(escalation(), SETTINGS, HOURS)
-    assert due_breaches(order, at(10, 14)) == []
-    first = due_breaches(order, at(10, 15))
-    assert [(b.action, b.at) for b in first] == [("breached_first_action", at(10, 15))]
-    order = fold(order, first[0])
-    assert [b.action for b in due_breaches(order, at(14))] == ["breached_resolve"]
-    assert due_breaches(run(order, ("resolved", at(11))), at(20)) == []
+    ticks = clocks(order)
+    assert [(c.action, c.at) for c in ticks] == [
+        ("first_action_due", at(10, 15)),
+        ("resolve_due", at(14)),
+    ]
+    acted_in_time = Lifecycle("e1", "acted", at(10, 15))
+    late = fold_all(order, [*ticks, Lifecycle("e1", "resolved", at(14, 1))])
+    assert (late.breached_first_action, late.breached_resolve) == (1, 1)
+    # Arrival order does not matter: the clock of 10:15 comes after an action at 10:15.
+    for events in ([*ticks, acted_in_time], [acted_in_time, *ticks]):
+        done = fold_all(order, events)
+        assert (done.breached_first_action, done.breached_resolve) == (0, 1)
