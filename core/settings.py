@@ -151,7 +151,12 @@ class RouteSettings(BaseModel):
 
 
 def _rule_severities() -> dict[str, Severity]:
-    return {"reply_rate_5m": "critical", "waiting_buyer": "warning"}
+    return {
+        "reply_rate_5m": "critical",
+        "waiting_buyer": "warning",
+        "work_order_first_action_sla": "critical",
+        "work_order_resolve_sla": "critical",
+    }
 
 
 class NotifySettings(BaseModel):

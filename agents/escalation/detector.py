@@ -15,14 +15,36 @@ from agents.escalation.threats import ThreatMatcher
 from agents.inquiries.hours import HoursFor
 from core.settings import EscalationRule, KefuSettings, ShopSettings
 
+# Conversations quiet this long (event time) with no wait running are forgotten: their
+# escalation ids name a business day long past, and the state stays bounded.
+FORGET_AFTER_MS = 2 * 86_400_000
+
 
 @dataclass(slots=True)
 class Conversation:
     agent_id: str = ""
     unanswered: int = 0
     wait_due_ms: int | None = None
+    last_ms: int = 0
     rejections: dict[str, int] = field(default_factory=dict)
     raised: set[str] = field(default_factory=set)
+    seen: dict[str, int] = field(default_factory=dict)  # event_id -> occurred_at, for dedup
+
+    def dump(self) -> list[Any]:
+        return [
+            self.agent_id,
+            self.unanswered,
+            self.wait_due_ms,
+            self.last_ms,
+            self.rejections,
+            sorted(self.raised),
+            self.seen,
+        ]
+
+    @classmethod
+    def load(cls, data: list[Any]) -> Conversation:
+        agent, unanswered, due, last, rejections, raised, seen = data
+        return cls(agent, unanswered, due, last, dict(rejections), set(raised), dict(seen))
 
 
 class Detector:
@@ -31,14 +53,23 @@ class Detector:
     def __init__(self, settings: KefuSettings, hours_for: HoursFor) -> None:
         self._settings = settings
         self._hours_for = hours_for
+        self._dedup_ms = settings.dedup_window_minutes * 60_000
         self._matchers: dict[tuple[str, ...], ThreatMatcher] = {}
         self._conversations: dict[tuple[str, str], Conversation] = {}
+
+    def dump(self) -> list[Any]:
+        return [[shop, buyer, conv.dump()] for (shop, buyer), conv in self._conversations.items()]
+
+    def load(self, data: list[Any]) -> None:
+        self._conversations = {(shop, buyer): Conversation.load(c) for shop, buyer, c in data}
 
     def apply(self, event: dict[str, Any]) -> list[Escalation]:
         key = (event["shop_id"], event.get("buyer_id") or "")
         conv = self._conversations.get(key)
         if conv is None:
             conv = self._conversations[key] = Conversation()
+        if self._redelivered(conv, event):
+            return []
         kind = event["type"]
         if kind == "chat.message":
             return self._chat(key, conv, event)
@@ -51,12 +82,32 @@ class Detector:
     def advance(self, horizon_ms: int) -> list[Escalation]:
         """Waits that ran out by the horizon, before which all input is complete."""
         raised: list[Escalation] = []
+        quiet: list[tuple[str, str]] = []
         for key, conv in self._conversations.items():
             due = conv.wait_due_ms
             if due is not None and due <= horizon_ms:
                 conv.wait_due_ms = None
                 raised += self._raise(key, conv, "long_wait", due, conv.agent_id, "")
+            elif due is None and conv.last_ms < horizon_ms - FORGET_AFTER_MS:
+                quiet.append(key)
+        for key in quiet:
+            del self._conversations[key]
         return raised
+
+    def _redelivered(self, conv: Conversation, event: dict[str, Any]) -> bool:
+        """A redelivered event (same id within the dedup window) must not count twice."""
+        at = int(event["occurred_at"])
+        conv.last_ms = max(conv.last_ms, at)
+        ident = event.get("event_id")
+        if not isinstance(ident, str):
+            return False
+        if ident in conv.seen:
+            return True
+        conv.seen[ident] = at
+        if len(conv.seen) > 64:
+            floor = conv.last_ms - self._dedup_ms
+            conv.seen = {k: v for k, v in conv.seen.items() if v >= floor}
+        return False
 
     def _chat(
         self, key: tuple[str, str], conv: Conversation, ev: dict[str, Any]
