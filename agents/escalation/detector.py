@@ -25,6 +25,7 @@ class Conversation:
     agent_id: str = ""
     unanswered: int = 0
     wait_due_ms: int | None = None
+    wait_agent: str = ""  # the agent when the wait began: the same whoever ends it
     last_ms: int = 0
     rejections: dict[str, int] = field(default_factory=dict)
     raised: set[str] = field(default_factory=set)
@@ -35,6 +36,7 @@ class Conversation:
             self.agent_id,
             self.unanswered,
             self.wait_due_ms,
+            self.wait_agent,
             self.last_ms,
             self.rejections,
             sorted(self.raised),
@@ -43,8 +45,10 @@ class Conversation:
 
     @classmethod
     def load(cls, data: list[Any]) -> Conversation:
-        agent, unanswered, due, last, rejections, raised, seen = data
-        return cls(agent, unanswered, due, last, dict(rejections), set(raised), dict(seen))
+        agent, unanswered, due, wait_agent, last, rejections, raised, seen = data
+        return cls(
+            agent, unanswered, due, wait_agent, last, dict(rejections), set(raised), dict(seen)
+        )
 
 
 class Detector:
@@ -87,7 +91,7 @@ class Detector:
             due = conv.wait_due_ms
             if due is not None and due <= horizon_ms:
                 conv.wait_due_ms = None
-                raised += self._raise(key, conv, "long_wait", due, conv.agent_id, "")
+                raised += self._raise(key, conv, "long_wait", due, conv.wait_agent, "")
             elif due is None and conv.last_ms < horizon_ms - FORGET_AFTER_MS:
                 quiet.append(key)
         for key in quiet:
@@ -128,6 +132,7 @@ class Detector:
         if conv.wait_due_ms is None:
             opened = self._hours_for(key[0]).effective_open_ms(at)
             conv.wait_due_ms = opened + shop.escalate_after_seconds * 1000
+            conv.wait_agent = conv.agent_id
         if conv.unanswered >= shop.unanswered_messages:
             detail = f"{conv.unanswered} messages"
             raised += self._raise(key, conv, "repeated_unanswered", at, conv.agent_id, detail)
@@ -141,7 +146,7 @@ class Detector:
         conv.wait_due_ms = None
         if due is None or at < due:
             return []
-        return self._raise(key, conv, "long_wait", due, conv.agent_id, "")
+        return self._raise(key, conv, "long_wait", due, conv.wait_agent, "")
 
     def _refund(
         self, key: tuple[str, str], conv: Conversation, ev: dict[str, Any]
