@@ -36,6 +36,7 @@ WITHIN_SECONDS = 0.2
 FIRST_ACTION_SLA = "work_order_first_action_sla"
 RESOLVE_SLA = "work_order_resolve_sla"
 SLA_RULES = (FIRST_ACTION_SLA, RESOLVE_SLA)
+IDS_PER_QUERY = 50
 
 _ESCALATIONS = """
 SELECT escalation_id, shop_id, buyer_id, agent_id, rule, severity,
@@ -177,6 +178,18 @@ class WorkOrderBook:
         await self.writer.flush(token_prefix=f"wo-out:{token}")
 
     def _fold_from_store(
+        self, ids: list[str]
+    ) -> tuple[list[tuple[WorkOrder, int]], dict[str, tuple[int, int]]]:
+        orders: list[tuple[WorkOrder, int]] = []
+        before: dict[str, tuple[int, int]] = {}
+        # Query parameters travel in the URL of a ClickHouse server: keep each list short.
+        for start in range(0, len(ids), IDS_PER_QUERY):
+            some, was = self._fold_some(ids[start : start + IDS_PER_QUERY])
+            orders += some
+            before |= was
+        return orders, before
+
+    def _fold_some(
         self, ids: list[str]
     ) -> tuple[list[tuple[WorkOrder, int]], dict[str, tuple[int, int]]]:
         params = {"ids": ids}

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import aiohttp
+import orjson
 import pytest
 
 from core.settings import KefuSettings
@@ -18,9 +21,14 @@ from core.topics import ensure_topics, topics_for
 from pipeline.embedded_broker import free_port
 from pipeline.replay import send_files, wait_stored
 from pipeline.runtime import running
+from sinks.chdb_http import StoreServer, serve
+from sinks.chdb_store import ChdbStore
+from sinks.migrate import migrate
 from sinks.store import Store
 from tests.integration.conftest import Broker
 from tests.integration.escalation_support import (
+    LEADS,
+    SHOPS,
     escalation_settings,
     expected,
     planted,
@@ -141,3 +149,61 @@ async def test_lifecycle_through_the_cli_and_the_endpoint(
             f" WHERE work_order_id = '{order}' AND by != 'kefu' ORDER BY at)"
         ).scalar()
         assert actions == ["assigned", "acted", "resolved", "reopened", "resolved"]
+
+
+@pytest.fixture
+def served_store(tmp_path: Path) -> Iterator[tuple[ChdbStore, StoreServer]]:
+    with ChdbStore(tmp_path / "store") as store:
+        migrate(store, "kefu", 180)
+        with serve(store, "127.0.0.1", 0) as server:
+            yield store, server
+
+
+async def test_a_worker_killed_mid_replay_changes_nothing(
+    kafka_broker: Broker,
+    tmp_path: Path,
+    unique_name: str,
+    served_store: tuple[ChdbStore, StoreServer],
+) -> None:
+    """The production shape: `kefu run` processes writing to a ClickHouse over HTTP."""
+    store, server = served_store
+    settings = KefuSettings(
+        kafka_bootstrap=kafka_broker.bootstrap,
+        clickhouse_url=server.url,
+        home=tmp_path / "home",
+        app_id=unique_name,
+        topic_prefix=unique_name,
+        ingest_max_records=100,  # small polls: the worker is still busy when it is killed
+        **escalation_settings(),
+    )
+    path = planted_day(tmp_path, seed=7)
+    await ensure_topics(kafka_broker.bootstrap, settings)
+    sent = await send_files(kafka_broker.bootstrap, topics_for(settings), [path])
+    assert sent.latest_ms is not None
+    env = dict(
+        os.environ,
+        KEFU_KAFKA_BOOTSTRAP=kafka_broker.bootstrap,
+        KEFU_CLICKHOUSE_URL=server.url,
+        KEFU_HOME=str(tmp_path / "home-a"),
+        KEFU_APP_ID=unique_name,
+        KEFU_TOPIC_PREFIX=unique_name,
+        KEFU_INGEST_MAX_RECORDS="100",
+        KEFU_WEB_PORT=str(free_port()),
+        KEFU_WORK_ORDERS__LEADS=orjson.dumps(LEADS).decode(),
+        KEFU_SHOPS=orjson.dumps({s: c.model_dump(mode="json") for s, c in SHOPS.items()}).decode(),
+    )
+    log = (tmp_path / "worker.out").open("wb")
+    worker = subprocess.Popen([KEFU, "run"], env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 120
+        while store.query("SELECT count() FROM escalations").scalar() < 20:
+            assert time.monotonic() < deadline, "the first worker raised no escalations"
+            await asyncio.sleep(0.05)
+    finally:
+        worker.send_signal(signal.SIGKILL)
+        worker.wait()
+    assert store.query("SELECT count() FROM chat_messages").scalar() < sent.events
+
+    async with running(settings) as run:
+        await wait_stored(run, sent.latest_ms)
+    check_planted(store, settings, path, sent.latest_ms)
