@@ -54,9 +54,9 @@ BREACH_RATE = f"""
     SELECT
         shop_id,
         agent_id,
-        sum(work_orders) AS work_orders,
-        sum(first_action_breaches) / nullIf(sum(work_orders), 0) AS first_action_breach_rate,
-        sum(resolve_breaches) / nullIf(sum(work_orders), 0) AS resolve_breach_rate
+        sum(work_orders) AS orders,
+        sum(first_action_breaches) / nullIf(orders, 0) AS first_action_breach_rate,
+        sum(resolve_breaches) / nullIf(orders, 0) AS resolve_breach_rate
     FROM kefu.work_order_sla_daily
     WHERE business_date BETWEEN {LOCAL_DATE_FROM} AND {LOCAL_DATE_TO} AND {SHOPS}
     GROUP BY shop_id, agent_id
