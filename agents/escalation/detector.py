@@ -7,6 +7,7 @@ late human reply or the event-time horizon shows it first.
 
 from __future__ import annotations
 
+import heapq
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -60,12 +61,21 @@ class Detector:
         self._dedup_ms = settings.dedup_window_minutes * 60_000
         self._matchers: dict[tuple[str, ...], ThreatMatcher] = {}
         self._conversations: dict[tuple[str, str], Conversation] = {}
+        # Running waits by due time; an entry whose conversation moved on is skipped.
+        self._waits: list[tuple[int, str, str]] = []
+        self._swept_hour = 0  # conversations are forgotten once per hour of event time
 
     def dump(self) -> list[Any]:
         return [[shop, buyer, conv.dump()] for (shop, buyer), conv in self._conversations.items()]
 
     def load(self, data: list[Any]) -> None:
         self._conversations = {(shop, buyer): Conversation.load(c) for shop, buyer, c in data}
+        self._waits = [
+            (conv.wait_due_ms, shop, buyer)
+            for (shop, buyer), conv in self._conversations.items()
+            if conv.wait_due_ms is not None
+        ]
+        heapq.heapify(self._waits)
 
     def apply(self, event: dict[str, Any]) -> list[Escalation]:
         key = (event["shop_id"], event.get("buyer_id") or "")
@@ -86,17 +96,26 @@ class Detector:
     def advance(self, horizon_ms: int) -> list[Escalation]:
         """Waits that ran out by the horizon, before which all input is complete."""
         raised: list[Escalation] = []
-        quiet: list[tuple[str, str]] = []
-        for key, conv in self._conversations.items():
-            due = conv.wait_due_ms
-            if due is not None and due <= horizon_ms:
+        while self._waits and self._waits[0][0] <= horizon_ms:
+            due, shop, buyer = heapq.heappop(self._waits)
+            conv = self._conversations.get((shop, buyer))
+            if conv is not None and conv.wait_due_ms == due:  # else the wait ended earlier
                 conv.wait_due_ms = None
-                raised += self._raise(key, conv, "long_wait", due, conv.wait_agent, "")
-            elif due is None and conv.last_ms < horizon_ms - FORGET_AFTER_MS:
-                quiet.append(key)
+                raised += self._raise((shop, buyer), conv, "long_wait", due, conv.wait_agent, "")
+        hour = horizon_ms // 3_600_000
+        if hour > self._swept_hour:
+            self._swept_hour = hour
+            self._forget(horizon_ms - FORGET_AFTER_MS)
+        return raised
+
+    def _forget(self, before_ms: int) -> None:
+        quiet = [
+            key
+            for key, conv in self._conversations.items()
+            if conv.wait_due_ms is None and conv.last_ms < before_ms
+        ]
         for key in quiet:
             del self._conversations[key]
-        return raised
 
     def _redelivered(self, conv: Conversation, event: dict[str, Any]) -> bool:
         """A redelivered event (same id within the dedup window) must not count twice."""
@@ -133,6 +152,7 @@ class Detector:
             opened = self._hours_for(key[0]).effective_open_ms(at)
             conv.wait_due_ms = opened + shop.escalate_after_seconds * 1000
             conv.wait_agent = conv.agent_id
+            heapq.heappush(self._waits, (conv.wait_due_ms, key[0], key[1]))
         if conv.unanswered >= shop.unanswered_messages:
             detail = f"{conv.unanswered} messages"
             raised += self._raise(key, conv, "repeated_unanswered", at, conv.agent_id, detail)
