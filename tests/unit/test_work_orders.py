@@ -132,3 +132,22 @@ def test_clocks_breach_only_undone_work_in_time_order() -> None:
     for events in ([*ticks, acted_in_time], [acted_in_time, *ticks]):
         done = fold_all(order, events)
         assert (done.breached_first_action, done.breached_resolve) == (0, 1)
+
+
+def test_a_breach_alert_names_the_order_and_renders_as_written() -> None:
+    from agents.escalation.book import FIRST_ACTION_SLA, sla_alerts
+    from agents.notify.message import render
+
+    order = fold_all(
+        open_order(escalation(), SETTINGS, HOURS),
+        clocks(open_order(escalation(), SETTINGS, HOURS))[:1],
+    )
+    alerts = sla_alerts(order, (0, 0), at(10, 16))
+    assert [(a.alert_id, a.rule, a.event_time_ms) for a in alerts] == [
+        (f"{FIRST_ACTION_SLA}:e1", FIRST_ACTION_SLA, at(10, 15))
+    ]
+    assert sla_alerts(order, (1, 0), at(10, 16)) == []
+    shown = render(alerts[0], SETTINGS)
+    assert shown.title == "【工单超时】店铺 s1 工单 e1 首次处理超时"
+    assert "lead-wang" in shown.body and "kefu orders act e1" in shown.body
+    assert shown.severity == "critical"
