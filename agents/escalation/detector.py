@@ -172,7 +172,9 @@ class Detector:
         self, key: tuple[str, str], conv: Conversation, ev: dict[str, Any]
     ) -> list[Escalation]:
         at = int(ev["occurred_at"])
-        agent = ev.get("agent_id") or conv.agent_id
+        # Only the event's own agent: chat and refunds come on different raw topics, so which
+        # chat message arrived first is not fixed, and the owner must not depend on it.
+        agent = ev.get("agent_id") or ""
         status = ev.get("status")
         refund_id = str(ev.get("refund_id"))
         if status == "dispute_opened":
@@ -190,7 +192,9 @@ class Detector:
         comment = ev.get("comment")
         if int(ev["score"]) > 2 or not isinstance(comment, str) or not comment.strip():
             return []
-        agent = ev.get("agent_id") or conv.agent_id
+        # Only the event's own agent: chat and refunds come on different raw topics, so which
+        # chat message arrived first is not fixed, and the owner must not depend on it.
+        agent = ev.get("agent_id") or ""
         detail = f"score {ev['score']}: {comment.strip()[:200]}"
         return self._raise(key, conv, "low_rating", int(ev["occurred_at"]), agent, detail)
 

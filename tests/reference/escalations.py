@@ -102,7 +102,7 @@ def _found(
                 if any(w in text for w in words):
                     found.append((at, "complaint_threat", agent))
         elif isinstance(e, Refund):
-            who = e.agent_id or agent
+            who = e.agent_id or ""
             if e.status == "dispute_opened":
                 found.append((at, "dispute_opened", who))
             if e.status == "rejected":
@@ -112,7 +112,7 @@ def _found(
         elif isinstance(e, Rating):
             comment = (e.extra_fields() or {}).get("comment")
             if e.score <= 2 and isinstance(comment, str) and comment.strip():
-                found.append((at, "low_rating", e.agent_id or agent))
+                found.append((at, "low_rating", e.agent_id or ""))
     if wait is not None and wait[0] <= horizon_ms:
         found.append((wait[0], "long_wait", wait[1]))
     return found
