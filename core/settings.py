@@ -25,6 +25,47 @@ log = logging.getLogger(__name__)
 
 ChannelKind = Literal["webhook", "dingtalk", "wecom", "feishu", "slack", "alertmanager"]
 Severity = Literal["critical", "warning"]
+EscalationRule = Literal[
+    "complaint_threat",
+    "long_wait",
+    "repeated_unanswered",
+    "dispute_opened",
+    "refund_rejected_twice",
+    "low_rating",
+]
+Priority = Literal["p1", "p2"]
+
+# A dictionary of complaint and regulator threats (docs/metrics.md, "Escalations"); the
+# matcher normalises text first, so one spelling per word covers full-width and case forms.
+DEFAULT_THREAT_WORDS = (
+    "投诉",
+    "12315",
+    "12345",
+    "工商",
+    "市场监管",
+    "消协",
+    "消费者协会",
+    "举报",
+    "差评",
+    "曝光",
+    "媒体",
+    "律师",
+    "起诉",
+    "报警",
+    "维权",
+)
+
+
+def _escalation_severities() -> dict[EscalationRule, Severity]:
+    return {
+        "complaint_threat": "critical",
+        "long_wait": "warning",
+        "repeated_unanswered": "warning",
+        "dispute_opened": "critical",
+        "refund_rejected_twice": "critical",
+        "low_rating": "warning",
+    }
+
 
 CONFIG_ENV = "KEFU_CONFIG"
 DEFAULT_CONFIG_FILE = Path("kefu.toml")
@@ -50,6 +91,20 @@ class ShopSettings(BaseModel):
     )
     refire_after_minutes: int = Field(
         15, ge=0, description="no new alert this soon after a resolution, unless it got worse"
+    )
+    escalation_rules: dict[EscalationRule, Severity] = Field(
+        default_factory=_escalation_severities,
+        description="escalation rules in force and their severities; a rule left out is off",
+    )
+    escalate_after_seconds: int = Field(
+        480, ge=1, description="long_wait: a buyer waiting this long, counted like reply clocks"
+    )
+    unanswered_messages: int = Field(
+        3, ge=2, description="repeated_unanswered: buyer messages in a row without a human reply"
+    )
+    threat_words: tuple[str, ...] = Field(DEFAULT_THREAT_WORDS, min_length=1)
+    oncall_owner: str = Field(
+        "oncall", min_length=1, description="owner of work orders whose agent has no lead"
     )
 
     @field_validator("timezone")
@@ -102,7 +157,12 @@ class RouteSettings(BaseModel):
 
 
 def _rule_severities() -> dict[str, Severity]:
-    return {"reply_rate_5m": "critical", "waiting_buyer": "warning"}
+    return {
+        "reply_rate_5m": "critical",
+        "waiting_buyer": "warning",
+        "work_order_first_action_sla": "critical",
+        "work_order_resolve_sla": "critical",
+    }
 
 
 class NotifySettings(BaseModel):
@@ -131,6 +191,50 @@ class NotifySettings(BaseModel):
             if unknown:
                 msg = f"route names unknown channels {unknown}; known: {sorted(self.channels)}"
                 raise ValueError(msg)
+        return self
+
+
+class SlaSettings(BaseModel):
+    """Service-time clocks of one work-order priority (docs/metrics.md, "Work orders")."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    first_action_minutes: int = Field(ge=1)
+    resolve_minutes: int = Field(ge=1)
+
+
+def _default_priorities() -> dict[Severity, Priority]:
+    return {"critical": "p1", "warning": "p2"}
+
+
+def _default_sla() -> dict[Priority, SlaSettings]:
+    return {
+        "p1": SlaSettings(first_action_minutes=15, resolve_minutes=240),
+        "p2": SlaSettings(first_action_minutes=60, resolve_minutes=720),
+    }
+
+
+class WorkOrderSettings(BaseModel):
+    """Who owns a work order and how fast it must move; the HTTP token comes from the env."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    leads: dict[str, str] = Field(
+        default_factory=dict, description="agent_id -> the lead who owns that agent's orders"
+    )
+    priorities: dict[Severity, Priority] = Field(default_factory=_default_priorities)
+    sla: dict[Priority, SlaSettings] = Field(default_factory=_default_sla)
+    http_token: SecretStr = Field(
+        SecretStr(""),
+        description="bearer token of the lifecycle endpoint (KEFU_WORK_ORDERS__HTTP_TOKEN)",
+    )
+
+    @model_validator(mode="after")
+    def _every_priority_has_a_clock(self) -> WorkOrderSettings:
+        missing = sorted(set(self.priorities.values()) - set(self.sla))
+        if missing:
+            msg = f"work_orders.sla lacks priorities {missing}"
+            raise ValueError(msg)
         return self
 
 
@@ -215,6 +319,7 @@ class KefuSettings(BaseSettings):
     shop_defaults: ShopSettings = ShopSettings()
     shops: dict[str, ShopSettings] = Field(default_factory=dict)
     notify: NotifySettings = NotifySettings()
+    work_orders: WorkOrderSettings = WorkOrderSettings()
 
     conversion_status: Literal["paid", "grouped"] = Field(
         "paid",
@@ -293,6 +398,9 @@ class _TomlWithoutSecrets(TomlConfigSettingsSource):
                 env = f"KEFU_NOTIFY__CHANNELS__{name.upper()}__{leaked[0].upper()}"
                 msg = f"notify.channels.{name}.{leaked[0]} is a secret: set {env} in the environment, not in the config file"
                 raise ConfigError(msg)
+        if "http_token" in (data.get("work_orders") or {}):
+            msg = "work_orders.http_token is a secret: set KEFU_WORK_ORDERS__HTTP_TOKEN in the environment, not in the config file"
+            raise ConfigError(msg)
         return data
 
 

@@ -66,6 +66,20 @@ class Topics:
         return f"{self.prefix}.alerts-dead"
 
     @property
+    def escalations(self) -> str:
+        return f"{self.prefix}.escalations"
+
+    @property
+    def work_order_events(self) -> str:
+        """Work-order lifecycle: people's actions (CLI, HTTP) and the stream's SLA clocks."""
+        return f"{self.prefix}.work-order-events"
+
+    @property
+    def escalation_state(self) -> str:
+        """Escalation-stage snapshots; partition N belongs to events partition N."""
+        return f"{self.prefix}.escalation-state"
+
+    @property
     def alarm_state(self) -> str:
         """Alarm state snapshots; partition N belongs to inquiry-changes partition N."""
         return f"{self.prefix}.alarm-state"
@@ -88,8 +102,11 @@ async def ensure_topics(bootstrap: str, settings: KefuSettings) -> None:
         topics.changelog: settings.partitions,
         topics.inquiry_changes: settings.partitions,
         topics.alarm_state: settings.partitions,
+        topics.escalation_state: settings.partitions,
     }
     wanted |= {topics.dead_letters: 1, topics.alerts: 1, topics.alerts_dead: 1}
+    # One partition each: low volume, and one book folds every order in arrival order.
+    wanted |= {topics.escalations: 1, topics.work_order_events: 1}
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=10_000)
     try:
         await admin.start()

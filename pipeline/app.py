@@ -11,12 +11,15 @@ from prometheus_client import generate_latest
 from agents import dead_letters
 from agents.alarms import agent as alarm_agent
 from agents.alarms import table as alerts_table
+from agents.escalation import agent as escalation_agent
+from agents.escalation import book as work_order_book
 from agents.ingest.service import IngestService
 from agents.inquiries.hours import hours_from_settings
 from agents.notify.service import NotifierService
 from agents.partition import agent as stateful
 from core.settings import KefuSettings
 from core.topics import topics_for
+from pipeline.work_order_endpoint import install_work_order_endpoint
 from sinks.health import SinkHealth
 from sinks.store import Store
 from sinks.writer import BatchWriter
@@ -38,6 +41,7 @@ class Pipeline:
     ingest: IngestService
     alarms: alarm_agent.AlarmRunner | None = None
     notifier: NotifierService | None = None
+    escalations: escalation_agent.EscalationRunner | None = None
 
 
 def create_app(settings: KefuSettings, bootstrap: str, store: Store, *, web: bool) -> Pipeline:
@@ -90,6 +94,13 @@ def create_app(settings: KefuSettings, bootstrap: str, store: Store, *, web: boo
     alerts_table.install(app, topics, BatchWriter(store, health=health))
     notifier = NotifierService(settings, bootstrap)
     app.add_dependency(notifier)
+    escalations = escalation_agent.EscalationRunner(
+        settings, bootstrap, hours_from_settings(settings)
+    )
+    escalation_agent.install(app, escalations)
+    book = work_order_book.WorkOrderBook(settings, store, hours_from_settings(settings))
+    work_order_book.install(app, book)
+    install_work_order_endpoint(app, settings)
 
     @app.page("/metrics")
     class Metrics(View):
@@ -114,7 +125,14 @@ def create_app(settings: KefuSettings, bootstrap: str, store: Store, *, web: boo
             problem = problem or _problem(runner, health)
             return self.text(problem or "ready", status=503 if problem else 200)
 
-    return Pipeline(app=app, runner=runner, ingest=ingest, alarms=alarm_runner, notifier=notifier)
+    return Pipeline(
+        app=app,
+        runner=runner,
+        ingest=ingest,
+        alarms=alarm_runner,
+        notifier=notifier,
+        escalations=escalations,
+    )
 
 
 def _problem(runner: stateful.StatefulRunner, health: SinkHealth) -> str:

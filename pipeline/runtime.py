@@ -97,6 +97,8 @@ async def running(
         tune_gc()
         # Runs first on the way out: store and ack what is pending while the consumer still runs.
         stack.push_async_callback(pipeline.runner.flush)
+        if pipeline.escalations is not None:
+            stack.push_async_callback(pipeline.escalations.stop)
         yield Running(settings, bootstrap, store, pipeline, http_port)
 
 

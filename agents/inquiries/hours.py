@@ -89,6 +89,20 @@ class ServiceHours:
         effective = self.effective_open_ms(opened_ms)
         return effective, self.business_date(effective), scope
 
+    def add_service_ms(self, start_ms: int, duration_ms: int) -> int:
+        """The instant `duration_ms` of service time after `start_ms` (SLA clocks).
+
+        Time outside [start, end) does not count, as for the reply clocks (metrics.md 1).
+        """
+        at = self.effective_open_ms(start_ms)
+        left = duration_ms
+        while True:
+            in_window = self._end_ms - self.local_ms(at) % DAY_MS
+            if left <= in_window:
+                return at + left
+            left -= in_window
+            at = self.effective_open_ms(at + in_window)
+
     def business_date(self, ms: int) -> date:
         """The shop-local date of the instant."""
         return self._date(self.local_ms(ms) // DAY_MS)

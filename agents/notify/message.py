@@ -8,6 +8,7 @@ from urllib.parse import quote
 
 from agents.alarms.model import RESOLVED, Alert
 from agents.alarms.text import describe, local, title
+from agents.escalation.book import SLA_RULES
 from core.settings import KefuSettings
 
 # grafana/boards/live_floor.py: the per-shop live board (its `shop` variable).
@@ -40,6 +41,9 @@ def render(alert: Alert, settings: KefuSettings) -> Rendered:
     when = local(alert.event_time_ms, zone, "%Y-%m-%d %H:%M")
     body = f"{describe(alert, zone)}\n评估时间 {when}（店铺当地时间）"
     link = board_link(alert, settings)
+    if alert.rule in SLA_RULES:  # the work-order book writes its own text
+        head, _, rest = alert.message.partition("\n")
+        return Rendered(head, rest, link, severity_of(alert, settings), resolved=False)
     return Rendered(title(alert), body, link, severity_of(alert, settings), alert.state == RESOLVED)
 
 

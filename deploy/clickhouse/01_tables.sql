@@ -273,3 +273,70 @@ ORDER BY (generation, `partition`);
 
 CREATE TABLE IF NOT EXISTS kefu.generations ON CLUSTER kefu AS kefu_local.generations
 ENGINE = Distributed(kefu, kefu_local, generations, cityHash64(generation, `partition`));
+
+-- sql/0015: escalations and work orders ------------------------------------------------------
+-- Escalations and work orders shard by buyer like the facts they come from (every version of
+-- an order carries its shop and buyer); lifecycle events by their order, their identity.
+
+CREATE TABLE IF NOT EXISTS kefu_local.escalations ON CLUSTER kefu
+(
+    escalation_id String,
+    shop_id       String,
+    buyer_id      String,
+    agent_id      String,
+    rule          LowCardinality(String),
+    severity      LowCardinality(String),
+    occurred_at   DateTime64(3, 'UTC'),
+    business_date Date,
+    detail        String
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/kefu_local/escalations', '{replica}')
+ORDER BY (shop_id, escalation_id)
+SETTINGS replicated_deduplication_window = 1000;
+
+CREATE TABLE IF NOT EXISTS kefu.escalations ON CLUSTER kefu AS kefu_local.escalations
+ENGINE = Distributed(kefu, kefu_local, escalations, cityHash64(shop_id, buyer_id));
+
+CREATE TABLE IF NOT EXISTS kefu_local.work_order_events ON CLUSTER kefu
+(
+    event_id      String,
+    work_order_id String,
+    action        LowCardinality(String),
+    at            DateTime64(3, 'UTC'),
+    by            String,
+    to            String,
+    received_at   DateTime64(3, 'UTC')
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/kefu_local/work_order_events', '{replica}')
+ORDER BY (work_order_id, event_id)
+SETTINGS replicated_deduplication_window = 1000;
+
+CREATE TABLE IF NOT EXISTS kefu.work_order_events ON CLUSTER kefu AS kefu_local.work_order_events
+ENGINE = Distributed(kefu, kefu_local, work_order_events, cityHash64(work_order_id));
+
+CREATE TABLE IF NOT EXISTS kefu_local.work_orders ON CLUSTER kefu
+(
+    work_order_id         String,
+    shop_id               String,
+    buyer_id              String,
+    agent_id              String,
+    rule                  LowCardinality(String),
+    priority              LowCardinality(String),
+    owner                 String,
+    state                 LowCardinality(String),
+    opened_at             DateTime64(3, 'UTC'),
+    first_action_at       Nullable(DateTime64(3, 'UTC')),
+    resolved_at           Nullable(DateTime64(3, 'UTC')),
+    first_action_due      DateTime64(3, 'UTC'),
+    resolve_due           DateTime64(3, 'UTC'),
+    breached_first_action UInt8,
+    breached_resolve      UInt8,
+    business_date         Date,
+    version               UInt64
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/kefu_local/work_orders', '{replica}', version)
+ORDER BY (shop_id, work_order_id)
+SETTINGS replicated_deduplication_window = 1000;
+
+CREATE TABLE IF NOT EXISTS kefu.work_orders ON CLUSTER kefu AS kefu_local.work_orders
+ENGINE = Distributed(kefu, kefu_local, work_orders, cityHash64(shop_id, buyer_id));

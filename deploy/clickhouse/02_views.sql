@@ -1315,3 +1315,47 @@ ARRAY JOIN
     ['day', 'week', 'month'] AS period,
     [business_date, toMonday(business_date), toStartOfMonth(business_date)] AS period_start
 GROUP BY period, period_start, shop_id, agent_id;
+
+-- from sql/0015_work_orders.sql
+
+-- Orders not resolved, with their age band and SLA state at query time (a board computes exact
+-- ages from opened_at): `breached` once a clock
+-- ran out (or the fold already marked it), `due_soon` within 10 minutes of one, else `ok`.
+CREATE OR REPLACE VIEW kefu.open_work_orders ON CLUSTER kefu AS
+SELECT
+    work_order_id, shop_id, buyer_id, agent_id, rule, priority, owner, state, opened_at,
+    first_action_at, first_action_due, resolve_due, business_date,
+    multiIf(
+        opened_at > now64(3) - INTERVAL 1 HOUR, 'under 1h',
+        opened_at > now64(3) - INTERVAL 4 HOUR, '1-4h',
+        opened_at > now64(3) - INTERVAL 1 DAY, '4-24h',
+        'over 1d'
+    ) AS age,
+    breached_first_action OR (first_action_at IS NULL AND first_action_due <= now64(3))
+        AS first_action_breached,
+    breached_resolve OR resolve_due <= now64(3) AS resolve_breached,
+    multiIf(
+        first_action_breached OR resolve_breached, 'breached',
+        (first_action_at IS NULL AND first_action_due <= now64(3) + INTERVAL 10 MINUTE)
+            OR resolve_due <= now64(3) + INTERVAL 10 MINUTE, 'due_soon',
+        'ok'
+    ) AS sla_state
+FROM kefu.work_orders FINAL
+WHERE state != 'resolved';
+
+-- Per shop, agent and the business date an order was opened: orders, and the share of them
+-- that breached each clock (NULL where there are none). Breaches are the fold's flags, set on
+-- event time (a late action, or a clock that ran out first), so a replay gives the same rates.
+CREATE OR REPLACE VIEW kefu.work_order_sla_daily ON CLUSTER kefu AS
+SELECT
+    shop_id,
+    agent_id,
+    business_date,
+    count() AS work_orders,
+    countIf(state = 'resolved') AS resolved,
+    sum(breached_first_action) AS first_action_breaches,
+    sum(breached_resolve) AS resolve_breaches,
+    if(work_orders = 0, NULL, first_action_breaches / work_orders) AS first_action_breach_rate,
+    if(work_orders = 0, NULL, resolve_breaches / work_orders) AS resolve_breach_rate
+FROM kefu.work_orders FINAL
+GROUP BY shop_id, agent_id, business_date;

@@ -1,4 +1,4 @@
-"""The four boards; each module has `build() -> Dashboard` builder and a fixed uid."""
+"""The boards; each module has `build() -> Dashboard` builder and a fixed uid."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from grafana_foundation_sdk.builders.dashboard import Dashboard
 
-from grafana.boards import after_sales, agents, live_floor, pipeline_health
+from grafana.boards import after_sales, agents, live_floor, on_call, pipeline_health
 
 # file stem -> builder; the stem is also the JSON file name and the preview's name.
 BOARDS: dict[str, Callable[[], Dashboard]] = {
@@ -14,4 +14,5 @@ BOARDS: dict[str, Callable[[], Dashboard]] = {
     "agents": agents.build,
     "after_sales": after_sales.build,
     "pipeline_health": pipeline_health.build,
+    "on_call": on_call.build,
 }

@@ -30,11 +30,11 @@ def handle(args: argparse.Namespace) -> int:
         result = store.query(args.query)
     finally:
         store.close()
-    {"table": _table, "csv": _csv, "json": _json}[args.format](result)
+    {"table": print_table, "csv": _csv, "json": _json}[args.format](result)
     return 0
 
 
-def _table(result: QueryResult) -> None:
+def print_table(result: QueryResult) -> None:
     from rich.console import Console
     from rich.table import Table
 

@@ -22,6 +22,7 @@ _BLOCK = re.compile(r"^```sql\n(.*?)^```", re.DOTALL | re.MULTILINE)
 _HEADING = re.compile(r"^#{2,4} (.+)$", re.MULTILINE)
 # What the guide promises a worked query for (words of its headings).
 TOPICS = (
+    "work-order sla breach rate",
     "daily scorecard",
     "worst hours",
     "slowest agents",

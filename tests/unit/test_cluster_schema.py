@@ -134,6 +134,28 @@ SEED_ROWS = [
     f"""INSERT INTO {SINGLE}.generations
     SELECT toUInt32(number / 4 + 1), toUInt32(number % 4), 'kefu.events', {T0}
     FROM numbers(12)""",
+    f"""INSERT INTO {SINGLE}.escalations
+    SELECT concat('w', toString(number)), concat('s', toString(number % 2)),
+        concat('b', toString(number % 120)), concat('a', toString(number % 5)),
+        ['complaint_threat', 'long_wait', 'dispute_opened'][number % 3 + 1], 'critical',
+        {T0} + toIntervalMinute(number * 7), toDate({T0} + toIntervalMinute(number * 7), 'Asia/Shanghai'), ''
+    FROM numbers(30)""",
+    f"""INSERT INTO {SINGLE}.work_order_events
+    SELECT concat('we', toString(number)), concat('w', toString(number % 30)),
+        ['acted', 'resolved', 'first_action_due'][number % 3 + 1],
+        {T0} + toIntervalMinute(number * 3), 'lead', '', {T0} + toIntervalDay(3)
+    FROM numbers(60)""",
+    f"""INSERT INTO {SINGLE}.work_orders
+    SELECT concat('w', toString(number % 30)), concat('s', toString(number % 2)),
+        concat('b', toString(number % 120)), concat('a', toString(number % 5)), 'long_wait',
+        ['p1', 'p2'][number % 2 + 1], 'oncall', ['open', 'acted', 'resolved'][number % 3 + 1],
+        {T0} + toIntervalMinute(number * 7),
+        if(number % 3 = 0, NULL, {T0} + toIntervalMinute(number * 7 + 20)),
+        if(number % 3 = 2, {T0} + toIntervalMinute(number * 7 + 90), NULL),
+        {T0} + toIntervalMinute(number * 7 + 15), {T0} + toIntervalMinute(number * 7 + 240),
+        number % 3 = 1, 0, toDate({T0} + toIntervalMinute(number * 7), 'Asia/Shanghai'),
+        intDiv(number, 30) + 1
+    FROM numbers(60)""",
 ]
 TABLES = (
     "chat_messages",
@@ -146,6 +168,9 @@ TABLES = (
     "orders",
     "alerts",
     "generations",
+    "escalations",
+    "work_order_events",
+    "work_orders",
 )
 
 
@@ -293,6 +318,7 @@ def test_distributed_tables_shard_by_the_rows_identity(probed: dict[str, Any], t
         "alerts": "cityHash64(shop_id)",
         "dead_letters": "cityHash64(topic, partition, offset)",
         "generations": "cityHash64(generation, partition)",
+        "work_order_events": "cityHash64(work_order_id)",
     }
     expected = key.get(table, "cityHash64(shop_id, buyer_id)")
     assert engine_full == f"Distributed('kefu', 'kefu_local', '{table}', {expected})"

@@ -22,6 +22,7 @@ UIDS = {
     "agents": "kefu-agents",
     "after_sales": "kefu-after-sales",
     "pipeline_health": "kefu-pipeline-health",
+    "on_call": "kefu-on-call",
 }
 
 

@@ -1,0 +1,1 @@
+"""Escalation rules over each conversation's events, and the work orders they open."""

@@ -1,0 +1,225 @@
+"""The escalation rules over each conversation's events in order (docs/metrics.md, "Escalations").
+
+Every rule is decided on event time only, so the same input raises the same escalations
+whatever the batching: a long wait runs out at `effective open + escalate_after`, whether a
+late human reply or the event-time horizon shows it first.
+"""
+
+from __future__ import annotations
+
+import heapq
+from dataclasses import dataclass, field
+from typing import Any
+
+from agents.escalation.rules import Escalation, escalation_id
+from agents.escalation.threats import ThreatMatcher
+from agents.inquiries.hours import HoursFor
+from core.settings import EscalationRule, KefuSettings, ShopSettings
+
+# Conversations quiet this long (event time) with no wait running are forgotten: their
+# escalation ids name a business day long past, and the state stays bounded.
+FORGET_AFTER_MS = 2 * 86_400_000
+
+
+@dataclass(slots=True)
+class Conversation:
+    agent_id: str = ""
+    unanswered: int = 0
+    wait_due_ms: int | None = None
+    wait_agent: str = ""  # the agent when the wait began: the same whoever ends it
+    last_ms: int = 0
+    rejections: dict[str, int] = field(default_factory=dict)
+    raised: set[str] = field(default_factory=set)
+    seen: dict[str, int] = field(default_factory=dict)  # event_id -> occurred_at, for dedup
+
+    def dump(self) -> list[Any]:
+        return [
+            self.agent_id,
+            self.unanswered,
+            self.wait_due_ms,
+            self.wait_agent,
+            self.last_ms,
+            self.rejections,
+            sorted(self.raised),
+            self.seen,
+        ]
+
+    @classmethod
+    def load(cls, data: list[Any]) -> Conversation:
+        agent, unanswered, due, wait_agent, last, rejections, raised, seen = data
+        return cls(
+            agent, unanswered, due, wait_agent, last, dict(rejections), set(raised), dict(seen)
+        )
+
+
+class Detector:
+    """Conversations keyed by (shop_id, buyer_id); `apply` events, `advance` event time."""
+
+    def __init__(self, settings: KefuSettings, hours_for: HoursFor) -> None:
+        self._settings = settings
+        self._hours_for = hours_for
+        self._dedup_ms = settings.dedup_window_minutes * 60_000
+        self._matchers: dict[tuple[str, ...], ThreatMatcher] = {}
+        self._conversations: dict[tuple[str, str], Conversation] = {}
+        # Running waits by due time; an entry whose conversation moved on is skipped.
+        self._waits: list[tuple[int, str, str]] = []
+        self._swept_hour = 0  # conversations are forgotten once per hour of event time
+
+    def dump(self) -> list[Any]:
+        return [[shop, buyer, conv.dump()] for (shop, buyer), conv in self._conversations.items()]
+
+    def load(self, data: list[Any]) -> None:
+        self._conversations = {(shop, buyer): Conversation.load(c) for shop, buyer, c in data}
+        self._waits = [
+            (conv.wait_due_ms, shop, buyer)
+            for (shop, buyer), conv in self._conversations.items()
+            if conv.wait_due_ms is not None
+        ]
+        heapq.heapify(self._waits)
+
+    def apply(self, event: dict[str, Any]) -> list[Escalation]:
+        key = (event["shop_id"], event.get("buyer_id") or "")
+        conv = self._conversations.get(key)
+        if conv is None:
+            conv = self._conversations[key] = Conversation()
+        if self._redelivered(conv, event):
+            return []
+        kind = event["type"]
+        if kind == "chat.message":
+            return self._chat(key, conv, event)
+        if kind == "refund":
+            return self._refund(key, conv, event)
+        if kind == "rating":
+            return self._rating(key, conv, event)
+        return []
+
+    def advance(self, horizon_ms: int) -> list[Escalation]:
+        """Waits that ran out by the horizon, before which all input is complete."""
+        raised: list[Escalation] = []
+        while self._waits and self._waits[0][0] <= horizon_ms:
+            due, shop, buyer = heapq.heappop(self._waits)
+            conv = self._conversations.get((shop, buyer))
+            if conv is not None and conv.wait_due_ms == due:  # else the wait ended earlier
+                conv.wait_due_ms = None
+                raised += self._raise((shop, buyer), conv, "long_wait", due, conv.wait_agent, "")
+        hour = horizon_ms // 3_600_000
+        if hour > self._swept_hour:
+            self._swept_hour = hour
+            self._forget(horizon_ms - FORGET_AFTER_MS)
+        return raised
+
+    def _forget(self, before_ms: int) -> None:
+        quiet = [
+            key
+            for key, conv in self._conversations.items()
+            if conv.wait_due_ms is None and conv.last_ms < before_ms
+        ]
+        for key in quiet:
+            del self._conversations[key]
+
+    def _redelivered(self, conv: Conversation, event: dict[str, Any]) -> bool:
+        """A redelivered event (same id within the dedup window) must not count twice."""
+        at = int(event["occurred_at"])
+        conv.last_ms = max(conv.last_ms, at)
+        ident = event.get("event_id")
+        if not isinstance(ident, str):
+            return False
+        if ident in conv.seen:
+            return True
+        conv.seen[ident] = at
+        if len(conv.seen) > 64:
+            floor = conv.last_ms - self._dedup_ms
+            conv.seen = {k: v for k, v in conv.seen.items() if v >= floor}
+        return False
+
+    def _chat(
+        self, key: tuple[str, str], conv: Conversation, ev: dict[str, Any]
+    ) -> list[Escalation]:
+        at = int(ev["occurred_at"])
+        sender = ev.get("sender")
+        if ev.get("agent_id"):
+            conv.agent_id = ev["agent_id"]
+        if sender == "agent":
+            raised = self._wait_ended(key, conv, at)
+            conv.unanswered = 0
+            return raised
+        if sender != "buyer":
+            return []
+        shop = self._settings.shop(key[0])
+        raised = []
+        conv.unanswered += 1
+        if conv.wait_due_ms is None:
+            opened = self._hours_for(key[0]).effective_open_ms(at)
+            conv.wait_due_ms = opened + shop.escalate_after_seconds * 1000
+            conv.wait_agent = conv.agent_id
+            heapq.heappush(self._waits, (conv.wait_due_ms, key[0], key[1]))
+        if conv.unanswered >= shop.unanswered_messages:
+            detail = f"{conv.unanswered} messages"
+            raised += self._raise(key, conv, "repeated_unanswered", at, conv.agent_id, detail)
+        words = self._matcher(shop).find(ev.get("text") or "")
+        if words:
+            raised += self._raise(key, conv, "complaint_threat", at, conv.agent_id, ",".join(words))
+        return raised
+
+    def _wait_ended(self, key: tuple[str, str], conv: Conversation, at: int) -> list[Escalation]:
+        due = conv.wait_due_ms
+        conv.wait_due_ms = None
+        if due is None or at < due:
+            return []
+        return self._raise(key, conv, "long_wait", due, conv.wait_agent, "")
+
+    def _refund(
+        self, key: tuple[str, str], conv: Conversation, ev: dict[str, Any]
+    ) -> list[Escalation]:
+        at = int(ev["occurred_at"])
+        # Only the event's own agent: chat and refunds come on different raw topics, so which
+        # chat message arrived first is not fixed, and the owner must not depend on it.
+        agent = ev.get("agent_id") or ""
+        status = ev.get("status")
+        refund_id = str(ev.get("refund_id"))
+        if status == "dispute_opened":
+            return self._raise(key, conv, "dispute_opened", at, agent, refund_id)
+        if status != "rejected":
+            return []
+        count = conv.rejections[refund_id] = conv.rejections.get(refund_id, 0) + 1
+        if count < 2:
+            return []
+        return self._raise(key, conv, "refund_rejected_twice", at, agent, refund_id)
+
+    def _rating(
+        self, key: tuple[str, str], conv: Conversation, ev: dict[str, Any]
+    ) -> list[Escalation]:
+        comment = ev.get("comment")
+        if int(ev["score"]) > 2 or not isinstance(comment, str) or not comment.strip():
+            return []
+        # Only the event's own agent: chat and refunds come on different raw topics, so which
+        # chat message arrived first is not fixed, and the owner must not depend on it.
+        agent = ev.get("agent_id") or ""
+        detail = f"score {ev['score']}: {comment.strip()[:200]}"
+        return self._raise(key, conv, "low_rating", int(ev["occurred_at"]), agent, detail)
+
+    def _raise(
+        self,
+        key: tuple[str, str],
+        conv: Conversation,
+        rule: EscalationRule,
+        at: int,
+        agent_id: str,
+        detail: str,
+    ) -> list[Escalation]:
+        shop_id, buyer_id = key
+        severity = self._settings.shop(shop_id).escalation_rules.get(rule)
+        if severity is None:
+            return []
+        day = self._hours_for(shop_id).business_date(at)
+        ident = escalation_id(shop_id, buyer_id, rule, day)
+        if ident in conv.raised:
+            return []
+        conv.raised.add(ident)
+        return [Escalation(ident, shop_id, buyer_id, agent_id, rule, severity, at, day, detail)]
+
+    def _matcher(self, shop: ShopSettings) -> ThreatMatcher:
+        found = self._matchers.get(shop.threat_words)
+        if found is None:
+            found = self._matchers[shop.threat_words] = ThreatMatcher(shop.threat_words)
+        return found

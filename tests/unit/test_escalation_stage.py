@@ -1,0 +1,114 @@
+"""The escalation stage gives the same escalations and clocks however input is batched and
+wherever a snapshot cuts it; its messages survive the wire."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import orjson
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from agents.escalation.stage import EscalationPartition
+from agents.escalation.wire import decode, escalation_json, lifecycle_json, person_event
+from agents.inquiries.hours import hours_from_settings
+from core.settings import KefuSettings
+from schemas.packed import pack, pack_flush
+
+SETTINGS = KefuSettings()
+HOURS = hours_from_settings(SETTINGS)
+T0 = int(datetime(2026, 11, 23, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai")).timestamp() * 1000)
+MIN = 60_000
+TEXTS = ("在吗", "我要投诉", "打１２３１５", "好的", "")
+
+
+@st.composite
+def days(draw: st.DrawFn) -> list[dict[str, Any]]:
+    """Buyer and agent messages of three buyers over an hour, in time order."""
+    count = draw(st.integers(1, 40))
+    gaps = draw(st.lists(st.integers(0, 6 * MIN), min_size=count, max_size=count))
+    events, at = [], T0
+    for n, gap in enumerate(gaps):
+        at += gap
+        sender = draw(st.sampled_from(("buyer", "buyer", "agent", "bot")))
+        events.append(
+            {
+                "event_id": f"e{n}",
+                "type": "chat.message",
+                "shop_id": "s1",
+                "buyer_id": draw(st.sampled_from(("b1", "b2", "b3"))),
+                "sender": sender,
+                "agent_id": "a1" if sender == "agent" else None,
+                "text": draw(st.sampled_from(TEXTS)),
+                "occurred_at": at,
+            }
+        )
+    return events
+
+
+def run(events: list[dict[str, Any]], cuts: list[int], snapshot_at: int | None) -> list[Any]:
+    """Feed packed batches split at `cuts`, restoring from a snapshot after batch `snapshot_at`."""
+    bounds = [0, *sorted({min(c, len(events)) for c in cuts}), len(events)]
+    batches = [events[a:b] for a, b in zip(bounds, bounds[1:], strict=False) if b > a]
+    stage = EscalationPartition(SETTINGS, HOURS)
+    out: list[Any] = []
+    for offset, batch in enumerate(batches):
+        raw = pack([orjson.dumps(e) for e in batch], watermark_ms=batch[-1]["occurred_at"])
+        got = stage.apply(raw, offset)
+        out += got.escalations + got.clocks
+        if offset == snapshot_at:
+            restored = EscalationPartition(SETTINGS, HOURS)
+            restored.load(orjson.loads(orjson.dumps(stage.dump())))
+            stage = restored
+    got = stage.apply(pack_flush(events[-1]["occurred_at"] + 600 * MIN), len(batches))
+    return out + got.escalations + got.clocks
+
+
+@settings(max_examples=60, deadline=None)
+@given(days(), st.lists(st.integers(0, 40), max_size=6), st.integers(0, 6))
+def test_batching_and_snapshots_change_nothing(
+    events: list[dict[str, Any]], cuts: list[int], snapshot_at: int
+) -> None:
+    one_by_one = run(events, list(range(1, len(events))), None)
+    assert sorted(map(repr, run(events, cuts, snapshot_at))) == sorted(map(repr, one_by_one))
+
+
+def test_a_redelivered_message_counts_once() -> None:
+    buyer = {"type": "chat.message", "shop_id": "s1", "buyer_id": "b", "sender": "buyer"}
+    events = [buyer | {"event_id": "x", "occurred_at": T0}] * 3
+    assert run(events, [1, 2], None) != run(
+        [buyer | {"event_id": f"x{i}", "occurred_at": T0} for i in range(3)], [1, 2], None
+    )
+    assert not [
+        e for e in run(events, [1, 2], None) if getattr(e, "rule", "") == "repeated_unanswered"
+    ]
+
+
+def test_wire_round_trip_and_person_actions() -> None:
+    out = run(
+        [
+            {
+                "event_id": "t",
+                "type": "chat.message",
+                "shop_id": "s1",
+                "buyer_id": "b",
+                "sender": "buyer",
+                "text": "投诉",
+                "occurred_at": T0,
+            }
+        ],
+        [],
+        None,
+    )
+    escalation, clock = out[0], out[-1]
+    assert decode(escalation_json(escalation)) == escalation
+    assert decode(lifecycle_json(clock)) == clock
+    with pytest.raises(ValueError, match="not an escalation"):
+        decode(b'{"v": 1}')
+    with pytest.raises(ValueError, match="unknown action"):
+        person_event("w1", "first_action_due", "me", "", T0)
+    with pytest.raises(ValueError, match="assign needs"):
+        person_event("w1", "assigned", "me", " ", T0)
