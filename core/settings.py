@@ -44,6 +44,8 @@ class ShopSettings(BaseModel):
     window_minutes: int = Field(15, ge=1)
     eval_every_seconds: int = Field(60, ge=1)
     renotify_minutes: int = Field(30, ge=1)
+    idle_resolve_minutes: int = Field(30, ge=1)
+    refire_after_minutes: int = Field(15, ge=0)
     warn_after_seconds: int = Field(240, ge=1)
 
     @field_validator("timezone")

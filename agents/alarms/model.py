@@ -22,6 +22,10 @@ FIRING = "firing"
 RESOLVED = "resolved"
 WARNING = "warning"
 FORMAT_VERSION = 1
+# Why a reply-rate alert resolved (metrics.md section 2).
+RECOVERED = "recovered"
+NO_INQUIRIES = "no inquiries"
+HOURS_ENDED = "service hours ended"
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +54,10 @@ class Alert:
     reminder: bool = False
     buyers: tuple[WaitingBuyer, ...] = field(default_factory=tuple)
     message: str = ""
+    reason: str = ""
+    # Per-agent alerts of one shop, rule, state and evaluation are notified as one message:
+    # how many alerts on the topic make up this one's group (0: notified on its own).
+    group: int = 0
 
     @property
     def dedup_key(self) -> tuple[str, str, int]:
@@ -74,6 +82,8 @@ class Alert:
             "reminder": self.reminder,
             "buyers": [[b.buyer_id, b.agent_id, b.waited_seconds] for b in self.buyers],
             "message": self.message,
+            "reason": self.reason,
+            "group": self.group,
         }
         return orjson.dumps(body)
 
@@ -99,6 +109,8 @@ class Alert:
             reminder=body.get("reminder", False),
             buyers=tuple(WaitingBuyer(b, a, w) for b, a, w in body.get("buyers", [])),
             message=body.get("message", ""),
+            reason=body.get("reason", ""),
+            group=body.get("group", 0),
         )
 
     def row(self) -> tuple[object, ...]:

@@ -8,6 +8,7 @@ deadline before t, and t is at most the event time, so every outcome counted is 
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -18,6 +19,7 @@ from agents.alarms.window import Count, ShopWindow
 from core.settings import ShopSettings
 from schemas.inquiry import DEADLINE_MS
 from schemas.inquiry_changes import ChangedInquiry
+from schemas.timestamps import from_epoch_ms
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +36,26 @@ class Live:
 def span_ms(shop: ShopSettings) -> int:
     """How far back from an evaluation point rows still matter."""
     return DEADLINE_MS + shop.window_minutes * 60_000
+
+
+def in_service(at_ms: int, shop: ShopSettings) -> bool:
+    """Is the shop-local time of the evaluation point inside [service_start, service_end)?"""
+    local = from_epoch_ms(at_ms).astimezone(shop.zone).time()
+    return shop.service_start <= local < shop.service_end
+
+
+def grouped(alerts: list[Alert]) -> list[Alert]:
+    """Per-agent alerts of one evaluation, marked with the size of their notification group.
+
+    A group is the per-agent alerts sharing rule, state and reminder flag (metrics.md
+    section 2: one notification listing the agents); the shop-wide alert stands alone.
+    """
+    sizes = Counter(_group_key(a) for a in alerts if a.agent_id)
+    return [replace(a, group=sizes[_group_key(a)]) if a.agent_id else a for a in alerts]
+
+
+def _group_key(alert: Alert) -> tuple[str, str, bool]:
+    return (alert.rule, alert.state, alert.reminder)
 
 
 def _ceil(ms: int, step: int) -> int:
@@ -84,7 +106,8 @@ class ShopAlarms:
 
     def _evaluate(self, at: int, shop: ShopSettings, now_ms: int) -> list[Alert]:
         end = at - DEADLINE_MS
-        point = rules.Point(self.shop_id, at, end - shop.window_minutes * 60_000, end, now_ms)
+        start = end - shop.window_minutes * 60_000
+        point = rules.Point(self.shop_id, at, start, end, now_ms, in_service(at, shop))
         counts = self.window.counts(point.window_start_ms, point.window_end_ms)
         alerts: list[Alert] = []
         for agent in sorted(set(counts) | set(self.episodes)):
@@ -97,6 +120,7 @@ class ShopAlarms:
                 self.episodes[agent] = episode
             if alert is not None:
                 alerts.append(alert)
+        alerts = grouped(alerts)
         warned = self.window.waiting(at, shop.warn_after_seconds * 1000)
         warning = rules.waiting_buyers(point, warned, shop)
         if warning is not None:

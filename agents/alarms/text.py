@@ -5,10 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from agents.alarms.model import FIRING, REPLY_RATE, RESOLVED, Alert
+from agents.alarms.model import FIRING, HOURS_ENDED, NO_INQUIRIES, REPLY_RATE, RESOLVED, Alert
 from schemas.timestamps import from_epoch_ms
 
 MAX_BUYERS_LISTED = 10
+# Resolutions without a rate say why instead (metrics.md section 2).
+_REASONS = {
+    NO_INQUIRIES: "窗口内长时间无咨询，告警解除（无回复率可报）",
+    HOURS_ENDED: "店铺服务时间已结束，告警解除",
+}
 
 
 def local(ms: int | None, zone: ZoneInfo, fmt: str = "%H:%M") -> str:
@@ -31,6 +36,8 @@ def title(alert: Alert) -> str:
 def describe(alert: Alert, zone: ZoneInfo) -> str:
     """The body: rate against threshold, volume, window, or the waiting buyers."""
     window = f"{local(alert.window_start_ms, zone)}–{local(alert.window_end_ms, zone)}"
+    if alert.rule == REPLY_RATE and alert.reason in _REASONS:
+        return f"{_REASONS[alert.reason]}；窗口 {window}（按有效接入时间）"
     if alert.rule == REPLY_RATE:
         rate = "—" if alert.value is None else f"{alert.value:.1%}"
         verb = "低于" if alert.state == FIRING else "对比"
