@@ -130,6 +130,7 @@ ALERTS = (
     "event_time",
     "raised_at",
     "message",
+    "reason",
 )
 
 DEAD_LETTERS = (

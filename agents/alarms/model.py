@@ -129,6 +129,7 @@ class Alert:
             from_epoch_ms(self.event_time_ms),
             from_epoch_ms(self.raised_at_ms),
             self.message,
+            self.reason,
         )
 
 

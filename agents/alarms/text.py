@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -31,6 +32,17 @@ def title(alert: Alert) -> str:
         prefix = "【提醒】" if alert.reminder else "【告警】"
         return f"{prefix}{who} 五分钟回复率过低"
     return f"【预警】{who} 有 {alert.inquiries} 位买家等待超过 {_minutes(alert.threshold)}"
+
+
+def group_title(alerts: Sequence[Alert]) -> str:
+    """One title for per-agent alerts of one shop and evaluation (metrics.md section 2)."""
+    first = alerts[0]
+    if len(alerts) == 1:
+        return title(first)
+    who = f"店铺 {first.shop_id} {len(alerts)} 位客服"
+    if first.state == RESOLVED:
+        return f"【已恢复】{who}五分钟回复率恢复"
+    return f"{'【提醒】' if first.reminder else '【告警】'}{who}五分钟回复率过低"
 
 
 def describe(alert: Alert, zone: ZoneInfo) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 import aiohttp
@@ -14,7 +14,7 @@ import aiohttp
 from agents.alarms.model import Alert
 from agents.notify import metrics as m
 from agents.notify.channels import Verdict, build, verdict
-from agents.notify.message import Rendered, render
+from agents.notify.message import Rendered, render_group
 from core.settings import ChannelSettings, KefuSettings
 
 log = logging.getLogger(__name__)
@@ -44,14 +44,16 @@ class Deliverer:
         self.session = session
         self._sleep = sleep
 
-    async def deliver(self, alert: Alert) -> Outcome:
+    async def deliver(self, *alerts: Alert) -> Outcome:
+        """One notification: a single alert, or a group of per-agent alerts as one message."""
         notify = self.settings.notify
-        text = render(alert, self.settings)
+        alert = alerts[0]
+        text = render_group(alerts, self.settings)
         delay = notify.retry_initial_seconds
         attempt = 0
         while True:
             attempt += 1
-            result = await self._attempt(alert, text)
+            result = await self._attempt(alerts, text)
             if result.ok:
                 m.DELAY_SECONDS.labels(self.name).observe(
                     max(0.0, time.time() - alert.raised_at_ms / 1000)
@@ -67,9 +69,9 @@ class Deliverer:
             await self._sleep(delay)
             delay = min(notify.retry_max_seconds, delay * 2)
 
-    async def _attempt(self, alert: Alert, text: Rendered) -> Verdict:
+    async def _attempt(self, alerts: Sequence[Alert], text: Rendered) -> Verdict:
         # Built per attempt: the robots' signatures carry a timestamp that expires.
-        request = build(self.channel, alert, text, self.settings, int(time.time() * 1000))
+        request = build(self.channel, alerts, text, self.settings, int(time.time() * 1000))
         timeout = aiohttp.ClientTimeout(total=self.settings.notify.timeout_seconds)
         started = time.perf_counter()
         try:

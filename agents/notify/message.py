@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import quote
 
 from agents.alarms.model import RESOLVED, Alert
-from agents.alarms.text import describe, local, title
+from agents.alarms.text import describe, group_title, local, title
 from core.settings import KefuSettings
 
 # grafana/boards/live_floor.py: the per-shop live board (its `shop` variable).
@@ -40,6 +41,24 @@ def render(alert: Alert, settings: KefuSettings) -> Rendered:
     body = f"{describe(alert, zone)}\n评估时间 {when}（店铺当地时间）"
     link = board_link(alert, settings)
     return Rendered(title(alert), body, link, severity_of(alert, settings), alert.state == RESOLVED)
+
+
+def render_group(alerts: Sequence[Alert], settings: KefuSettings) -> Rendered:
+    """One message for the alerts of one notification group: a line per agent."""
+    if len(alerts) == 1:
+        return render(alerts[0], settings)
+    first = alerts[0]
+    zone = settings.shop(first.shop_id).zone
+    when = local(first.event_time_ms, zone, "%Y-%m-%d %H:%M")
+    lines = [f"客服 {a.agent_id}：{describe(a, zone)}" for a in alerts]
+    body = "\n".join([*lines, f"评估时间 {when}（店铺当地时间）"])
+    return Rendered(
+        group_title(alerts),
+        body,
+        board_link(first, settings),
+        severity_of(first, settings),
+        first.state == RESOLVED,
+    )
 
 
 def board_link(alert: Alert, settings: KefuSettings) -> str:

@@ -33,6 +33,11 @@ SEEN_KEYS = 10_000  # recent alert changes remembered per channel, to skip re-ev
 _PARK_RETRY_SECONDS = (0.5, 1.0, 2.0, 5.0)
 
 
+def group_key(alert: Alert) -> tuple[str, str, str, bool, int]:
+    """Alerts notified together: per-agent, one shop, rule, state and evaluation."""
+    return (alert.shop_id, alert.rule, alert.state, alert.reminder, alert.event_time_ms)
+
+
 def notify_group(settings: KefuSettings, channel: str) -> str:
     return f"{settings.app_id}-notify-{channel}"
 
@@ -54,6 +59,9 @@ class ChannelWorker:
         self.deliverer = deliverer
         self._park = park
         self._seen: OrderedDict[tuple[str, str, int], None] = OrderedDict()
+        # Members of a notification group read so far, per input partition: that partition
+        # is committed only once its group is complete and delivered.
+        self._pending: dict[TopicPartition, list[Alert]] = {}
 
     async def run(self) -> None:
         while True:
@@ -64,35 +72,59 @@ class ChannelWorker:
 
             for tp, records in polled.items():
                 for record in records:
-                    await self.handle(record)
-                    await self.consumer.commit({tp: record.offset + 1})
+                    if await self.handle(record, tp):
+                        await self.consumer.commit({tp: record.offset + 1})
                 self._observe_lag(tp, records[-1].offset)
 
-    async def handle(self, record: ConsumerRecord[Any, Any]) -> None:
+    async def handle(self, record: ConsumerRecord[Any, Any], tp: TopicPartition) -> bool:
+        """Deliver, park or hold one record; True when nothing of its partition is held."""
         try:
             alert = Alert.from_json(record.value)
         except (ValueError, KeyError, TypeError) as exc:
             await self._park(self.name, record, f"undecodable alert: {exc}", 0)
             m.DELIVERIES.labels(self.name, "parked").inc()
-            return
+            return tp not in self._pending
         if self.name not in channels_for(alert, self.settings):
-            return
-        if alert.dedup_key in self._seen:
+            return tp not in self._pending
+        pending = self._pending.pop(tp, [])
+        if pending and group_key(pending[0]) != group_key(alert):
+            # The topic holds only part of a group (cut by retention): say what there is.
+            await self._notify(pending, record)
+            pending = []
+        if alert.group > 1:
+            pending.append(alert)
+            if len(pending) < alert.group:
+                self._pending[tp] = pending
+                return False
+            await self._notify(pending, record)
+        else:
+            await self._notify([alert], record)
+        return True
+
+    async def _notify(self, alerts: list[Alert], record: ConsumerRecord[Any, Any]) -> None:
+        """One message for alerts not delivered before (a re-evaluation repeats them)."""
+        fresh = [a for a in alerts if a.dedup_key not in self._seen]
+        if not fresh:
             m.DELIVERIES.labels(self.name, "duplicate").inc()
             return
-        outcome: Outcome = await self.deliverer.deliver(alert)
+        first = fresh[0]
+        outcome: Outcome = await self.deliverer.deliver(*fresh)
         if outcome.delivered:
             m.DELIVERIES.labels(self.name, "delivered").inc()
-            log.info("channel %s: delivered %s %s", self.name, alert.alert_id, alert.state)
+            log.info(
+                "channel %s: delivered %s %s (%d alerts)",
+                self.name, first.alert_id, first.state, len(fresh),
+            )  # fmt: skip
         else:
             log.error(
                 "channel %s: parking alert %s %s after %d attempts: %s",
-                self.name, alert.alert_id, alert.state, outcome.attempts, outcome.reason,
+                self.name, first.alert_id, first.state, outcome.attempts, outcome.reason,
             )  # fmt: skip
             await self._park(self.name, record, outcome.reason, outcome.attempts)
             m.DELIVERIES.labels(self.name, "parked").inc()
-        self._seen[alert.dedup_key] = None
-        if len(self._seen) > SEEN_KEYS:
+        for alert in fresh:
+            self._seen[alert.dedup_key] = None
+        while len(self._seen) > SEEN_KEYS:
             self._seen.popitem(last=False)
 
     def _observe_lag(self, tp: TopicPartition, offset: int) -> None:

@@ -232,7 +232,7 @@ SETTINGS replicated_deduplication_window = 1000;
 CREATE TABLE IF NOT EXISTS kefu.orders ON CLUSTER kefu AS kefu_local.orders
 ENGINE = Distributed(kefu, kefu_local, orders, cityHash64(shop_id, buyer_id));
 
--- sql/0005: alert state changes ------------------------------------------------------------
+-- sql/0005, 0011: alert state changes ------------------------------------------------------
 
 CREATE TABLE IF NOT EXISTS kefu_local.alerts ON CLUSTER kefu
 (
@@ -248,7 +248,8 @@ CREATE TABLE IF NOT EXISTS kefu_local.alerts ON CLUSTER kefu
     window_end   Nullable(DateTime64(3, 'UTC')),
     event_time   DateTime64(3, 'UTC'),
     raised_at    DateTime64(3, 'UTC'),
-    message      String DEFAULT ''
+    message      String DEFAULT '',
+    reason       LowCardinality(String) DEFAULT ''
 )
 ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/kefu_local/alerts', '{replica}')
 PARTITION BY toYYYYMM(event_time)

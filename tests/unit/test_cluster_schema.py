@@ -125,7 +125,8 @@ SEED_ROWS = [
         if(number % 4 = 0, concat('a', toString(number % 5)), ''),
         ['firing', 'resolved', 'warning'][number % 3 + 1], 0.5 + number / 100, 0.8, number % 40,
         {T0} + toIntervalMinute(number * 5), {T0} + toIntervalMinute(number * 5 + 15),
-        {T0} + toIntervalMinute(number * 5 + 20), {T0} + toIntervalDay(3), 'msg'
+        {T0} + toIntervalMinute(number * 5 + 20), {T0} + toIntervalDay(3), 'msg',
+        ['', 'recovered', 'no inquiries'][number % 3 + 1]
     FROM numbers(40)""",
     f"""INSERT INTO {SINGLE}.dead_letters
     SELECT 'kefu.raw.chat', toInt32(number % 3), toInt64(number), concat('reason ', toString(number % 4)),
