@@ -131,6 +131,20 @@ ALERTS = (
     "raised_at",
     "message",
     "reason",
+    "silenced",
+    "acked_by",
+)
+
+ALERT_CONTROLS = (
+    "control_id",
+    "kind",
+    "shop_id",
+    "agent_id",
+    "alert_id",
+    "until",
+    "reason",
+    "author",
+    "created_at",
 )
 
 DEAD_LETTERS = (
@@ -151,5 +165,6 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "ratings": RATINGS,
     "complaints": COMPLAINTS,
     "alerts": ALERTS,
+    "alert_controls": ALERT_CONTROLS,
     "dead_letters": DEAD_LETTERS,
 }

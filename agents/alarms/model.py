@@ -58,6 +58,9 @@ class Alert:
     # Per-agent alerts of one shop, rule, state and evaluation are notified as one message:
     # how many alerts on the topic make up this one's group (0: notified on its own).
     group: int = 0
+    # Set from the alert controls (`kefu alerts silence|ack`) when the alert is raised.
+    silenced: bool = False
+    acked_by: str = ""
 
     @property
     def dedup_key(self) -> tuple[str, str, int]:
@@ -84,6 +87,8 @@ class Alert:
             "message": self.message,
             "reason": self.reason,
             "group": self.group,
+            "silenced": self.silenced,
+            "acked_by": self.acked_by,
         }
         return orjson.dumps(body)
 
@@ -111,6 +116,8 @@ class Alert:
             message=body.get("message", ""),
             reason=body.get("reason", ""),
             group=body.get("group", 0),
+            silenced=body.get("silenced", False),
+            acked_by=body.get("acked_by", ""),
         )
 
     def row(self) -> tuple[object, ...]:
@@ -130,6 +137,8 @@ class Alert:
             from_epoch_ms(self.raised_at_ms),
             self.message,
             self.reason,
+            1 if self.silenced else 0,
+            self.acked_by,
         )
 
 

@@ -45,17 +45,18 @@ def in_service(at_ms: int, shop: ShopSettings) -> bool:
 
 
 def grouped(alerts: list[Alert]) -> list[Alert]:
-    """Per-agent alerts of one evaluation, marked with the size of their notification group.
+    """Per-agent alerts marked with the size of their notification group.
 
-    A group is the per-agent alerts sharing rule, state and reminder flag (metrics.md
-    section 2: one notification listing the agents); the shop-wide alert stands alone.
+    A group is the per-agent alerts of one shop and evaluation sharing rule, state and
+    reminder flag (metrics.md section 2: one notification listing the agents); shop-wide
+    alerts stand alone.
     """
     sizes = Counter(_group_key(a) for a in alerts if a.agent_id)
     return [replace(a, group=sizes[_group_key(a)]) if a.agent_id else a for a in alerts]
 
 
-def _group_key(alert: Alert) -> tuple[str, str, bool]:
-    return (alert.rule, alert.state, alert.reminder)
+def _group_key(alert: Alert) -> tuple[str, int, str, str, bool]:
+    return (alert.shop_id, alert.event_time_ms, alert.rule, alert.state, alert.reminder)
 
 
 def _ceil(ms: int, step: int) -> int:

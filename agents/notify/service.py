@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import OrderedDict
 from typing import Any
 
@@ -21,6 +22,7 @@ from mode import Service
 
 from agents.alarms.metrics import CONSUMER_LAG
 from agents.alarms.model import Alert
+from agents.controls.book import ControlBook
 from agents.notify import metrics as m
 from agents.notify.delivery import Deliverer, Outcome
 from agents.notify.routing import channels_for, routed_channels
@@ -52,8 +54,10 @@ class ChannelWorker:
         consumer: AIOKafkaConsumer,
         deliverer: Deliverer,
         park: Any,
+        controls: ControlBook | None = None,
     ) -> None:
         self.name = name
+        self.controls = controls or ControlBook()
         self.settings = settings
         self.consumer = consumer
         self.deliverer = deliverer
@@ -107,6 +111,13 @@ class ChannelWorker:
         if not fresh:
             m.DELIVERIES.labels(self.name, "duplicate").inc()
             return
+        now_ms = int(time.time() * 1000)
+        quiet = [a for a in fresh if self.controls.quiet(a, now_ms)]
+        if quiet:
+            m.DELIVERIES.labels(self.name, "silenced").inc(len(quiet))
+            fresh = [a for a in fresh if a not in quiet]
+        if not fresh:
+            return
         first = fresh[0]
         outcome: Outcome = await self.deliverer.deliver(*fresh)
         if outcome.delivered:
@@ -138,9 +149,16 @@ class ChannelWorker:
 class NotifierService(Service):
     """Runs a ChannelWorker per routed channel inside the worker process."""
 
-    def __init__(self, settings: KefuSettings, bootstrap: str, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        settings: KefuSettings,
+        bootstrap: str,
+        controls: ControlBook | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self.settings = settings
+        self.controls = controls or ControlBook()
         self.bootstrap = bootstrap
         self.topics = topics_for(settings)
         self.workers: list[ChannelWorker] = []
@@ -162,7 +180,9 @@ class NotifierService(Service):
             self._consumers.append(consumer)
             channel = self.settings.notify.channels[name]
             deliverer = Deliverer(name, channel, self.settings, self._session)
-            worker = ChannelWorker(name, self.settings, consumer, deliverer, self.park)
+            worker = ChannelWorker(
+                name, self.settings, consumer, deliverer, self.park, self.controls
+            )
             self.workers.append(worker)
             self.add_future(worker.run())
         log.info("notifier: delivering to %s", ", ".join(names))
