@@ -30,6 +30,7 @@ day_store = grafana_day.day_store
 UPSTREAM = {
     "agent_scores": "the KPI scorecard view (issue 7)",
     "alerts": "alert rows from the alarm agent (issue 4)",
+    "alert_controls": "silences and acks (kefu alerts silence|ack); none on a replayed day",
 }
 QUERIES = list(catalog.clickhouse_queries())
 WINDOW = timedelta(minutes=20)  # the alert rule's relative time range
