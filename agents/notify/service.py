@@ -35,6 +35,9 @@ SEEN_KEYS = 10_000  # recent alert changes remembered per channel, to skip re-ev
 _PARK_RETRY_SECONDS = (0.5, 1.0, 2.0, 5.0)
 
 
+Read = tuple[Alert, ConsumerRecord[Any, Any]]
+
+
 def group_key(alert: Alert) -> tuple[str, str, str, bool, int]:
     """Alerts notified together: per-agent, one shop, rule, state and evaluation."""
     return (alert.shop_id, alert.rule, alert.state, alert.reminder, alert.event_time_ms)
@@ -65,7 +68,7 @@ class ChannelWorker:
         self._seen: OrderedDict[tuple[str, str, int], None] = OrderedDict()
         # Members of a notification group read so far, per input partition: that partition
         # is committed only once its group is complete and delivered.
-        self._pending: dict[TopicPartition, list[Alert]] = {}
+        self._pending: dict[TopicPartition, list[Read]] = {}
 
     async def run(self) -> None:
         while True:
@@ -91,52 +94,55 @@ class ChannelWorker:
         if self.name not in channels_for(alert, self.settings):
             return tp not in self._pending
         pending = self._pending.pop(tp, [])
-        if pending and group_key(pending[0]) != group_key(alert):
+        if pending and group_key(pending[0][0]) != group_key(alert):
             # The topic holds only part of a group (cut by retention): say what there is.
-            await self._notify(pending, record)
+            await self._notify(pending)
             pending = []
         if alert.group > 1:
-            pending.append(alert)
+            pending.append((alert, record))
             if len(pending) < alert.group:
                 self._pending[tp] = pending
                 return False
-            await self._notify(pending, record)
+            await self._notify(pending)
         else:
-            await self._notify([alert], record)
+            await self._notify([(alert, record)])
         return True
 
-    async def _notify(self, alerts: list[Alert], record: ConsumerRecord[Any, Any]) -> None:
+    async def _notify(self, reads: list[Read]) -> None:
         """One message for alerts not delivered before (a re-evaluation repeats them)."""
-        fresh = [a for a in alerts if a.dedup_key not in self._seen]
+        fresh = [(a, r) for a, r in reads if a.dedup_key not in self._seen]
         if not fresh:
             m.DELIVERIES.labels(self.name, "duplicate").inc()
             return
         now_ms = int(time.time() * 1000)
-        quiet = [a for a in fresh if self.controls.quiet(a, now_ms)]
-        if quiet:
-            m.DELIVERIES.labels(self.name, "silenced").inc(len(quiet))
-            fresh = [a for a in fresh if a not in quiet]
-        if not fresh:
-            return
-        first = fresh[0]
-        outcome: Outcome = await self.deliverer.deliver(*fresh)
+        loud = [(a, r) for a, r in fresh if not self.controls.quiet(a, now_ms)]
+        if len(loud) < len(fresh):
+            m.DELIVERIES.labels(self.name, "silenced").inc(len(fresh) - len(loud))
+        if loud:
+            await self._deliver(loud)
+        for alert, _ in fresh:
+            self._seen[alert.dedup_key] = None
+        while len(self._seen) > SEEN_KEYS:
+            self._seen.popitem(last=False)
+
+    async def _deliver(self, reads: list[Read]) -> None:
+        """Deliver as one message, or park every record of it."""
+        first = reads[0][0]
+        outcome: Outcome = await self.deliverer.deliver(*(a for a, _ in reads))
         if outcome.delivered:
             m.DELIVERIES.labels(self.name, "delivered").inc()
             log.info(
                 "channel %s: delivered %s %s (%d alerts)",
-                self.name, first.alert_id, first.state, len(fresh),
+                self.name, first.alert_id, first.state, len(reads),
             )  # fmt: skip
         else:
             log.error(
                 "channel %s: parking alert %s %s after %d attempts: %s",
                 self.name, first.alert_id, first.state, outcome.attempts, outcome.reason,
             )  # fmt: skip
-            await self._park(self.name, record, outcome.reason, outcome.attempts)
-            m.DELIVERIES.labels(self.name, "parked").inc()
-        for alert in fresh:
-            self._seen[alert.dedup_key] = None
-        while len(self._seen) > SEEN_KEYS:
-            self._seen.popitem(last=False)
+            for _, record in reads:
+                await self._park(self.name, record, outcome.reason, outcome.attempts)
+                m.DELIVERIES.labels(self.name, "parked").inc()
 
     def _observe_lag(self, tp: TopicPartition, offset: int) -> None:
         highwater = self.consumer.highwater(tp)
