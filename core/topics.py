@@ -80,6 +80,11 @@ class Topics:
         return f"{self.prefix}.escalation-state"
 
     @property
+    def alert_controls(self) -> str:
+        """Silences and acks of alerts (`kefu alerts silence|ack`), compacted by control id."""
+        return f"{self.prefix}.alert-controls"
+
+    @property
     def alarm_state(self) -> str:
         """Alarm state snapshots; partition N belongs to inquiry-changes partition N."""
         return f"{self.prefix}.alarm-state"
@@ -107,12 +112,13 @@ async def ensure_topics(bootstrap: str, settings: KefuSettings) -> None:
     wanted |= {topics.dead_letters: 1, topics.alerts: 1, topics.alerts_dead: 1}
     # One partition each: low volume, and one book folds every order in arrival order.
     wanted |= {topics.escalations: 1, topics.work_order_events: 1}
+    wanted |= {topics.alert_controls: 1}
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=10_000)
     try:
         await admin.start()
         existing = set(await admin.list_topics())
         missing = [
-            NewTopic(name, num_partitions=n, replication_factor=1)
+            NewTopic(name, num_partitions=n, replication_factor=1, topic_configs=_config(name))
             for name, n in wanted.items()
             if name not in existing
         ]
@@ -125,6 +131,11 @@ async def ensure_topics(bootstrap: str, settings: KefuSettings) -> None:
         raise ServiceUnavailable(msg) from exc
     finally:
         await admin.close()
+
+
+def _config(topic: str) -> dict[str, str]:
+    # Every worker reads all controls from the start; compaction keeps the latest per id.
+    return {"cleanup.policy": "compact"} if topic.endswith(".alert-controls") else {}
 
 
 async def _wait_for_leaders(

@@ -11,6 +11,8 @@ from prometheus_client import generate_latest
 from agents import dead_letters
 from agents.alarms import agent as alarm_agent
 from agents.alarms import table as alerts_table
+from agents.controls import table as controls_table
+from agents.controls.reader import ControlReader
 from agents.escalation import agent as escalation_agent
 from agents.escalation import book as work_order_book
 from agents.ingest.service import IngestService
@@ -89,10 +91,14 @@ def create_app(settings: KefuSettings, bootstrap: str, store: Store, *, web: boo
     dead_letters.install(app, topics, BatchWriter(store, health=health))
     ingest = IngestService(settings, bootstrap)
     app.add_dependency(ingest)
-    alarm_runner = alarm_agent.AlarmRunner(settings, bootstrap)
+    # Silences and acks are read before alarms are raised or notified (started first).
+    controls = ControlReader(settings, bootstrap)
+    app.add_dependency(controls)
+    alarm_runner = alarm_agent.AlarmRunner(settings, bootstrap, controls=controls.book)
     alarm_agent.install(app, alarm_runner)
     alerts_table.install(app, topics, BatchWriter(store, health=health))
-    notifier = NotifierService(settings, bootstrap)
+    controls_table.install(app, topics, BatchWriter(store, health=health))
+    notifier = NotifierService(settings, bootstrap, controls.book)
     app.add_dependency(notifier)
     escalations = escalation_agent.EscalationRunner(
         settings, bootstrap, hours_from_settings(settings)

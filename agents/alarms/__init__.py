@@ -1,1 +1,1 @@
-"""Five-minute reply-rate alarms and waiting-buyer warnings (docs/metrics.md#live-reply-rate-alarm)."""
+"""Five-minute reply-rate alarms and waiting-buyer warnings (metrics.md section 2)."""

@@ -33,7 +33,9 @@ from agents.alarms import metrics as m
 from agents.alarms import snapshot
 from agents.alarms.model import Alert
 from agents.alarms.partition import AlarmPartition
+from agents.alarms.shop import grouped
 from agents.cadence import restart_state_due
+from agents.controls.book import ControlBook
 from agents.manual_acks import manual_acks, unacked_batches
 from core.settings import KefuSettings
 from core.topics import topics_for
@@ -56,10 +58,12 @@ class AlarmRunner(Service):
         settings: KefuSettings,
         bootstrap: str,
         clock: Callable[[], float] = time.monotonic,
+        controls: ControlBook | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.settings = settings
+        self.controls = controls or ControlBook()
         self.bootstrap = bootstrap
         self.topics = topics_for(settings)
         self.states: dict[int, AlarmPartition] = {}
@@ -152,11 +156,13 @@ class AlarmRunner(Service):
                 if self._apply(state, event):
                     touched[state.partition] = state
             now_ms = int(time.time() * 1000)
-            alerts = [
-                alert
-                for partition in sorted(touched)
-                for alert in touched[partition].evaluate(self.settings.shop, now_ms)
-            ]
+            alerts = self._controlled(
+                [
+                    alert
+                    for partition in sorted(touched)
+                    for alert in touched[partition].evaluate(self.settings.shop, now_ms)
+                ]
+            )
             m.EVALUATION_SECONDS.inc(time.perf_counter() - started)
             await self._publish(await self._ensure_producer(), alerts)
         except BaseException:
@@ -167,6 +173,12 @@ class AlarmRunner(Service):
         self._input_at = self._clock()
         self._observe(touched.values())
         return alerts
+
+    def _controlled(self, alerts: list[Alert]) -> list[Alert]:
+        """Acked episodes send no reminders; silences and acks are recorded on each alert."""
+        book = self.controls
+        kept = [a for a in alerts if not (a.reminder and book.acked_by(a.alert_id))]
+        return grouped([book.mark(a) for a in kept])
 
     def _break(self, partitions: set[int]) -> None:
         """Alerts of these partitions may be evaluated and not produced: hold them for good."""

@@ -21,10 +21,11 @@ WAITING_BUYER = "waiting_buyer"
 FIRING = "firing"
 RESOLVED = "resolved"
 WARNING = "warning"
-# Why an alert resolved without a measured rate (docs/metrics.md#live-reply-rate-alarm).
-NO_INQUIRIES = "no inquiries"
-SERVICE_ENDED = "service hours ended"
 FORMAT_VERSION = 1
+# Why a reply-rate alert resolved (metrics.md section 2).
+RECOVERED = "recovered"
+NO_INQUIRIES = "no inquiries"
+HOURS_ENDED = "service hours ended"
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,10 +55,12 @@ class Alert:
     buyers: tuple[WaitingBuyer, ...] = field(default_factory=tuple)
     message: str = ""
     reason: str = ""
-    # Per-agent alerts of one shop's evaluation go out as one notification: the notifier
-    # gathers `group_size` alerts sharing `group` (consecutive on the shop's partition).
-    group: str = ""
-    group_size: int = 0
+    # Per-agent alerts of one shop, rule, state and evaluation are notified as one message:
+    # how many alerts on the topic make up this one's group (0: notified on its own).
+    group: int = 0
+    # Set from the alert controls (`kefu alerts silence|ack`) when the alert is raised.
+    silenced: bool = False
+    acked_by: str = ""
 
     @property
     def dedup_key(self) -> tuple[str, str, int]:
@@ -84,7 +87,8 @@ class Alert:
             "message": self.message,
             "reason": self.reason,
             "group": self.group,
-            "group_size": self.group_size,
+            "silenced": self.silenced,
+            "acked_by": self.acked_by,
         }
         return orjson.dumps(body)
 
@@ -111,8 +115,9 @@ class Alert:
             buyers=tuple(WaitingBuyer(b, a, w) for b, a, w in body.get("buyers", [])),
             message=body.get("message", ""),
             reason=body.get("reason", ""),
-            group=body.get("group", ""),
-            group_size=body.get("group_size", 0),
+            group=body.get("group", 0),
+            silenced=body.get("silenced", False),
+            acked_by=body.get("acked_by", ""),
         )
 
     def row(self) -> tuple[object, ...]:
@@ -132,6 +137,8 @@ class Alert:
             from_epoch_ms(self.raised_at_ms),
             self.message,
             self.reason,
+            1 if self.silenced else 0,
+            self.acked_by,
         )
 
 

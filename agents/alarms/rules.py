@@ -1,27 +1,26 @@
-"""The two rules of docs/metrics.md#live-reply-rate-alarm as pure functions of one evaluation.
+"""The two rules of metrics.md section 2 as pure functions of one evaluation's numbers.
 
-`reply_rate` keeps at most one open episode per (shop, agent): it fires below the threshold
-with enough volume, reminds every `renotify` while still breached, and resolves only at
-threshold + hysteresis with enough volume. With too few inquiries the state holds: a lead
-never reads "resolved" next to a rate below the threshold. Two resolutions carry a reason and
-no rate: a window empty for `idle_resolve`, and the end of service hours. After a resolution
-the same (shop, agent) does not fire again within `refire_after` unless its rate falls below
-threshold - hysteresis. `waiting_buyers` raises one warning per shop per evaluation. Times
-are epoch ms of event time; `raised_at_ms` is wall time.
+`reply_rate` keeps at most one episode per (shop, agent). A firing episode reminds every
+`renotify` while still breached and resolves only on evidence: a measured rate at
+threshold + hysteresis over at least `min_inquiries`, a window empty for `idle_resolve`
+("no inquiries"), or the shop leaving service hours ("service hours ended"); with too few
+inquiries it holds. A resolved episode cools down for `refire_after`, during which only a
+rate below threshold - hysteresis fires again. `waiting_buyers` raises one warning per shop
+per evaluation. Times are epoch ms of event time; `raised_at_ms` is wall time.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from agents.alarms.model import (
     FIRING,
+    HOURS_ENDED,
     NO_INQUIRIES,
+    RECOVERED,
     REPLY_RATE,
     RESOLVED,
-    SERVICE_ENDED,
     WAITING_BUYER,
     WARNING,
     Alert,
@@ -37,31 +36,38 @@ MINUTE_MS = 60_000
 
 @dataclass(slots=True)
 class Episode:
-    """An open reply-rate alert: its id, when it last told anyone and last saw an inquiry."""
+    """A reply-rate alert: firing while `resolved_ms` is None, else cooling down since then.
+
+    `notified_ms` is when it last told anyone and `empty_since_ms` the first evaluation of
+    the current run of empty windows (event time).
+    """
 
     alert_id: str
     fired_ms: int
     notified_ms: int
-    seen_ms: int
+    empty_since_ms: int | None = None
+    resolved_ms: int | None = None
 
     def dump(self) -> list[Any]:
-        return [self.alert_id, self.fired_ms, self.notified_ms, self.seen_ms]
+        return [self.alert_id, self.fired_ms, self.notified_ms, self.empty_since_ms,
+                self.resolved_ms]  # fmt: skip
 
     @classmethod
     def load(cls, row: list[Any]) -> Episode:
-        alert_id, fired_ms, notified_ms, *seen = row
-        return cls(alert_id, fired_ms, notified_ms, seen[0] if seen else notified_ms)
+        # Snapshots written before the cool-down existed hold only the first three fields.
+        return cls(*row)
 
 
 @dataclass(frozen=True, slots=True)
 class Point:
-    """One evaluation of one shop: where, when, over which window."""
+    """One evaluation of one shop: where, when, over which window, inside service hours?"""
 
     shop_id: str
     at_ms: int
     window_start_ms: int
     window_end_ms: int
     raised_at_ms: int
+    in_service: bool = True
 
 
 def alert_id(rule: str, shop_id: str, agent_id: str, at_ms: int) -> str:
@@ -69,64 +75,62 @@ def alert_id(rule: str, shop_id: str, agent_id: str, at_ms: int) -> str:
 
 
 def reply_rate(
-    point: Point,
-    agent_id: str,
-    count: Count,
-    episode: Episode | None,
-    shop: ShopSettings,
-    resolved_ms: int | None = None,
+    point: Point, agent_id: str, count: Count, episode: Episode | None, shop: ShopSettings
 ) -> tuple[Episode | None, Alert | None]:
-    """The episode after this evaluation and the alert it raises, if any.
+    """The episode after this evaluation and the alert it raises, if any."""
+    if episode is None or episode.resolved_ms is not None:
+        return _maybe_fire(point, agent_id, count, episode, shop)
+    return _while_firing(point, agent_id, count, episode, shop)
 
-    `resolved_ms`: when this (shop, agent) last resolved, for `refire_after`.
-    """
-    if episode is None:
-        return _maybe_fire(point, agent_id, count, shop, resolved_ms)
+
+def _maybe_fire(
+    point: Point, agent_id: str, count: Count, cooling: Episode | None, shop: ShopSettings
+) -> tuple[Episode | None, Alert | None]:
+    if cooling is not None and cooling.resolved_ms is not None:
+        if point.at_ms - cooling.resolved_ms >= shop.refire_after_minutes * MINUTE_MS:
+            cooling = None
+    bar = shop.threshold - (shop.hysteresis if cooling is not None else 0.0)
     rate = count.rate
-    if count.inquiries:
-        episode.seen_ms = point.at_ms
-    if count.inquiries >= shop.min_inquiries and rate is not None and _recovered(rate, shop):
-        return None, _rate_alert(point, agent_id, count, episode, RESOLVED, shop)
-    if not in_service(point.at_ms, shop):
-        return None, _rate_alert(point, agent_id, count, episode, RESOLVED, shop, SERVICE_ENDED)
     if (
-        not count.inquiries
-        and point.at_ms - episode.seen_ms >= shop.idle_resolve_minutes * MINUTE_MS
+        point.in_service
+        and count.inquiries >= shop.min_inquiries
+        and rate is not None
+        and rate < bar - _EPSILON
     ):
-        return None, _rate_alert(point, agent_id, count, episode, RESOLVED, shop, NO_INQUIRIES)
+        fired = Episode(alert_id(REPLY_RATE, point.shop_id, agent_id, point.at_ms),
+                        point.at_ms, point.at_ms)  # fmt: skip
+        return fired, _rate_alert(point, agent_id, count, fired, FIRING, shop)
+    return cooling, None
+
+
+def _while_firing(
+    point: Point, agent_id: str, count: Count, episode: Episode, shop: ShopSettings
+) -> tuple[Episode | None, Alert | None]:
+    if not point.in_service:
+        return _resolve(point, agent_id, count, episode, shop, HOURS_ENDED)
+    if count.inquiries == 0:
+        if episode.empty_since_ms is None:
+            episode.empty_since_ms = point.at_ms
+        if point.at_ms - episode.empty_since_ms >= shop.idle_resolve_minutes * MINUTE_MS:
+            return _resolve(point, agent_id, count, episode, shop, NO_INQUIRIES)
+        return episode, None
+    episode.empty_since_ms = None
+    if count.inquiries < shop.min_inquiries or count.rate is None:
+        return episode, None  # too few to judge either way: the state holds
+    if count.rate >= shop.threshold + shop.hysteresis - _EPSILON:
+        return _resolve(point, agent_id, count, episode, shop, RECOVERED)
     if point.at_ms - episode.notified_ms >= shop.renotify_minutes * MINUTE_MS:
         episode.notified_ms = point.at_ms
         return episode, _rate_alert(point, agent_id, count, episode, FIRING, shop, reminder=True)
     return episode, None
 
 
-def _maybe_fire(
-    point: Point, agent_id: str, count: Count, shop: ShopSettings, resolved_ms: int | None
-) -> tuple[Episode | None, Alert | None]:
-    rate = count.rate
-    if count.inquiries < shop.min_inquiries or rate is None or rate >= shop.threshold - _EPSILON:
-        return None, None
-    if not in_service(point.at_ms, shop):
-        return None, None  # nobody is on duty to answer, and the day's alerts have resolved
-    recently = (
-        resolved_ms is not None
-        and point.at_ms - resolved_ms < shop.refire_after_minutes * MINUTE_MS
-    )
-    if recently and rate >= shop.threshold - shop.hysteresis - _EPSILON:
-        return None, None
-    fired = Episode(alert_id(REPLY_RATE, point.shop_id, agent_id, point.at_ms),
-                    point.at_ms, point.at_ms, point.at_ms)  # fmt: skip
-    return fired, _rate_alert(point, agent_id, count, fired, FIRING, shop)
-
-
-def _recovered(rate: float, shop: ShopSettings) -> bool:
-    return rate >= shop.threshold + shop.hysteresis - _EPSILON
-
-
-def in_service(at_ms: int, shop: ShopSettings) -> bool:
-    """Whether the shop's local wall clock is within its service hours at this instant."""
-    local = datetime.fromtimestamp(at_ms / 1000, tz=shop.zone).time()
-    return shop.service_start <= local < shop.service_end
+def _resolve(
+    point: Point, agent_id: str, count: Count, episode: Episode, shop: ShopSettings, reason: str
+) -> tuple[Episode, Alert]:
+    episode.resolved_ms = point.at_ms
+    alert = _rate_alert(point, agent_id, count, episode, RESOLVED, shop, reason=reason)
+    return episode, alert
 
 
 def _rate_alert(
@@ -136,11 +140,12 @@ def _rate_alert(
     episode: Episode,
     state: str,
     shop: ShopSettings,
-    reason: str = "",
     *,
     reminder: bool = False,
+    reason: str = "",
 ) -> Alert:
-    measured = not reason
+    # Only a recovery is judged on a rate; the other resolutions have none to show.
+    measured = reason in ("", RECOVERED)
     return Alert(
         alert_id=episode.alert_id,
         rule=REPLY_RATE,

@@ -8,16 +8,18 @@ deadline before t, and t is at most the event time, so every outcome counted is 
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, replace
 from typing import Any
 
 from agents.alarms import rules
-from agents.alarms.model import REPLY_RATE, RESOLVED, Alert
+from agents.alarms.model import Alert
 from agents.alarms.text import describe
 from agents.alarms.window import Count, ShopWindow
 from core.settings import ShopSettings
 from schemas.inquiry import DEADLINE_MS
 from schemas.inquiry_changes import ChangedInquiry
+from schemas.timestamps import from_epoch_ms
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +38,27 @@ def span_ms(shop: ShopSettings) -> int:
     return DEADLINE_MS + shop.window_minutes * 60_000
 
 
+def in_service(at_ms: int, shop: ShopSettings) -> bool:
+    """Is the shop-local time of the evaluation point inside [service_start, service_end)?"""
+    local = from_epoch_ms(at_ms).astimezone(shop.zone).time()
+    return shop.service_start <= local < shop.service_end
+
+
+def grouped(alerts: list[Alert]) -> list[Alert]:
+    """Per-agent alerts marked with the size of their notification group.
+
+    A group is the per-agent alerts of one shop and evaluation sharing rule, state and
+    reminder flag (metrics.md section 2: one notification listing the agents); shop-wide
+    alerts stand alone.
+    """
+    sizes = Counter(_group_key(a) for a in alerts if a.agent_id)
+    return [replace(a, group=sizes[_group_key(a)]) if a.agent_id else a for a in alerts]
+
+
+def _group_key(alert: Alert) -> tuple[str, int, str, str, bool]:
+    return (alert.shop_id, alert.event_time_ms, alert.rule, alert.state, alert.reminder)
+
+
 def _ceil(ms: int, step: int) -> int:
     return -(-ms // step) * step
 
@@ -45,7 +68,6 @@ class ShopAlarms:
         self.shop_id = shop_id
         self.window = ShopWindow()
         self.episodes: dict[str, rules.Episode] = {}  # '' is the shop-wide episode
-        self.resolved: dict[str, int] = {}  # when each agent's ('' the shop's) alert last resolved
         self.next_ms: int | None = None  # the next evaluation point; None before the first
         self.live: Live | None = None
 
@@ -85,28 +107,21 @@ class ShopAlarms:
 
     def _evaluate(self, at: int, shop: ShopSettings, now_ms: int) -> list[Alert]:
         end = at - DEADLINE_MS
-        point = rules.Point(self.shop_id, at, end - shop.window_minutes * 60_000, end, now_ms)
+        start = end - shop.window_minutes * 60_000
+        point = rules.Point(self.shop_id, at, start, end, now_ms, in_service(at, shop))
         counts = self.window.counts(point.window_start_ms, point.window_end_ms)
         alerts: list[Alert] = []
         for agent in sorted(set(counts) | set(self.episodes)):
             episode, alert = rules.reply_rate(
-                point,
-                agent,
-                counts.get(agent, Count()),
-                self.episodes.get(agent),
-                shop,
-                self.resolved.get(agent),
+                point, agent, counts.get(agent, Count()), self.episodes.get(agent), shop
             )
             if episode is None:
                 self.episodes.pop(agent, None)
             else:
                 self.episodes[agent] = episode
             if alert is not None:
-                if alert.state == RESOLVED:
-                    self.resolved[agent] = at
                 alerts.append(alert)
-        self._forget_resolutions(at, shop)
-        alerts = _grouped(alerts, f"{self.shop_id}:{at}")
+        alerts = grouped(alerts)
         warned = self.window.waiting(at, shop.warn_after_seconds * 1000)
         warning = rules.waiting_buyers(point, warned, shop)
         if warning is not None:
@@ -116,16 +131,11 @@ class ShopAlarms:
         self.live = Live(at, shop_count.rate, shop_count.inquiries, waiting, len(warned))
         return alerts
 
-    def _forget_resolutions(self, at: int, shop: ShopSettings) -> None:
-        horizon = at - shop.refire_after_minutes * 60_000
-        self.resolved = {agent: ms for agent, ms in self.resolved.items() if ms > horizon}
-
     def dump(self) -> dict[str, Any]:
         return {
             "next": self.next_ms,
             "rows": self.window.dump(),
             "episodes": {agent: e.dump() for agent, e in self.episodes.items()},
-            "resolved": self.resolved,
         }
 
     @classmethod
@@ -134,15 +144,4 @@ class ShopAlarms:
         shop.next_ms = data["next"]
         shop.window.load(data["rows"])
         shop.episodes = {agent: rules.Episode.load(e) for agent, e in data["episodes"].items()}
-        shop.resolved = dict(data.get("resolved", {}))
         return shop
-
-
-def _grouped(alerts: list[Alert], group: str) -> list[Alert]:
-    """Several per-agent reply-rate alerts of one evaluation: one notification lists them."""
-    agents = [a for a in alerts if a.rule == REPLY_RATE and a.agent_id]
-    if len(agents) < 2:
-        return alerts
-    others = [a for a in alerts if not (a.rule == REPLY_RATE and a.agent_id)]
-    size = len(agents)
-    return others + [replace(a, group=group, group_size=size) for a in agents]

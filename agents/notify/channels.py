@@ -39,22 +39,20 @@ class Verdict:
 
 def build(
     channel: ChannelSettings,
-    alert: Alert,
+    alerts: Sequence[Alert],
     text: Rendered,
     settings: KefuSettings,
     now_ms: int,
-    together: Sequence[Alert] = (),
 ) -> HttpRequest:
-    """One request for one notification: `alert`, with the others of its group if any."""
-    alerts = together or (alert,)
+    """One request for one notification: an alert, or a group of per-agent alerts."""
     url = channel.url.get_secret_value()
     secret = channel.secret.get_secret_value()
     body: Any
     if channel.kind == "webhook":
-        body = {"alert": orjson.loads(alert.to_json()), "title": text.title, "text": text.body,
-                "severity": text.severity, "link": text.link}  # fmt: skip
-        if len(alerts) > 1:
-            body["alerts"] = [orjson.loads(a.to_json()) for a in alerts]
+        body = {"alert": orjson.loads(alerts[0].to_json()),
+                "alerts": [orjson.loads(a.to_json()) for a in alerts],
+                "title": text.title, "text": text.body, "severity": text.severity,
+                "link": text.link}  # fmt: skip
     elif channel.kind == "dingtalk":
         body = {"msgtype": "markdown", "markdown": {"title": text.title, "text": text.markdown}}
         if secret:
@@ -70,7 +68,7 @@ def build(
         body = {"text": f"*{text.title}*\n{text.body}\n<{text.link}|打开看板>"}
     else:
         url = url.rstrip("/") + "/api/v2/alerts"
-        body = [alertmanager_alert(a, text, settings) for a in alerts]
+        body = [alertmanager_alert(alert, text, settings) for alert in alerts]
     return HttpRequest(url, orjson.dumps(body))
 
 

@@ -44,20 +44,16 @@ class Deliverer:
         self.session = session
         self._sleep = sleep
 
-    async def deliver(self, alert: Alert) -> Outcome:
-        return await self.deliver_together([alert])
-
-    async def deliver_together(self, alerts: Sequence[Alert]) -> Outcome:
-        """One notification for all of them (the per-agent alerts of one evaluation)."""
-        alert = alerts[0]
-        together = alerts if len(alerts) > 1 else ()
+    async def deliver(self, *alerts: Alert) -> Outcome:
+        """One notification: a single alert, or a group of per-agent alerts as one message."""
         notify = self.settings.notify
+        alert = alerts[0]
         text = render_group(alerts, self.settings)
         delay = notify.retry_initial_seconds
         attempt = 0
         while True:
             attempt += 1
-            result = await self._attempt(alert, text, together)
+            result = await self._attempt(alerts, text)
             if result.ok:
                 m.DELAY_SECONDS.labels(self.name).observe(
                     max(0.0, time.time() - alert.raised_at_ms / 1000)
@@ -73,10 +69,9 @@ class Deliverer:
             await self._sleep(delay)
             delay = min(notify.retry_max_seconds, delay * 2)
 
-    async def _attempt(self, alert: Alert, text: Rendered, together: Sequence[Alert]) -> Verdict:
+    async def _attempt(self, alerts: Sequence[Alert], text: Rendered) -> Verdict:
         # Built per attempt: the robots' signatures carry a timestamp that expires.
-        now_ms = int(time.time() * 1000)
-        request = build(self.channel, alert, text, self.settings, now_ms, together)
+        request = build(self.channel, alerts, text, self.settings, int(time.time() * 1000))
         timeout = aiohttp.ClientTimeout(total=self.settings.notify.timeout_seconds)
         started = time.perf_counter()
         try:

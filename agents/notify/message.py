@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from urllib.parse import quote
 
 from agents.alarms.model import RESOLVED, Alert
-from agents.alarms.text import describe, local, title
+from agents.alarms.text import describe, group_title, local, title
 from agents.escalation.book import SLA_RULES
 from core.settings import KefuSettings
 
@@ -48,18 +48,21 @@ def render(alert: Alert, settings: KefuSettings) -> Rendered:
 
 
 def render_group(alerts: Sequence[Alert], settings: KefuSettings) -> Rendered:
-    """One notification for the per-agent alerts of one shop's evaluation, one line an agent."""
+    """One message for the alerts of one notification group: a line per agent."""
     if len(alerts) == 1:
         return render(alerts[0], settings)
     first = alerts[0]
     zone = settings.shop(first.shop_id).zone
     when = local(first.event_time_ms, zone, "%Y-%m-%d %H:%M")
-    lines = [f"客服 {a.agent_id}：{title(a)}；{describe(a, zone)}" for a in alerts]
+    lines = [f"客服 {a.agent_id}：{describe(a, zone)}" for a in alerts]
     body = "\n".join([*lines, f"评估时间 {when}（店铺当地时间）"])
-    heading = f"【客服告警】店铺 {first.shop_id}：{len(alerts)} 位客服五分钟回复率变化"
-    resolved = all(a.state == RESOLVED for a in alerts)
-    severity = severity_of(first, settings)
-    return Rendered(heading, body, board_link(first, settings), severity, resolved)
+    return Rendered(
+        group_title(alerts),
+        body,
+        board_link(first, settings),
+        severity_of(first, settings),
+        first.state == RESOLVED,
+    )
 
 
 def board_link(alert: Alert, settings: KefuSettings) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import OrderedDict
 from typing import Any
 
@@ -21,6 +22,7 @@ from mode import Service
 
 from agents.alarms.metrics import CONSUMER_LAG
 from agents.alarms.model import Alert
+from agents.controls.book import ControlBook
 from agents.notify import metrics as m
 from agents.notify.delivery import Deliverer, Outcome
 from agents.notify.routing import channels_for, routed_channels
@@ -31,6 +33,14 @@ log = logging.getLogger(__name__)
 
 SEEN_KEYS = 10_000  # recent alert changes remembered per channel, to skip re-evaluations
 _PARK_RETRY_SECONDS = (0.5, 1.0, 2.0, 5.0)
+
+
+Read = tuple[Alert, ConsumerRecord[Any, Any]]
+
+
+def group_key(alert: Alert) -> tuple[str, str, str, bool, int]:
+    """Alerts notified together: per-agent, one shop, rule, state and evaluation."""
+    return (alert.shop_id, alert.rule, alert.state, alert.reminder, alert.event_time_ms)
 
 
 def notify_group(settings: KefuSettings, channel: str) -> str:
@@ -47,15 +57,18 @@ class ChannelWorker:
         consumer: AIOKafkaConsumer,
         deliverer: Deliverer,
         park: Any,
+        controls: ControlBook | None = None,
     ) -> None:
         self.name = name
+        self.controls = controls or ControlBook()
         self.settings = settings
         self.consumer = consumer
         self.deliverer = deliverer
         self._park = park
         self._seen: OrderedDict[tuple[str, str, int], None] = OrderedDict()
-        # Members of a per-agent group read so far, per partition; committed once delivered.
-        self._gathering: dict[TopicPartition, list[Alert]] = {}
+        # Members of a notification group read so far, per input partition: that partition
+        # is committed only once its group is complete and delivered.
+        self._pending: dict[TopicPartition, list[Read]] = {}
 
     async def run(self) -> None:
         while True:
@@ -66,58 +79,70 @@ class ChannelWorker:
 
             for tp, records in polled.items():
                 for record in records:
-                    await self.handle(record, tp)
-                    if tp not in self._gathering:
+                    if await self.handle(record, tp):
                         await self.consumer.commit({tp: record.offset + 1})
                 self._observe_lag(tp, records[-1].offset)
 
-    async def handle(self, record: ConsumerRecord[Any, Any], tp: TopicPartition) -> None:
+    async def handle(self, record: ConsumerRecord[Any, Any], tp: TopicPartition) -> bool:
+        """Deliver, park or hold one record; True when nothing of its partition is held."""
         try:
             alert = Alert.from_json(record.value)
         except (ValueError, KeyError, TypeError) as exc:
             await self._park(self.name, record, f"undecodable alert: {exc}", 0)
             m.DELIVERIES.labels(self.name, "parked").inc()
-            return
+            return tp not in self._pending
         if self.name not in channels_for(alert, self.settings):
-            return
-        if alert.dedup_key in self._seen:
+            return tp not in self._pending
+        pending = self._pending.pop(tp, [])
+        if pending and group_key(pending[0][0]) != group_key(alert):
+            # The topic holds only part of a group (cut by retention): say what there is.
+            await self._notify(pending)
+            pending = []
+        if alert.group > 1:
+            pending.append((alert, record))
+            if len(pending) < alert.group:
+                self._pending[tp] = pending
+                return False
+            await self._notify(pending)
+        else:
+            await self._notify([(alert, record)])
+        return True
+
+    async def _notify(self, reads: list[Read]) -> None:
+        """One message for alerts not delivered before (a re-evaluation repeats them)."""
+        fresh = [(a, r) for a, r in reads if a.dedup_key not in self._seen]
+        if not fresh:
             m.DELIVERIES.labels(self.name, "duplicate").inc()
             return
-        together = self._gather(alert, tp)
-        if together:
-            await self._deliver(together, record)
-
-    def _gather(self, alert: Alert, tp: TopicPartition) -> list[Alert]:
-        """The alerts to send now: this one, or its whole group once its last member is in."""
-        if alert.group_size < 2:
-            return [alert]
-        members = self._gathering.get(tp, [])
-        if members and members[0].group != alert.group:
-            members = []  # an incomplete group (a member was routed elsewhere): start over
-        members.append(alert)
-        if len(members) < alert.group_size:
-            self._gathering[tp] = members
-            return []
-        self._gathering.pop(tp, None)
-        return members
-
-    async def _deliver(self, alerts: list[Alert], record: ConsumerRecord[Any, Any]) -> None:
-        outcome: Outcome = await self.deliverer.deliver_together(alerts)
-        names = ", ".join(f"{a.alert_id} {a.state}" for a in alerts)
-        if outcome.delivered:
-            m.DELIVERIES.labels(self.name, "delivered").inc()
-            log.info("channel %s: delivered %s", self.name, names)
-        else:
-            log.error(
-                "channel %s: parking %s after %d attempts: %s",
-                self.name, names, outcome.attempts, outcome.reason,
-            )  # fmt: skip
-            await self._park(self.name, record, outcome.reason, outcome.attempts)
-            m.DELIVERIES.labels(self.name, "parked").inc()
-        for alert in alerts:
+        now_ms = int(time.time() * 1000)
+        loud = [(a, r) for a, r in fresh if not self.controls.quiet(a, now_ms)]
+        if len(loud) < len(fresh):
+            m.DELIVERIES.labels(self.name, "silenced").inc(len(fresh) - len(loud))
+        if loud:
+            await self._deliver(loud)
+        for alert, _ in fresh:
             self._seen[alert.dedup_key] = None
         while len(self._seen) > SEEN_KEYS:
             self._seen.popitem(last=False)
+
+    async def _deliver(self, reads: list[Read]) -> None:
+        """Deliver as one message, or park every record of it."""
+        first = reads[0][0]
+        outcome: Outcome = await self.deliverer.deliver(*(a for a, _ in reads))
+        if outcome.delivered:
+            m.DELIVERIES.labels(self.name, "delivered").inc()
+            log.info(
+                "channel %s: delivered %s %s (%d alerts)",
+                self.name, first.alert_id, first.state, len(reads),
+            )  # fmt: skip
+        else:
+            log.error(
+                "channel %s: parking alert %s %s after %d attempts: %s",
+                self.name, first.alert_id, first.state, outcome.attempts, outcome.reason,
+            )  # fmt: skip
+            for _, record in reads:
+                await self._park(self.name, record, outcome.reason, outcome.attempts)
+                m.DELIVERIES.labels(self.name, "parked").inc()
 
     def _observe_lag(self, tp: TopicPartition, offset: int) -> None:
         highwater = self.consumer.highwater(tp)
@@ -130,9 +155,16 @@ class ChannelWorker:
 class NotifierService(Service):
     """Runs a ChannelWorker per routed channel inside the worker process."""
 
-    def __init__(self, settings: KefuSettings, bootstrap: str, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        settings: KefuSettings,
+        bootstrap: str,
+        controls: ControlBook | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self.settings = settings
+        self.controls = controls or ControlBook()
         self.bootstrap = bootstrap
         self.topics = topics_for(settings)
         self.workers: list[ChannelWorker] = []
@@ -154,7 +186,9 @@ class NotifierService(Service):
             self._consumers.append(consumer)
             channel = self.settings.notify.channels[name]
             deliverer = Deliverer(name, channel, self.settings, self._session)
-            worker = ChannelWorker(name, self.settings, consumer, deliverer, self.park)
+            worker = ChannelWorker(
+                name, self.settings, consumer, deliverer, self.park, self.controls
+            )
             self.workers.append(worker)
             self.add_future(worker.run())
         log.info("notifier: delivering to %s", ", ".join(names))

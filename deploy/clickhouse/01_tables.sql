@@ -22,7 +22,7 @@
 --     of kefu.events: inquiries, buyer-days, orders and refunds of a buyer meet on one
 --     shard, so per-buyer questions (conversion, repeat purchase) join locally.
 --   * A shop's rows spread over all shards, so one busy shop does not make a hot shard.
--- alerts (no buyer) shard by shop_id; dead_letters by their Kafka position, which is
+-- alerts (no buyer) shard by shop_id; alert_controls by their id; dead_letters by their Kafka position, which is
 -- their dedup key. Any key works for those as long as it is a function of the row's
 -- identity, for the same reason as above.
 --
@@ -232,7 +232,7 @@ SETTINGS replicated_deduplication_window = 1000;
 CREATE TABLE IF NOT EXISTS kefu.orders ON CLUSTER kefu AS kefu_local.orders
 ENGINE = Distributed(kefu, kefu_local, orders, cityHash64(shop_id, buyer_id));
 
--- sql/0005: alert state changes ------------------------------------------------------------
+-- sql/0005, 0011: alert state changes ------------------------------------------------------
 
 CREATE TABLE IF NOT EXISTS kefu_local.alerts ON CLUSTER kefu
 (
@@ -249,7 +249,9 @@ CREATE TABLE IF NOT EXISTS kefu_local.alerts ON CLUSTER kefu
     event_time   DateTime64(3, 'UTC'),
     raised_at    DateTime64(3, 'UTC'),
     message      String DEFAULT '',
-    reason       LowCardinality(String) DEFAULT ''
+    reason       LowCardinality(String) DEFAULT '',
+    silenced     UInt8 DEFAULT 0,
+    acked_by     String DEFAULT ''
 )
 ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/kefu_local/alerts', '{replica}')
 PARTITION BY toYYYYMM(event_time)
@@ -340,3 +342,23 @@ SETTINGS replicated_deduplication_window = 1000;
 
 CREATE TABLE IF NOT EXISTS kefu.work_orders ON CLUSTER kefu AS kefu_local.work_orders
 ENGINE = Distributed(kefu, kefu_local, work_orders, cityHash64(shop_id, buyer_id));
+
+-- sql/0011: silences and acks of alerts -----------------------------------------------------
+
+CREATE TABLE IF NOT EXISTS kefu_local.alert_controls ON CLUSTER kefu
+(
+    control_id String,
+    kind       LowCardinality(String),
+    shop_id    String,
+    agent_id   String,
+    alert_id   String,
+    until      Nullable(DateTime64(3, 'UTC')),
+    reason     String,
+    author     String,
+    created_at DateTime64(3, 'UTC')
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/kefu_local/alert_controls', '{replica}')
+ORDER BY (kind, control_id);
+
+CREATE TABLE IF NOT EXISTS kefu.alert_controls ON CLUSTER kefu AS kefu_local.alert_controls
+ENGINE = Distributed(kefu, kefu_local, alert_controls, cityHash64(kind, control_id));

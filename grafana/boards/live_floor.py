@@ -92,11 +92,38 @@ ALERTS = f"""
         argMax(value, event_time) AS value,
         argMax(threshold, event_time) AS threshold,
         argMax(inquiries, event_time) AS inquiries,
-        argMax(message, event_time) AS message
+        argMax(message, event_time) AS message,
+        argMax(reason, event_time) AS reason,
+        argMax(silenced, event_time) AS silenced
     FROM kefu.alerts FINAL
     WHERE $__timeFilter(event_time) AND {SHOPS}
     GROUP BY rule, shop_id, agent_id
     ORDER BY state = 'resolved', last_change DESC
+"""
+
+# Silences still running (wall time: a lead silences the real next 30 minutes) and acks of
+# episodes whose latest change is still `firing`.
+CONTROLS = f"""
+    SELECT
+        kind,
+        shop_id,
+        agent_id,
+        alert_id,
+        created_at,
+        until,
+        reason,
+        author
+    FROM kefu.alert_controls FINAL
+    WHERE {SHOPS}
+      AND (
+        (kind = 'silence' AND until > now())
+        OR (kind = 'ack' AND alert_id IN (
+            SELECT alert_id FROM kefu.alerts FINAL
+            GROUP BY alert_id
+            HAVING argMax(state, event_time) = 'firing'
+        ))
+      )
+    ORDER BY created_at DESC
 """
 
 
@@ -177,7 +204,9 @@ def build() -> Dashboard:
                 "告警",
                 "Alerts in the time range: the latest state of each (rule, shop, agent), "
                 "firing and warning first. Rules: reply_rate_5m (five-minute reply rate "
-                "below threshold) and waiting_buyer (a buyer waiting longer than 4 minutes).",
+                "below threshold) and waiting_buyer (a buyer waiting longer than 4 minutes). "
+                "reason: why it resolved (recovered, no inquiries, service hours ended); "
+                "silenced: 1 when a silence kept it from being notified.",
                 sql(ALERTS),
                 columns={
                     "value": ("none", NEUTRAL_STEPS),
@@ -185,6 +214,20 @@ def build() -> Dashboard:
                     "last_change": ("dateTimeAsLocal", NEUTRAL_STEPS),
                 },
                 states={"firing": "red", "warning": "orange", "resolved": "green"},
+            )
+        )
+        .with_panel(
+            table_panel(
+                "静默与已确认告警",
+                "Silences still running and acknowledged alerts still firing, from "
+                "`kefu alerts silence` and `kefu alerts ack`. A silenced alert is stored "
+                "(silenced = 1 in the alerts panel) but not notified; an acked alert sends "
+                "no more reminders. `until` is when a silence ends.",
+                sql(CONTROLS),
+                columns={
+                    "created_at": ("dateTimeAsLocal", NEUTRAL_STEPS),
+                    "until": ("dateTimeAsLocal", NEUTRAL_STEPS),
+                },
             )
         )
     )

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from dataclasses import replace
 from typing import Any
 
 import orjson
@@ -13,7 +12,7 @@ import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from prometheus_client import REGISTRY
 
-from agents.alarms.model import FIRING, Alert
+from agents.alarms.model import FIRING, RESOLVED, Alert
 from agents.notify.service import NotifierService
 from core.settings import KefuSettings
 from core.topics import ensure_topics, topics_for
@@ -80,30 +79,6 @@ async def test_no_alert_is_lost_across_a_restart_while_the_receiver_is_down(
     assert sorted(set(got), key=got.index) == want  # in topic order, none lost
 
 
-async def test_per_agent_alerts_of_one_evaluation_go_out_as_one_message(
-    tansu_broker: TansuBroker, unique_name: str, receiver: Receiver
-) -> None:
-    s = settings(tansu_broker.bootstrap, unique_name, receiver.url("/hook"))
-    await ensure_topics(tansu_broker.bootstrap, s)
-    now = int(time.time() * 1000)
-    group = [
-        replace(alert(1), alert_id=f"reply_rate_5m:s1:a{n}:{now}", agent_id=f"a{n}",
-                group=f"s1:{now}", group_size=3)
-        for n in range(3)
-    ]  # fmt: skip
-    await produce(tansu_broker.bootstrap, topics_for(s).alerts, [*group, alert(2)])
-    notifier = NotifierService(s, tansu_broker.bootstrap)
-    await notifier.start()
-    try:
-        await receiver.wait_for(lambda: len(receiver.at("/hook")) >= 2, 30)
-    finally:
-        await notifier.stop()
-    first, second = (r.body for r in receiver.at("/hook"))
-    assert [m["agent_id"] for m in first["alerts"]] == ["a0", "a1", "a2"]
-    assert all(f"客服 a{n}" in first["text"] for n in range(3))
-    assert second["alert"]["shop_id"] == "s2" and "alerts" not in second
-
-
 async def test_undeliverable_alerts_are_parked_with_a_metric(
     tansu_broker: TansuBroker, unique_name: str
 ) -> None:
@@ -141,3 +116,47 @@ async def test_undeliverable_alerts_are_parked_with_a_metric(
         "kefu_notify_deliveries_total", {"channel": "hook", "outcome": "parked"}
     )
     assert after == before + 3
+
+
+def agent_alert(shop: str, agent: str, at: int, group: int, state: str = FIRING) -> Alert:
+    return Alert(f"reply_rate_5m:{shop}:{agent}:{at}", "reply_rate_5m", shop, agent, state,
+                 0.1, 0.8, 12, at - 1_200_000, at - 300_000, at, at, group=group)  # fmt: skip
+
+
+async def test_per_agent_alerts_of_one_shop_and_evaluation_are_one_message_across_a_restart(
+    tansu_broker: TansuBroker, unique_name: str, receiver: Receiver
+) -> None:
+    """Three agents of s1 fire at t, one of s2 fires alone, s1's shop-wide alert stands
+    apart; the notifier stops after reading only part of s1's group, and the restarted one
+    still sends the group whole, once."""
+    s = settings(tansu_broker.bootstrap, unique_name, receiver.url("/hook"))
+    topic = topics_for(s).alerts
+    await ensure_topics(tansu_broker.bootstrap, s)
+    at = int(time.time() * 1000) // 60_000 * 60_000
+    group = [agent_alert("s1", f"s1-a{i}", at, 3) for i in range(3)]
+    await produce(tansu_broker.bootstrap, topic, [alert(1), *group[:2]])
+    notifier = NotifierService(s, tansu_broker.bootstrap)
+    await notifier.start()
+    try:
+        await receiver.wait_for(lambda: len(receiver.at("/hook")) >= 1, 30)
+    finally:
+        await notifier.stop()
+    # s1's next evaluation follows the group on its partition: once it is delivered, every
+    # message the group could have caused has been sent.
+    after = [group[2], agent_alert("s1", "s1-a0", at + 60_000, 1, RESOLVED),
+             agent_alert("s2", "s2-a1", at, 1)]  # fmt: skip
+    await produce(tansu_broker.bootstrap, topic, after)
+    restarted = NotifierService(s, tansu_broker.bootstrap)
+    await restarted.start()
+    try:
+        await receiver.wait_for(lambda: len(receiver.at("/hook")) >= 4, 60)
+    finally:
+        await restarted.stop()
+    bodies = [r.body for r in receiver.at("/hook")]
+    listed = [[(a["agent_id"], a["state"]) for a in b["alerts"]] for b in bodies]
+    s1 = [entry for entry in listed if entry[0][0] != "s2-a1"]
+    assert s1 == [[("", FIRING)], [(f"s1-a{i}", FIRING) for i in range(3)], [("s1-a0", RESOLVED)]]
+    assert [("s2-a1", FIRING)] in listed and len(listed) == 4
+    grouped = bodies[[len(entry) for entry in listed].index(3)]
+    assert grouped["title"] == "【告警】店铺 s1 3 位客服五分钟回复率过低"
+    assert all(f"客服 s1-a{i}" in grouped["text"] for i in range(3))

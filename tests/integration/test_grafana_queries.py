@@ -7,6 +7,7 @@ alarm agent) skip with the reason instead of failing while those are missing.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -25,6 +26,8 @@ from tests.integration import grafana_day
 replayed_day = grafana_day.replayed_day
 day_store = grafana_day.day_store
 
+# Silences and acks are people's doing: a replayed day has none.
+MAY_BE_EMPTY = {"alert_controls"}
 QUERIES = list(catalog.clickhouse_queries())
 WINDOW = timedelta(minutes=20)  # the alert rule's relative time range
 
@@ -59,6 +62,8 @@ def test_panel_query_runs_and_fits_its_panel(
     query: Query, day_store: ChdbStore, when: TimeRange
 ) -> None:
     result = day_store.query(expand(query.sql, when))
+    if not result.rows and set(re.findall(r"\bkefu\.(\w+)", query.sql)) & MAY_BE_EMPTY:
+        return
     assert result.rows, f"{query.key} returned no rows"
     _check_shape(query, result.columns, result.rows)
 

@@ -96,6 +96,8 @@ SAMPLES: dict[str, list[tuple[Any, ...]]] = {
             at(0.1),
             "5m rate 50%",
             "",
+            0,
+            "",
         ),
         (
             "al2",
@@ -111,6 +113,8 @@ SAMPLES: dict[str, list[tuple[Any, ...]]] = {
             at(1),
             at(1.1),
             "",
+            "",
+            0,
             "",
         ),
     ],

@@ -15,6 +15,7 @@ from agents.alarms.shop import span_ms
 from agents.alarms.window import ShopWindow
 from core.settings import ShopSettings
 from schemas.inquiry_changes import ChangedInquiry, ChangesMessage
+from sinks.tables import ALERTS
 
 T0 = 1_800_000_000_000  # a whole minute
 MIN = 60_000
@@ -203,6 +204,6 @@ def test_alerts_round_trip_as_json_and_rows() -> None:
     alerts, _ = feed(state, day(20, 40), T0 + 60 * MIN)
     for alert in alerts:
         assert Alert.from_json(alert.to_json()) == alert
-        assert len(alert.row()) == 14
+        assert len(alert.row()) == len(ALERTS)
         orjson.loads(alert.to_json())
     assert any("五分钟回复率" in a.message for a in alerts)

@@ -1,9 +1,7 @@
-"""The alarm rules on numbers: fire, hysteresis, holding below the minimum volume, idle and
-end-of-service resolutions, no re-fire within refire_after, reminders, one episode."""
+"""The section-2 rules on numbers: fire, hysteresis, minimum volume, reminders, one episode,
+explicit resolutions without a rate, and no re-fire inside the cool-down."""
 
 from __future__ import annotations
-
-from datetime import time
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -11,47 +9,40 @@ from hypothesis import strategies as st
 from agents.alarms import rules
 from agents.alarms.model import (
     FIRING,
+    HOURS_ENDED,
     NO_INQUIRIES,
+    RECOVERED,
     RESOLVED,
-    SERVICE_ENDED,
     WARNING,
-    Alert,
     WaitingBuyer,
 )
 from agents.alarms.window import Count
 from core.settings import ShopSettings
 
 SHOP = ShopSettings()  # threshold 0.80, hysteresis 0.05, min 10, renotify 30 min
-T0 = 1_800_000_000_000  # 16:00 in Shanghai: inside the default service hours for hours
+T0 = 1_800_000_000_000
 MIN = 60_000
 
 
-def point(minute: int) -> rules.Point:
+def point(minute: int, in_service: bool = True) -> rules.Point:
     at = T0 + minute * MIN
-    return rules.Point("s1", at, at - 20 * MIN, at - 5 * MIN, at + 7)
+    return rules.Point("s1", at, at - 20 * MIN, at - 5 * MIN, at + 7, in_service)
 
 
-def alerts_of(counts: list[Count], shop: ShopSettings = SHOP, agent: str = "") -> list[Alert]:
-    """Feed one count per minute, as ShopAlarms does; every alert raised."""
+def alerts_of(counts: list[Count], agent: str = "") -> list[tuple[int, rules.Alert]]:
+    """Feed one count per minute; (minute, alert) per alert raised."""
     episode: rules.Episode | None = None
-    resolved: int | None = None
     out = []
     for minute, count in enumerate(counts):
-        at = point(minute)
-        episode, alert = rules.reply_rate(at, agent, count, episode, shop, resolved)
+        episode, alert = rules.reply_rate(point(minute), agent, count, episode, SHOP)
         if alert is not None:
-            if alert.state == RESOLVED:
-                resolved = at.at_ms
-            out.append(alert)
+            out.append((minute, alert))
     return out
 
 
 def run(counts: list[Count], agent: str = "") -> list[tuple[int, str, bool, str]]:
     """(minute, state, reminder, alert_id) per alert."""
-    return [
-        ((a.event_time_ms - T0) // MIN, a.state, a.reminder, a.alert_id)
-        for a in alerts_of(counts, agent=agent)
-    ]
+    return [(m, a.state, a.reminder, a.alert_id) for m, a in alerts_of(counts, agent)]
 
 
 def test_fires_below_threshold_with_volume_and_resolves_above_hysteresis() -> None:
@@ -67,65 +58,47 @@ def test_exactly_threshold_does_not_fire_and_exact_hysteresis_resolves() -> None
     assert [a[1] for a in run([Count(10, 7), Count(20, 17)])] == [FIRING, RESOLVED]
 
 
-def test_minimum_volume_gates_firing_and_the_state_holds_below_it() -> None:
+def test_minimum_volume_gates_firing_and_the_state_holds_when_volume_drops() -> None:
     assert run([Count(9, 0)]) == []
-    # Nine inquiries, none answered: not a reason to tell the lead all is well.
-    assert [a[:2] for a in run([Count(10, 0), Count(9, 0), Count(3, 3)])] == [(0, FIRING)]
+    # 9 inquiries all answered is not enough evidence to resolve: the alert holds.
+    assert [a[:2] for a in run([Count(10, 0), Count(9, 9), Count(3, 0)])] == [(0, FIRING)]
 
 
-def test_an_empty_window_resolves_after_idle_resolve_with_the_reason_and_no_rate() -> None:
-    alerts = alerts_of([Count(10, 0)] + [Count()] * 40)
-    # Empty from minute 1 on: at minute 30 it has seen no inquiry for 30 minutes.
-    assert [(a.state, (a.event_time_ms - T0) // MIN) for a in alerts] == [
-        (FIRING, 0), (RESOLVED, 30)
-    ]  # fmt: skip
-    resolved = alerts[-1]
-    assert (resolved.value, resolved.reason) == (None, NO_INQUIRIES)
+def test_recovery_states_its_reason_and_rate() -> None:
+    resolved = alerts_of([Count(10, 0), Count(20, 17)])[-1][1]
+    assert (resolved.state, resolved.reason, resolved.value) == (RESOLVED, RECOVERED, 0.85)
 
 
-def test_some_inquiries_keep_an_idle_alert_open() -> None:
-    counts = [Count(10, 0)] + [Count(2, 0), Count()] * 20
-    assert [a.state for a in alerts_of(counts)] == [FIRING, FIRING]  # the second a reminder
+def test_an_empty_window_resolves_after_idle_resolve_with_no_rate() -> None:
+    counts = [Count(10, 0)] + [Count()] * 31
+    alerts = alerts_of(counts)
+    assert [(m, a.state) for m, a in alerts] == [(0, FIRING), (31, RESOLVED)]
+    resolved = alerts[-1][1]
+    assert (resolved.reason, resolved.value, resolved.inquiries) == (NO_INQUIRIES, None, 0)
 
 
-def test_the_end_of_service_hours_resolves_with_the_reason() -> None:
-    closing = ShopSettings(service_end=time(16, 3))
-    alerts = alerts_of([Count(10, 0)] * 5, closing)
-    assert [(a.state, a.reason) for a in alerts] == [(FIRING, ""), (RESOLVED, SERVICE_ENDED)]
-    assert alerts[-1].value is None
+def test_a_single_inquiry_restarts_the_idle_clock() -> None:
+    counts = [Count(10, 0)] + [Count()] * 20 + [Count(1, 1)] + [Count()] * 20
+    assert run(counts) == run([Count(10, 0)])
 
 
-def test_no_refire_within_refire_after_unless_the_rate_falls_further() -> None:
-    back_and_forth = [Count(20, 15), Count(20, 17), Count(20, 15), Count(20, 15)]
-    assert [a.state for a in alerts_of(back_and_forth)] == [FIRING, RESOLVED]
-    worse = [Count(20, 15), Count(20, 17), Count(20, 15), Count(20, 14)]
-    assert [a.state for a in alerts_of(worse)] == [FIRING, RESOLVED, FIRING]
-    later = [Count(20, 15), Count(20, 17)] + [Count(20, 17)] * 14 + [Count(20, 15)]
-    assert [a.state for a in alerts_of(later)] == [FIRING, RESOLVED, FIRING]
+def test_leaving_service_hours_resolves_with_its_reason() -> None:
+    episode, fired = rules.reply_rate(point(0), "", Count(10, 0), None, SHOP)
+    assert fired is not None and episode is not None
+    episode, resolved = rules.reply_rate(point(1, False), "", Count(10, 0), episode, SHOP)
+    assert resolved is not None
+    assert (resolved.state, resolved.reason, resolved.value) == (RESOLVED, HOURS_ENDED, None)
+    # Outside service hours nothing fires either.
+    assert rules.reply_rate(point(2, False), "", Count(10, 0), None, SHOP) == (None, None)
 
 
-@given(
-    st.lists(
-        st.integers(0, 25).flatmap(lambda n: st.tuples(st.just(n), st.integers(0, n))),
-        max_size=120,
-    )
-)
-def test_never_resolved_below_the_threshold_nor_for_lack_of_data(
-    windows: list[tuple[int, int]],
-) -> None:
-    alerts = alerts_of([Count(n, w) for n, w in windows])
-    last_resolved: int | None = None
-    for alert in alerts:
-        if alert.state == RESOLVED:
-            if alert.reason:
-                assert alert.value is None and alert.inquiries == 0
-            else:
-                assert alert.inquiries >= SHOP.min_inquiries
-                assert alert.value is not None and alert.value >= 0.85 - 1e-9
-            last_resolved = alert.event_time_ms
-        elif alert.state == FIRING and not alert.reminder and last_resolved is not None:
-            soon = alert.event_time_ms - last_resolved < SHOP.refire_after_minutes * MIN
-            assert not soon or (alert.value is not None and alert.value < 0.75)
+def test_no_refire_within_refire_after_unless_below_threshold_minus_hysteresis() -> None:
+    recovered = [Count(10, 0), Count(20, 17)]
+    # 0.78 is below the threshold but not below 0.75: held back for 15 minutes.
+    assert [a[:2] for a in run(recovered + [Count(50, 39)] * 14)] == [(0, FIRING), (1, RESOLVED)]
+    assert run(recovered + [Count(50, 39)] * 15)[-1][:2] == (16, FIRING)
+    # 0.70 falls further: fires at once.
+    assert run(recovered + [Count(10, 7)])[-1][:2] == (2, FIRING)
 
 
 def test_reminders_every_renotify_keep_the_alert_id() -> None:
@@ -158,3 +131,64 @@ def test_waiting_warning_lists_buyers_with_numbers() -> None:
     )
     assert (alert.window_start_ms, alert.window_end_ms) == (T0 - 5 * MIN, T0 - 4 * MIN)
     assert rules.waiting_buyers(point(0), [], SHOP) is None
+
+
+_COUNTS = st.builds(
+    lambda total, hit, in_service: (Count(total, min(hit, total)), in_service),
+    st.integers(0, 30),
+    st.integers(0, 30),
+    st.booleans(),
+)
+
+
+@given(st.lists(_COUNTS, max_size=120))
+def test_never_resolved_below_threshold_or_for_lack_of_data(
+    steps: list[tuple[Count, bool]],
+) -> None:
+    episode: rules.Episode | None = None
+    empty_run = 0
+    for minute, (count, in_service) in enumerate(steps):
+        empty_run = empty_run + 1 if count.inquiries == 0 else 0
+        episode, alert = rules.reply_rate(point(minute, in_service), "", count, episode, SHOP)
+        if alert is None or alert.state != RESOLVED:
+            continue
+        if alert.reason == RECOVERED:
+            assert count.inquiries >= SHOP.min_inquiries
+            assert alert.value is not None and alert.value >= SHOP.threshold
+        elif alert.reason == NO_INQUIRIES:
+            assert empty_run > SHOP.idle_resolve_minutes and alert.value is None
+        else:
+            assert (alert.reason, in_service, alert.value) == (HOURS_ENDED, False, None)
+
+
+@given(st.lists(_COUNTS, max_size=120))
+def test_no_refire_within_refire_after_unless_the_rate_falls_further(
+    steps: list[tuple[Count, bool]],
+) -> None:
+    episode: rules.Episode | None = None
+    resolved_at: int | None = None
+    for minute, (count, in_service) in enumerate(steps):
+        episode, alert = rules.reply_rate(point(minute, in_service), "", count, episode, SHOP)
+        if alert is None or alert.reminder:
+            continue
+        if alert.state == RESOLVED:
+            resolved_at = minute
+        elif resolved_at is not None and minute - resolved_at < SHOP.refire_after_minutes:
+            assert count.rate is not None
+            assert count.rate < SHOP.threshold - SHOP.hysteresis
+
+
+@given(st.lists(_COUNTS, max_size=120))
+def test_one_episode_at_a_time_and_reminders_keep_its_id(steps: list[tuple[Count, bool]]) -> None:
+    episode: rules.Episode | None = None
+    open_id: str | None = None
+    for minute, (count, in_service) in enumerate(steps):
+        episode, alert = rules.reply_rate(point(minute, in_service), "", count, episode, SHOP)
+        if alert is None:
+            continue
+        if alert.state == FIRING and not alert.reminder:
+            assert open_id is None
+            open_id = alert.alert_id
+        else:
+            assert alert.alert_id == open_id
+            open_id = None if alert.state == RESOLVED else open_id

@@ -125,8 +125,16 @@ SEED_ROWS = [
         if(number % 4 = 0, concat('a', toString(number % 5)), ''),
         ['firing', 'resolved', 'warning'][number % 3 + 1], 0.5 + number / 100, 0.8, number % 40,
         {T0} + toIntervalMinute(number * 5), {T0} + toIntervalMinute(number * 5 + 15),
-        {T0} + toIntervalMinute(number * 5 + 20), {T0} + toIntervalDay(3), 'msg', ''
+        {T0} + toIntervalMinute(number * 5 + 20), {T0} + toIntervalDay(3), 'msg',
+        ['', 'recovered', 'no inquiries'][number % 3 + 1], number % 2, if(number % 3 = 0, 'lead', '')
     FROM numbers(40)""",
+    f"""INSERT INTO {SINGLE}.alert_controls
+    SELECT concat('c', toString(number % 9)), ['silence', 'ack'][number % 2 + 1],
+        concat('s', toString(number % 2)), if(number % 4 = 0, 'a1', ''),
+        concat('reply_rate_5m:s0:*:', toString(number)),
+        if(number % 2 = 0, {T0} + toIntervalMinute(30), NULL), 'busy', 'lead',
+        {T0} + toIntervalMinute(number)
+    FROM numbers(12)""",
     f"""INSERT INTO {SINGLE}.dead_letters
     SELECT 'kefu.raw.chat', toInt32(number % 3), toInt64(number), concat('reason ', toString(number % 4)),
         concat('{{"bad": ', toString(number), '}}'), {T0} + toIntervalSecond(number)
@@ -171,6 +179,7 @@ TABLES = (
     "escalations",
     "work_order_events",
     "work_orders",
+    "alert_controls",
 )
 
 
@@ -316,6 +325,7 @@ def test_distributed_tables_shard_by_the_rows_identity(probed: dict[str, Any], t
     engine_full = probed["cluster"][table][1]
     key = {
         "alerts": "cityHash64(shop_id)",
+        "alert_controls": "cityHash64(kind, control_id)",
         "dead_letters": "cityHash64(topic, partition, offset)",
         "generations": "cityHash64(generation, partition)",
         "work_order_events": "cityHash64(work_order_id)",

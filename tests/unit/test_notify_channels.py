@@ -71,7 +71,7 @@ def channel(
 
 def test_dingtalk_signs_timestamp_and_secret_in_the_query() -> None:
     s = settings()
-    request = build(channel("dingtalk", secret="SEC123"), alert(), render(alert(), s), s, T)
+    request = build(channel("dingtalk", secret="SEC123"), [alert()], render(alert(), s), s, T)
     query = parse_qs(urlsplit(request.url).query)
     assert query["access_token"] == ["t"] and query["timestamp"] == [str(T)]
     expected = base64.b64encode(
@@ -85,7 +85,7 @@ def test_dingtalk_signs_timestamp_and_secret_in_the_query() -> None:
 
 def test_feishu_signs_in_the_body_with_the_key_as_hmac_key() -> None:
     s = settings()
-    request = build(channel("feishu", secret="fs"), alert(), render(alert(), s), s, T)
+    request = build(channel("feishu", secret="fs"), [alert()], render(alert(), s), s, T)
     body = orjson.loads(request.body)
     seconds = T // 1000
     key = f"{seconds}\nfs".encode()
@@ -97,20 +97,20 @@ def test_feishu_signs_in_the_body_with_the_key_as_hmac_key() -> None:
 def test_wecom_slack_webhook_and_alertmanager_shapes() -> None:
     s = settings()
     text = render(alert(), s)
-    wecom = orjson.loads(build(channel("wecom"), alert(), text, s, T).body)
+    wecom = orjson.loads(build(channel("wecom"), [alert()], text, s, T).body)
     assert wecom["msgtype"] == "markdown" and wecom["markdown"]["content"].startswith("### ")
-    slack = orjson.loads(build(channel("slack"), alert(), text, s, T).body)
+    slack = orjson.loads(build(channel("slack"), [alert()], text, s, T).body)
     assert slack["text"].startswith("*【告警】")
-    hook = orjson.loads(build(channel("webhook"), alert(), text, s, T).body)
+    hook = orjson.loads(build(channel("webhook"), [alert()], text, s, T).body)
     assert hook["alert"]["alert_id"] == alert().alert_id and hook["severity"] == "critical"
-    am = build(channel("alertmanager", "http://127.0.0.1:9093/"), alert(), text, s, T)
+    am = build(channel("alertmanager", "http://127.0.0.1:9093/"), [alert()], text, s, T)
     assert am.url == "http://127.0.0.1:9093/api/v2/alerts"
     (posted,) = orjson.loads(am.body)
     assert posted["labels"] == {"alertname": "reply_rate_5m", "alert_id": alert().alert_id,
                                 "shop": "s1", "agent": "", "severity": "critical"}  # fmt: skip
     assert posted["startsAt"].endswith("Z") and posted["endsAt"] > posted["startsAt"]
     resolved = orjson.loads(
-        build(channel("alertmanager", "http://x"), alert(RESOLVED), text, s, T).body
+        build(channel("alertmanager", "http://x"), [alert(RESOLVED)], text, s, T).body
     )[0]
     assert resolved["endsAt"] == resolved["startsAt"]
 

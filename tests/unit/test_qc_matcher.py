@@ -25,7 +25,9 @@ S3 = ShopQc("s3", promotions=(Promotion("新人券", ("新人券",), ends_at_ms=
 RULES = reload(shops=[S1, ShopQc("s2"), S3])
 
 
-def msg(text: str, sender: str = "agent", shop: str = "s1", n: int = 1, buyer: str = "b1") -> Message:
+def msg(
+    text: str, sender: str = "agent", shop: str = "s1", n: int = 1, buyer: str = "b1"
+) -> Message:
     agent = "" if sender == "buyer" else "a1"
     return Message(f"e{n}", shop, buyer, agent, sender, T0 + n * 1000, text)
 
@@ -138,7 +140,9 @@ def test_findings_are_the_same_on_replay() -> None:
     assert {f.category for f in runs[0]} == {"off_platform", "missed_promotion"}
 
 
-@pytest.mark.parametrize("reply", ["不清楚", "亲，不知道呢", "看情况吧~", "这个我也不太清楚哦[捂脸]"])
+@pytest.mark.parametrize(
+    "reply", ["不清楚", "亲，不知道呢", "看情况吧~", "这个我也不太清楚哦[捂脸]"]
+)
 def test_a_shrug_as_the_whole_reply_to_a_question(reply: str) -> None:
     memory = Conversations()
     assert memory.inspect(msg("能用多久？", "buyer", n=1), RULES) == ()
@@ -172,7 +176,11 @@ def test_missed_promotion_quotes_the_buyers_price_word() -> None:
     memory = Conversations()
     memory.inspect(msg("能便宜点吗", "buyer", n=1), RULES)
     (hit,) = memory.inspect(msg("亲，价格已经很低了", n=2), RULES)
-    assert (hit.rule_id, hit.matched, hit.severity) == ("missed_promotion.price_question", "便宜", "info")
+    assert (hit.rule_id, hit.matched, hit.severity) == (
+        "missed_promotion.price_question",
+        "便宜",
+        "info",
+    )
 
 
 def test_a_bot_reply_does_not_answer_the_price_question() -> None:
@@ -195,7 +203,9 @@ def test_memory_forgets_old_questions() -> None:
 
 def test_reload_builds_a_new_ruleset_and_leaves_the_old_one_working() -> None:
     old = reload()
-    new = reload(shops=[ShopQc("s9", rules=(Rule("s9.x", "abusive", "critical", "t", ("呵呵",), (), "s9"),))])
+    new = reload(
+        shops=[ShopQc("s9", rules=(Rule("s9.x", "abusive", "critical", "t", ("呵呵",), (), "s9"),))]
+    )
     line = msg("呵呵", shop="s9")
     assert inspect(line, old) == []
     assert [f.rule_id for f in inspect(line, new)] == ["s9.x"]
@@ -214,7 +224,10 @@ def test_defaults_name_a_source_for_every_rule_and_cover_every_category() -> Non
     [
         (lambda c: replace(c, rules=c.rules + c.rules[:1]), "defined twice"),
         (lambda c: replace(c, rules=(replace(c.rules[0], terms=("  ",)),)), "folds to nothing"),
-        (lambda c: replace(c, patterns=(replace(c.patterns[0], pattern="(["),)), "does not compile"),
+        (
+            lambda c: replace(c, patterns=(replace(c.patterns[0], pattern="(["),)),
+            "does not compile",
+        ),
     ],
 )
 def test_bad_configuration_names_the_entry(change: object, message: str) -> None:
@@ -226,7 +239,13 @@ def test_bad_yaml_entries_are_rejected() -> None:
     base = {"vague": {}, "promotion": {}}
     with pytest.raises((ValueError, KeyError)):
         parse_config(base)
-    rule = {"rule_id": "x", "category": "rude", "severity": "critical", "source": "s", "terms": ["a"]}
+    rule = {
+        "rule_id": "x",
+        "category": "rude",
+        "severity": "critical",
+        "source": "s",
+        "terms": ["a"],
+    }
     with pytest.raises(ValueError, match="unknown QC category"):
         parse_config({**base, "rules": [rule]})
 
@@ -243,7 +262,9 @@ def test_a_planted_term_in_any_disguise_is_found_and_quoted_from_the_original(
 ) -> None:
     disguised = filler.join(plant)
     if wide:
-        disguised = "".join(chr(ord(c) + 0xFEE0) if c.isascii() and c.isalnum() else c for c in disguised)
+        disguised = "".join(
+            chr(ord(c) + 0xFEE0) if c.isascii() and c.isalnum() else c for c in disguised
+        )
     text = f"{before}，{disguised}，{after}"
     hits = found(text)
     assert hits

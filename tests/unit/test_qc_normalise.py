@@ -90,14 +90,14 @@ CHAT = st.text(
 )
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=3000, deadline=None)
 @given(CHAT)
 def test_folding_is_idempotent(text: str) -> None:
     once = FOLD(text)
     assert FOLD(once) == once
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=3000, deadline=None)
 @given(CHAT)
 def test_trace_agrees_with_the_fast_path(text: str) -> None:
     trace = FOLD.trace(text)

@@ -1,0 +1,1 @@
+"""Silences and acknowledgements of alerts, as events every worker and the notifier read."""

@@ -1,0 +1,103 @@
+"""The script library (话术库): which prepared reply an agent reply uses, and candidates.
+
+Agents rarely paste a script unchanged: they add 亲, drop a particle, change punctuation. A
+reply therefore matches the closest of its shop's scripts by fuzzy similarity (rapidfuzz
+`ratio`, 0..100) on folded text without punctuation, when the similarity reaches the
+threshold. `suggest` lists frequent replies that match no script: candidates for the library.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz, process
+
+from agents.qc.normalise import Normaliser
+
+_NOISE = re.compile(r"\[[^\[\]]{1,6}\]|[\s,.!?~:;'\"()\-…，。！？、：；“”‘’（）【】《》·•^_]+")
+DEFAULT_THRESHOLD = 85.0
+
+
+@dataclass(frozen=True, slots=True)
+class Script:
+    """A prepared reply of a shop (快捷短语)."""
+
+    script_id: str
+    shop_id: str
+    intent: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class ScriptMatch:
+    """The script a reply uses and how close it is (0..100)."""
+
+    script: Script
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class Suggestion:
+    """A frequent reply no script covers: its commonest wording and how often it was sent."""
+
+    shop_id: str
+    text: str
+    count: int
+
+
+class ScriptLibrary:
+    """A shop's scripts, folded once, for matching replies as they arrive."""
+
+    __slots__ = ("threshold", "_fold", "_keys", "_scripts")
+
+    def __init__(
+        self,
+        scripts: Iterable[Script],
+        threshold: float = DEFAULT_THRESHOLD,
+        fold: Callable[[str], str] | None = None,
+    ) -> None:
+        self.threshold = threshold
+        self._fold = fold or Normaliser()
+        self._keys: dict[str, list[str]] = defaultdict(list)
+        self._scripts: dict[str, list[Script]] = defaultdict(list)
+        for script in scripts:
+            self._keys[script.shop_id].append(self.key(script.text))
+            self._scripts[script.shop_id].append(script)
+
+    def key(self, text: str) -> str:
+        """What replies are compared on: folded text without punctuation or emoji codes."""
+        return _NOISE.sub("", self._fold(text))
+
+    def match(self, shop_id: str, reply: str) -> ScriptMatch | None:
+        """The closest script of `shop_id` at or above the threshold, if any."""
+        keys = self._keys.get(shop_id)
+        if not keys:
+            return None
+        best = process.extractOne(
+            self.key(reply), keys, scorer=fuzz.ratio, score_cutoff=self.threshold
+        )
+        if best is None:
+            return None
+        _, score, index = best
+        return ScriptMatch(self._scripts[shop_id][index], float(score))
+
+    def suggest(
+        self, replies: Iterable[tuple[str, str]], min_count: int = 3, min_length: int = 4
+    ) -> list[Suggestion]:
+        """Replies (shop_id, text) sent at least `min_count` times that match no script."""
+        counts: Counter[tuple[str, str]] = Counter()
+        wordings: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
+        for shop_id, text in replies:
+            key = (shop_id, self.key(text))
+            if len(key[1]) >= min_length:
+                counts[key] += 1
+                wordings[key][text] += 1
+        found = [
+            Suggestion(shop, wordings[(shop, k)].most_common(1)[0][0], n)
+            for (shop, k), n in counts.items()
+            if n >= min_count and self.match(shop, k) is None
+        ]
+        return sorted(found, key=lambda s: (-s.count, s.shop_id, s.text))
