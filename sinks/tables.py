@@ -156,6 +156,40 @@ DEAD_LETTERS = (
     "received_at",
 )
 
+ESCALATIONS = (
+    "escalation_id",
+    "shop_id",
+    "buyer_id",
+    "agent_id",
+    "rule",
+    "severity",
+    "occurred_at",
+    "business_date",
+    "detail",
+)
+
+WORK_ORDER_EVENTS = ("event_id", "work_order_id", "action", "at", "by", "to", "received_at")
+
+WORK_ORDERS = (
+    "work_order_id",
+    "shop_id",
+    "buyer_id",
+    "agent_id",
+    "rule",
+    "priority",
+    "owner",
+    "state",
+    "opened_at",
+    "first_action_at",
+    "resolved_at",
+    "first_action_due",
+    "resolve_due",
+    "breached_first_action",
+    "breached_resolve",
+    "business_date",
+    "version",
+)
+
 COLUMNS: dict[str, tuple[str, ...]] = {
     "chat_messages": CHAT_MESSAGES,
     "inquiries": INQUIRIES,
@@ -167,4 +201,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "alerts": ALERTS,
     "alert_controls": ALERT_CONTROLS,
     "dead_letters": DEAD_LETTERS,
+    "escalations": ESCALATIONS,
+    "work_order_events": WORK_ORDER_EVENTS,
+    "work_orders": WORK_ORDERS,
 }
