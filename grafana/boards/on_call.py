@@ -1,4 +1,4 @@
-"""值班 On-call: open work orders by SLA state, escalations per hour and rule (ClickHouse).
+"""值班 On-call: open alerts and silences, open work orders by SLA state, escalations per hour.
 
 Work orders and their SLA clocks are defined in docs/metrics.md, "Work orders"; the open
 orders' SLA state is the `open_work_orders` view's, at query time.
@@ -10,6 +10,7 @@ from grafana_foundation_sdk.builders.dashboard import Dashboard
 
 from grafana import variables
 from grafana.boards.common import LOCAL_DATE_FROM, LOCAL_DATE_TO, new_board
+from grafana.boards.live_floor import ALERTS, CONTROLS
 from grafana.clickhouse import Format
 from grafana.panels import NEUTRAL_STEPS, bar_panel, sql, stat_panel, table_panel, timeseries_panel
 
@@ -69,12 +70,36 @@ def build() -> Dashboard:
         new_board(
             UID,
             "值班 On-call",
-            "Open work orders (工单) by SLA state and owner, escalations per hour and rule, "
-            "and SLA breach rates per shop and agent, from ClickHouse.",
+            "Open alerts and running silences, open work orders (工单) by SLA state and owner, "
+            "escalations per hour and rule, and SLA breach rates per shop and agent, from "
+            "ClickHouse.",
             time_from="now-24h",
             refresh="1m",
         )
         .with_variable(variables.shop())
+        .with_panel(
+            table_panel(
+                "告警",
+                "The latest state of each alert (rule, shop, agent) in the time range, firing "
+                "first: reply_rate_5m, waiting_buyer and the work-order SLA rules. reason: why "
+                "it resolved; silenced: 1 when a silence kept it from being sent.",
+                sql(ALERTS),
+                columns={"last_change": ("dateTimeAsLocal", NEUTRAL_STEPS)},
+                states={"firing": "red", "warning": "orange", "resolved": "green"},
+            )
+        )
+        .with_panel(
+            table_panel(
+                "静默与已确认告警",
+                "Silences still running and acknowledged alerts still firing "
+                "(`kefu alerts silence`, `kefu alerts ack`). `until` is when a silence ends.",
+                sql(CONTROLS),
+                columns={
+                    "created_at": ("dateTimeAsLocal", NEUTRAL_STEPS),
+                    "until": ("dateTimeAsLocal", NEUTRAL_STEPS),
+                },
+            )
+        )
         .with_panel(
             stat_panel(
                 "超时未结工单",
