@@ -10,7 +10,9 @@ then one run to the end; the stored tables must equal the batch reference.
 
 from __future__ import annotations
 
+import asyncio
 import signal
+import time
 from pathlib import Path
 
 import pytest
@@ -30,7 +32,6 @@ from tests.integration.test_restart import (
     finish_and_compare,
     served_store,
     start_worker,
-    wait_for_rows,
     worker_settings,
 )
 
@@ -39,6 +40,19 @@ __all__ = ["served_store"]  # the fixture, imported for this module's tests
 
 # How far each killed run gets, as a share of the chat messages it is sent.
 KILL_POINTS = {"tansu": (0.1, 0.3, 0.5, 0.7, 0.9), "apache": (0.15, 0.35, 0.55, 0.75, 0.85)}
+
+
+async def _wait_for_this_run(store: ChdbStore, since_ms: int, rows: int) -> None:
+    """Rows this run stored: counted by when they were applied, since merges collapse the
+    earlier runs' copies of the same messages at any moment."""
+    deadline = time.monotonic() + 90
+    sql = (
+        "SELECT count() FROM chat_messages "
+        "WHERE ingested_at >= fromUnixTimestamp64Milli({since:Int64}, 'UTC')"
+    )
+    while store.query(sql, {"since": since_ms}).scalar() < rows:
+        assert time.monotonic() < deadline, f"the run never stored {rows} chat messages"
+        await asyncio.sleep(0.05)
 
 
 async def test_reruns_on_fresh_topics_win_over_killed_runs(
@@ -57,10 +71,10 @@ async def test_reruns_on_fresh_topics_win_over_killed_runs(
         settings = worker_settings(kafka_broker, tmp_path, f"{unique_name}-{run}", server.url)
         await ensure_topics(kafka_broker.bootstrap, settings)
         await send_files(kafka_broker.bootstrap, topics_for(settings), [path])
-        stored_before = store.query("SELECT count() FROM chat_messages").scalar()
+        started_ms = int(time.time() * 1000)
         worker = start_worker(settings, tmp_path, str(run))
         try:
-            await wait_for_rows(store, "chat_messages", stored_before + int(chats * share))
+            await _wait_for_this_run(store, started_ms, int(chats * share))
         finally:
             worker.send_signal(signal.SIGKILL)
             worker.wait()
