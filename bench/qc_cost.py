@@ -1,0 +1,161 @@
+"""`python -m bench.qc_cost`: CPU cost of quality inspection per chat message.
+
+The target (issue 18) is at most 5 µs of CPU added per message with 2,000 dictionary entries.
+Extra entries are composed from common characters and spread over shops, as shop additions
+would be; the messages are the evaluation set's clean lines with 2 % planted findings, about
+what real chat carries. Each row is the best of a few timed rounds of `process_time`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import time
+from collections.abc import Callable, Sequence
+
+from ahocorasick_rs import AhoCorasick
+
+from agents.qc.context import Conversations
+from agents.qc.dictionary import load_config
+from agents.qc.findings import Message, inspect
+from agents.qc.matcher import Ruleset, compile_rules
+from agents.qc.model import Promotion, QcConfig, Rule, ShopQc
+from pipeline.generator.qc_plant import SHOPS, PlantShop, plant
+
+_POOL = "的一是不了人我在有他这中大来上个国到说们为子和你地出道也时年得就那要下以生会自着去之过家学对可里后"
+# Shop additions in the worst case: first characters spread over the whole CJK block.
+_WIDE_POOL = "".join(chr(c) for c in range(0x4E00, 0x9FA6, 7))
+_SHOP_COUNT = 20
+
+
+def literal_entries(config: QcConfig) -> int:
+    return sum(len(r.terms) for r in _all_rules(config))
+
+
+def with_entries(total: int, pool: str = _POOL, seed: int = 5) -> QcConfig:
+    """The shipped dictionary plus composed shop additions up to `total` literal entries."""
+    rng = random.Random(seed)
+    base = load_config(shops=[_plant_shop(s) for s in SHOPS])
+    missing = max(0, total - literal_entries(base))
+    terms: list[list[str]] = [[] for _ in range(_SHOP_COUNT)]
+    for n in range(missing):
+        word = "".join(rng.choice(pool) for _ in range(rng.randint(3, 5)))
+        terms[n % _SHOP_COUNT].append(word)
+    extra = [
+        ShopQc(
+            f"bench-s{i}",
+            rules=(
+                Rule(
+                    f"bench.s{i}",
+                    "forbidden_claim",
+                    "warning",
+                    "bench",
+                    tuple(t),
+                    (),
+                    f"bench-s{i}",
+                ),
+            ),
+        )
+        for i, t in enumerate(terms)
+        if t
+    ]
+    return load_config(shops=[*base.shops, *extra])
+
+
+def _plant_shop(shop: PlantShop) -> ShopQc:
+    promotion = Promotion(shop.promotion[0], shop.promotion, None, shop.promotion_ends_ms)
+    return ShopQc(shop.shop_id, allow=(shop.brand, shop.hotline), promotions=(promotion,))
+
+
+def messages(count: int, planted_share: float = 0.02, seed: int = 9) -> list[Message]:
+    """Realistic traffic: clean lines with `planted_share` of lines carrying a finding."""
+    lines = plant(seed, 4000)
+    clean = [ln for ln in lines if not ln.labels]
+    dirty = [ln for ln in lines if ln.labels]
+    rng = random.Random(seed)
+    chosen = [rng.choice(dirty if rng.random() < planted_share else clean) for _ in range(count)]
+    return [
+        Message(
+            ln.event_id, ln.shop_id, ln.buyer_id, ln.agent_id, ln.sender, ln.occurred_at_ms, ln.text
+        )
+        for ln in chosen
+    ]
+
+
+def cpu_us(step: Callable[[Message], object], batch: Sequence[Message], rounds: int = 5) -> float:
+    best = float("inf")
+    for _ in range(rounds):
+        start = time.process_time_ns()
+        for msg in batch:
+            step(msg)
+        best = min(best, time.process_time_ns() - start)
+    return best / len(batch) / 1000
+
+
+def _steps(rules: Ruleset) -> dict[str, Callable[[Message], object]]:
+    memory = Conversations()
+    return {
+        "loop alone": lambda m: None,
+        "normalise": lambda m: rules.normalise(m.text),
+        "scan (automaton + patterns)": lambda m: rules.scan(m.text, m.shop_id, "agent"),
+        "inspect (pure)": lambda m: inspect(m, rules),
+        "Conversations.inspect (stage)": lambda m: memory.inspect(m, rules),
+    }
+
+
+def automaton_passes(config: QcConfig, batch: Sequence[Message]) -> dict[str, float]:
+    """One pass of each Aho-Corasick package over the folded messages, µs per message."""
+    rules = compile_rules(config)
+    words = sorted({rules.normalise(t) for r in _all_rules(config) for t in r.terms})
+    texts = [rules.normalise(m.text) for m in batch]
+    rs = AhoCorasick(words)
+    passes = {"ahocorasick-rs": lambda t: rs.find_matches_as_indexes(t, overlapping=True)}
+    try:
+        import ahocorasick
+    except ImportError:
+        return {name: _text_us(step, texts) for name, step in passes.items()}
+    automaton = ahocorasick.Automaton()
+    for word in words:
+        automaton.add_word(word, word)
+    automaton.make_automaton()
+    passes["pyahocorasick"] = lambda t: list(automaton.iter(t))
+    return {name: _text_us(step, texts) for name, step in passes.items()}
+
+
+def _all_rules(config: QcConfig) -> tuple[Rule, ...]:
+    return (*config.rules, *(r for s in config.shops for r in s.rules))
+
+
+def _text_us(step: Callable[[str], object], texts: Sequence[str]) -> float:
+    best = float("inf")
+    for _ in range(3):
+        start = time.process_time_ns()
+        for text in texts:
+            step(text)
+        best = min(best, time.process_time_ns() - start)
+    return best / len(texts) / 1000
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--entries", type=int, default=2000)
+    parser.add_argument("--messages", type=int, default=50_000)
+    args = parser.parse_args(argv)
+    batch = messages(args.messages)
+    print(f"{'step':34} {'entries':>8} {'µs/message':>11}")
+    for total in (0, args.entries):
+        config = with_entries(total)
+        rules = compile_rules(config)
+        for name, step in _steps(rules).items():
+            us = cpu_us(step, batch)
+            print(f"{name:34} {literal_entries(config):8d} {us:11.2f}")
+    print(f"\n{'automaton pass alone':34} {'entries':>8} {'µs/message':>11}")
+    for label, pool in (("common characters", _POOL), ("any CJK character", _WIDE_POOL)):
+        config = with_entries(args.entries, pool)
+        for name, us in automaton_passes(config, batch).items():
+            print(f"{name + ', ' + label:34} {literal_entries(config):8d} {us:11.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
