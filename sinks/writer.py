@@ -110,10 +110,30 @@ class BatchWriter:
             written += len(rows)
         return written
 
-    async def call(self, fn: Callable[[Store], T]) -> T:
-        """Run `fn(store)` in the writer's thread, in order with the inserts."""
+    async def call(self, fn: Callable[[Store], T], what: str = "query") -> T:
+        """Run `fn(store)` in the writer's thread, in order with the inserts.
+
+        Retried like an insert while the store is away (a read the stage needs must wait for
+        the store, not crash the stage), until the shared health gives up.
+        """
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, fn, self.store)
+        delay = self.backoff_initial
+        while True:
+            try:
+                result = await loop.run_in_executor(self._executor, fn, self.store)
+            except RetryLater as exc:
+                self._wait_or_give_up(what, exc)
+                await asyncio.sleep(min(self.backoff_max, max(delay, exc.retry_after)))
+                delay = min(self.backoff_max, delay * 2)
+                continue
+            self.health.succeeded()
+            return result
+
+    def _wait_or_give_up(self, what: str, exc: RetryLater) -> None:
+        self.health.failed(what, exc)
+        if self.health.given_up():
+            msg = f"giving up on the store after {self.health.give_up_seconds:.0f}s: {exc}"
+            raise SinkUnavailable(msg) from exc
 
     async def close(self) -> None:
         """Stop the worker thread (the store stays open)."""
@@ -132,10 +152,7 @@ class BatchWriter:
                     self._executor, self.store.insert, table, names, rows, token
                 )
             except RetryLater as exc:
-                self.health.failed(table, exc)
-                if self.health.given_up():
-                    msg = f"giving up on the store after {self.health.give_up_seconds:.0f}s: {exc}"
-                    raise SinkUnavailable(msg) from exc
+                self._wait_or_give_up(table, exc)
                 wait = min(self.backoff_max, max(delay, exc.retry_after))
                 metrics.RETRIES.labels(table).inc()
                 log.warning(

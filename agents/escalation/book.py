@@ -9,7 +9,6 @@ alert ids, and the table is always the fold of the events (docs/metrics.md, "Wor
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -166,7 +165,9 @@ class WorkOrderBook:
 
     async def refold(self, ids: set[str]) -> list[Alert]:
         """Folds the touched orders from the store; returns the alerts to raise first."""
-        orders, before = await asyncio.to_thread(self._fold_from_store, sorted(ids))
+        wanted = sorted(ids)
+        # Through the writer: a store that is away is waited for, not a crash of the stage.
+        orders, before = await self.writer.call(lambda _: self._fold_from_store(wanted))
         now_ms = int(datetime.now(UTC).timestamp() * 1000)
         alerts: list[Alert] = []
         for order, version in orders:
