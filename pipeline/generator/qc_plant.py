@@ -80,9 +80,11 @@ def _contact(rng: random.Random, held_out: bool) -> str:
     kind = rng.randrange(3)
     if kind == 0:
         ident = forms.disguised_id(rng, forms.wechat_id(rng))
-        return f"{forms.add_word(rng)}{forms.wechat_word(rng)}{rng.choice(('：', ':', ' ', ''))}{ident}"
+        cue = forms.add_word(rng) + forms.wechat_word(rng)
+        return cue + rng.choice(("：", ":", " ", "")) + ident
     if kind == 1:
-        return f"{forms.add_word(rng)}{forms.qq_word(rng)} {forms.spelled_number(rng, forms.qq_number(rng), mobile=False)}"
+        cue = forms.add_word(rng) + forms.qq_word(rng)
+        return f"{cue} {forms.spelled_number(rng, forms.qq_number(rng), mobile=False)}"
     return rng.choice(texts.PHONE_CUES) + forms.spelled_number(rng, forms.mobile(rng))
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 
 import pytest
@@ -12,7 +13,14 @@ from agents.qc.context import Conversations
 from agents.qc.dictionary import load_config, parse_config, reload
 from agents.qc.findings import Finding, Message, inspect
 from agents.qc.matcher import compile_rules
-from agents.qc.model import AGENT_CATEGORIES, BUYER_CATEGORIES, Promotion, Rule, ShopQc
+from agents.qc.model import (
+    AGENT_CATEGORIES,
+    BUYER_CATEGORIES,
+    Promotion,
+    QcConfig,
+    Rule,
+    ShopQc,
+)
 
 T0 = 1_795_392_000_000
 S1 = ShopQc(
@@ -213,9 +221,10 @@ def test_reload_builds_a_new_ruleset_and_leaves_the_old_one_working() -> None:
 
 def test_defaults_name_a_source_for_every_rule_and_cover_every_category() -> None:
     config = load_config()
-    sourced = [*config.rules, *config.patterns, config.shrug, config.promotion]
-    assert all(rule.source.strip() for rule in sourced)
-    covered = {r.category for r in (*config.rules, *config.patterns)}
+    sources = [r.source for r in config.rules] + [p.source for p in config.patterns]
+    sources += [config.shrug.source, config.promotion.source]
+    assert all(source.strip() for source in sources)
+    covered = {r.category for r in config.rules} | {p.category for p in config.patterns}
     assert covered | {"vague_answer", "missed_promotion"} == {*AGENT_CATEGORIES, *BUYER_CATEGORIES}
 
 
@@ -230,13 +239,15 @@ def test_defaults_name_a_source_for_every_rule_and_cover_every_category() -> Non
         ),
     ],
 )
-def test_bad_configuration_names_the_entry(change: object, message: str) -> None:
+def test_bad_configuration_names_the_entry(
+    change: Callable[[QcConfig], QcConfig], message: str
+) -> None:
     with pytest.raises(ValueError, match=message):
-        compile_rules(change(load_config()))  # type: ignore[operator]
+        compile_rules(change(load_config()))
 
 
 def test_bad_yaml_entries_are_rejected() -> None:
-    base = {"vague": {}, "promotion": {}}
+    base: dict[str, object] = {"vague": {}, "promotion": {}}
     with pytest.raises((ValueError, KeyError)):
         parse_config(base)
     rule = {
