@@ -279,6 +279,16 @@ class KefuSettings(BaseSettings):
     dedup_window_minutes: int = Field(
         30, ge=1, description="event time for which a redelivered event id is recognised"
     )
+    conversation_memory_days: int = Field(
+        7,
+        ge=1,
+        description="a conversation without a message this long starts afresh and is forgotten",
+    )
+    fact_memory_days: int = Field(
+        10,
+        ge=1,
+        description="a refund or order without an event this long leaves memory (the store keeps it)",
+    )
     ingest_idle_seconds: float = Field(
         5.0, gt=0, description="a raw partition without data this long stops holding event time"
     )

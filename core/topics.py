@@ -133,9 +133,23 @@ async def ensure_topics(bootstrap: str, settings: KefuSettings) -> None:
         await admin.close()
 
 
+# Every worker reads all controls from the start; compaction keeps the latest per id.
+# The state changelog is read from its newest full snapshot; compaction removes the records
+# its writer deleted, and nothing live ever expires (no time retention). Hour-long segments
+# let the cleaner reach deleted records within hours rather than after a week-long segment.
+_CONFIGS = {
+    ".alert-controls": {"cleanup.policy": "compact"},
+    ".state-changelog": {
+        "cleanup.policy": "compact",
+        "segment.ms": str(3600 * 1000),
+        "delete.retention.ms": str(24 * 3600 * 1000),
+        "min.cleanable.dirty.ratio": "0.5",
+    },
+}
+
+
 def _config(topic: str) -> dict[str, str]:
-    # Every worker reads all controls from the start; compaction keeps the latest per id.
-    return {"cleanup.policy": "compact"} if topic.endswith(".alert-controls") else {}
+    return next((c for suffix, c in _CONFIGS.items() if topic.endswith(suffix)), {})
 
 
 async def _wait_for_leaders(

@@ -221,6 +221,21 @@ class InquiryEngine:
         touched.clear()
         return out
 
+    def forget_idle(self, key: Key) -> bool:
+        """Forget a conversation holding nothing pending and no inquiry still open; False if not."""
+        held = self._convs.get(key)
+        if isinstance(held, Conversation) or (
+            isinstance(held, tuple) and held[WAITING_STATUS] == OPEN
+        ):
+            return False
+        self._forget(key)
+        self._touched.add(key)
+        return True
+
+    def touch_all(self) -> None:
+        """Have the next take_dirty hand out every conversation held (a full snapshot)."""
+        self._touched.update(self._convs)
+
     def load(self, key: tuple[str, str], state: State | None) -> None:
         """Restore one conversation from a take_dirty state (None forgets it)."""
         key = (intern(key[0]), key[1])

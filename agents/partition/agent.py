@@ -30,8 +30,10 @@ from agents.inquiries.hours import HoursFor
 from agents.manual_acks import manual_acks
 from agents.partition import changelog
 from agents.partition import metrics as m
+from agents.partition.memory import DAY_MS
 from agents.partition.old_duplicates import beyond_window, stored_before
 from agents.partition.orphans import left_open
+from agents.partition.recalled import Recalled, recall, unknown
 from agents.partition.state import PartitionState
 from core.offsets import end_offsets
 from core.settings import KefuSettings
@@ -76,6 +78,7 @@ class StatefulRunner:
         self.hours_for = hours_for
         self.topics = topics_for(settings)
         self.states: dict[int, PartitionState] = {}
+        self.chains: dict[int, changelog.Chain] = {}
         self._pending: list[Input] = []  # applied, not yet in a flush
         self._pending_since = 0.0
         self._touched: set[int] = set()  # partitions with changes to publish
@@ -114,8 +117,10 @@ class StatefulRunner:
             state = self.states.get(partition) or await self._restore(partition)
             batch = unpack(event.value)
             stored = await self._stored_duplicates(state, batch.events)
+            recalled = await self._recalled(state, batch.events)
+            now_ms = int(time.time() * 1000)
             stats = state.apply(
-                batch, event.message.offset, self.writer.add, int(time.time() * 1000), stored
+                batch, event.message.offset, self.writer.add, now_ms, stored, recalled
             )
             self._input_at = time.monotonic()
             if not self._pending:
@@ -164,6 +169,18 @@ class StatefulRunner:
         found = await self.writer.call(lambda store: stored_before(store, unknown, lineage))
         return frozenset(found)
 
+    async def _recalled(self, state: PartitionState, events: list[dict[str, Any]]) -> Recalled:
+        """Stored refunds and orders the batch continues after memory forgot them."""
+        if not state.forgot_facts:
+            return Recalled()
+        wanted = unknown(events, state.refunds, state.orders)
+        if not wanted:
+            return Recalled()
+        # What memory forgot was unchanged at the last checkpoint, so its rows are in the
+        # flushes taken by then: wait for those to be stored.
+        await self._flushes.join()
+        return await self.writer.call(lambda store: recall(store, wanted))
+
     def _due(self) -> bool:
         """Rows to store, or input to ack: a batch applied before a restart adds no rows."""
         if not self._pending:
@@ -193,11 +210,15 @@ class StatefulRunner:
             changed = {event.message.partition for _, event in self._unacked}
             now_ms = int(time.time() * 1000)
             flush.checkpoints = [
-                (p, self.states[p].take_checkpoint(now_ms)) for p in sorted(changed)
+                (p, self.states[p].take_checkpoint(now_ms, self._chain(p).full_due()))
+                for p in sorted(changed)
             ]
             flush.acks, self._unacked = self._unacked, []
             self._checkpointed_at = time.monotonic()
         await self._flushes.put(flush)
+
+    def _chain(self, partition: int) -> changelog.Chain:
+        return self.chains.setdefault(partition, changelog.Chain())
 
     def _take_changes(self, state: PartitionState) -> tuple[int, dict[int, bytes]]:
         """Shop-keyed consumers (alarms) get the rows and this partition's event-time horizon."""
@@ -232,7 +253,10 @@ class StatefulRunner:
         for sent in sends:
             await sent
         for partition, checkpoint in flush.checkpoints:
-            await changelog.write(self._producer, self.topics.changelog, partition, checkpoint)
+            chain = self._chain(partition)
+            await changelog.write(
+                self._producer, self.topics.changelog, partition, checkpoint, chain
+            )
             m.CHECKPOINT_PARTS.inc()
         for stream, event in flush.acks:
             await stream.ack(event)
@@ -245,6 +269,7 @@ class StatefulRunner:
         async with self._lock:
             for partition in gone:
                 self.states.pop(partition, None)
+                self.chains.pop(partition, None)
             # Applied after the flush above: the next owner reads it again.
             self._pending = [i for i in self._pending if i[1].message.partition not in gone]
             self._unacked = [i for i in self._unacked if i[1].message.partition not in gone]
@@ -253,16 +278,18 @@ class StatefulRunner:
     async def _restore(self, partition: int) -> PartitionState:
         started = time.monotonic()
         state = self._new_state(partition)
-        parts = 0
-        for part in await changelog.read(self.bootstrap, self.topics.changelog, partition):
+        restored = await changelog.read(self.bootstrap, self.topics.changelog, partition)
+        for part in restored.parts:
             state.load_checkpoint(part)
-            parts += 1
+        parts = len(restored.parts)
+        self.chains[partition] = restored.chain
         if parts and await self._topic_recreated(partition, state.offset):
             log.warning(
                 "partition %d: the checkpoint is at offset %d, past the end of %s: the topic "
                 "was recreated, so its state starts empty", partition, state.offset,
                 self.topics.events,
             )  # fmt: skip
+            self.chains[partition] = restored.chain.restart()
             return await self._restore_empty(partition)
         if not parts:
             return await self._restore_empty(partition)
@@ -280,6 +307,8 @@ class StatefulRunner:
             self.settings.lateness_seconds * 1000,
             self.settings.conversion_status,
             self.settings.dedup_window_minutes * 60_000,
+            self.settings.conversation_memory_days * DAY_MS,
+            self.settings.fact_memory_days * DAY_MS,
         )
 
     async def _restore_empty(self, partition: int) -> PartitionState:

@@ -49,6 +49,8 @@ Content = tuple[int, int, int, str | None, int | None, str | None, str]
 
 _THRESHOLDS = ((1, "within_30s"), (2, "within_3m"), (4, "within_5m"))
 _HELD_MS = CONVERSION_WINDOW_MS + GRACE_MS
+MEMORY_MS = 7 * 24 * 3600 * 1000
+_FLOOR_SWEEP_MS = 3600 * 1000
 
 
 @dataclass(slots=True)
@@ -65,7 +67,8 @@ class _Buyer:
 class BuyerDays:
     """Buyer-day rows of one partition; `conversion_status` is `paid` or `grouped`."""
 
-    def __init__(self, conversion_status: str = "paid") -> None:
+    def __init__(self, conversion_status: str = "paid", memory_ms: int = MEMORY_MS) -> None:
+        """`memory_ms`: an answer older than this before a payment closes no sale."""
         if conversion_status not in CONVERSION_STATUSES:
             msg = (
                 f"conversion_status must be one of {CONVERSION_STATUSES}, not {conversion_status!r}"
@@ -78,6 +81,8 @@ class BuyerDays:
         self._touched: set[Key] = set()  # states to hand out at the next take_dirty
         self._expiry: list[tuple[int, Key]] = []  # (event time to look again, buyer)
         self._horizon = -(1 << 62)
+        self._memory_ms = memory_ms
+        self._floors_swept_at = self._horizon
 
     def inquiry(self, inquiry: Inquiry, deleted: bool) -> None:
         """An inquiries row upserted, or deleted because a late message re-cut it."""
@@ -163,12 +168,27 @@ class BuyerDays:
             if buyer is not None and buyer.look_at == at:
                 buyer.look_at = None
                 self._forget_old(key, buyer)
+        if self._horizon - self._floors_swept_at >= _FLOOR_SWEEP_MS:
+            self._forget_floors()
+
+    def _forget_floors(self) -> None:
+        """Answers no payment still to come or held can be credited to (see _answered_last)."""
+        self._floors_swept_at = self._horizon
+        cutoff = self._horizon - self._memory_ms - _HELD_MS
+        for key in [k for k, (at, _) in self._floors.items() if at < cutoff]:
+            del self._floors[key]
+            self._touched.add(key)
 
     def take_dirty(self) -> list[list[Any]]:
         """[shop, buyer, state or None] for each buyer changed since the last call."""
         out = [[key[0], key[1], self._state(key)] for key in self._touched]
         self._touched = set()
         return out
+
+    def touch_all(self) -> None:
+        """Have the next take_dirty hand out every buyer held (a full snapshot)."""
+        self._touched.update(self._buyers)
+        self._touched.update(self._floors)
 
     def load(self, shop_id: str, buyer_id: str, state: dict[str, Any] | None) -> None:
         """Restore one buyer from a take_dirty state (None forgets it)."""
@@ -228,12 +248,14 @@ class BuyerDays:
         answers = [
             (answered, opened, inquiry_id, by)
             for inquiry_id, (opened, answered, by, _, _) in buyer.inquiries.items()
-            if answered is not None and answered <= paid_ms
+            if answered is not None and paid_ms - self._memory_ms <= answered <= paid_ms
         ]
         if answers:
             return max(answers)[3]
         floor = self._floors.get(key)
-        return floor[1] if floor is not None and floor[0] <= paid_ms else ""
+        if floor is None or not paid_ms - self._memory_ms <= floor[0] <= paid_ms:
+            return ""
+        return floor[1]
 
     def _forget_old(self, key: Key, buyer: _Buyer) -> None:
         """Drop the buyer-days first asked more than _HELD_MS ago and the orders none can use."""

@@ -42,6 +42,11 @@ class SeenWindow:
         new, self._new = self._new, []
         return new
 
+    def export_all(self) -> list[tuple[str, int]]:
+        """Every id held with its event time (a full snapshot); the new ones are taken too."""
+        self._new = []
+        return list(self._at.items())
+
     def load(self, entries: list[tuple[str, int]]) -> None:
         for event_id, at_ms in entries:
             self._at[event_id] = at_ms

@@ -14,8 +14,10 @@ from agents.inquiries.hours import HoursFor
 from agents.partition import rows
 from agents.partition.buyer_days import BuyerDays
 from agents.partition.dedup import SeenWindow
+from agents.partition.memory import DAY_MS, Recency, Sweeps
 from agents.partition.old_duplicates import AppliedBeyondWindow, Lineage, beyond_window
 from agents.partition.orphans import Orphans
+from agents.partition.recalled import Recalled
 from agents.partition.watermarks import MemberWatermarks
 from schemas.inquiry import InquiryChange
 from schemas.inquiry_changes import ChangedInquiry, changed
@@ -47,6 +49,8 @@ class PartitionState:
         lateness_ms: int,
         conversion_status: str = "paid",
         seen_retention_ms: int = SEEN_RETENTION_MS,
+        conversation_memory_ms: int = 7 * DAY_MS,
+        fact_memory_ms: int = 10 * DAY_MS,
     ) -> None:
         self.partition = partition
         self.hours_for = hours_for
@@ -54,7 +58,15 @@ class PartitionState:
         self.watermarks = MemberWatermarks()
         self.refunds: dict[str, RefundState] = {}
         self.orders: dict[str, OrderState] = {}
-        self.buyer_days = BuyerDays(conversion_status)
+        self.buyer_days = BuyerDays(conversion_status, conversation_memory_ms)
+        self.conversation_memory_ms = conversation_memory_ms
+        self.fact_memory_ms = fact_memory_ms
+        self.recency = Recency()
+        self.sweeps = Sweeps()
+        self._gone: dict[str, set[str]] = {"refunds": set(), "orders": set()}
+        # Whether any refund or order ever left memory: only then can an unknown id be one.
+        self.forgot_facts = False
+        self._recalled = Recalled()
         self.seen = SeenWindow(seen_retention_ms)
         self.offset = -1
         # Restored from the checkpoint, or given a new one when the state starts empty.
@@ -81,8 +93,13 @@ class PartitionState:
         emit: Emit,
         now_ms: int,
         stored_duplicates: frozenset[str] = frozenset(),
+        recalled: Recalled | None = None,
     ) -> BatchStats:
-        """`stored_duplicates`: messages beyond the seen window that the store shows applied."""
+        """`stored_duplicates`: messages beyond the seen window that the store shows applied.
+
+        `recalled`: the stored state of refunds and orders this batch names that memory lost.
+        """
+        self._recalled = recalled or Recalled()
         stats = BatchStats()
         if offset <= self.offset:
             return stats
@@ -123,6 +140,8 @@ class PartitionState:
         for row in self.buyer_days.take_rows(row_version):
             emit("buyer_days", row)
         self.buyer_days.advance(self.engine.horizon_ms)
+        if self.sweeps.due(self.engine.horizon_ms):
+            self._forget_idle(self.engine.horizon_ms)
         self.offset = offset
         return stats
 
@@ -138,6 +157,13 @@ class PartitionState:
         kind = event["type"]
         if kind == "chat.message":
             emit("chat_messages", rows.chat_row(event, now_ms))
+            key = (event["shop_id"], event["buyer_id"])
+            previous = self.recency.seen(key, event["occurred_at"])
+            if (
+                previous is not None
+                and event["occurred_at"] - previous > self.conversation_memory_ms
+            ):
+                self.engine.forget_idle(key)
             self.engine.add_fields(
                 event["shop_id"],
                 event["buyer_id"],
@@ -147,14 +173,18 @@ class PartitionState:
                 event.get("agent_id") or "",
             )
         elif kind == "refund":
-            refund = apply_refund(self.refunds.get(event["refund_id"]), event)
+            rid = event["refund_id"]
+            refund = apply_refund(self.refunds.get(rid) or self._recalled.refunds.get(rid), event)
             self.refunds[refund.refund_id] = refund
             self._dirty_refunds.add(refund.refund_id)
+            self._gone["refunds"].discard(refund.refund_id)
             emit("refunds", rows.refund_row(refund, row_version))
         elif kind == "order":
-            order = apply_order(self.orders.get(event["order_id"]), event)
+            oid = event["order_id"]
+            order = apply_order(self.orders.get(oid) or self._recalled.orders.get(oid), event)
             self.orders[order.order_id] = order
             self._dirty_orders.add(order.order_id)
+            self._gone["orders"].discard(order.order_id)
             emit("orders", rows.order_row(order, row_version))
             self.buyer_days.order(order)
         elif kind == "rating":
@@ -162,16 +192,38 @@ class PartitionState:
         elif kind == "complaint":
             emit("complaints", rows.complaint_row(event, self.business_date))
 
+    def _forget_idle(self, horizon_ms: int) -> None:
+        """Forget conversations, refunds and orders past their memory (see agents.partition.memory)."""
+        for key in self.recency.idle(horizon_ms - self.conversation_memory_ms):
+            if self.engine.forget_idle(key):
+                self.recency.forget(key)
+        cutoff = horizon_ms - self.fact_memory_ms
+        for name, facts, dirty in (
+            ("refunds", self.refunds, self._dirty_refunds),
+            ("orders", self.orders, self._dirty_orders),
+        ):
+            # Not one changed since the last checkpoint: its row may not be stored yet.
+            gone = [f for f, fact in facts.items() if fact.latest[0] < cutoff and f not in dirty]
+            for fid in gone:
+                del facts[fid]
+            self._gone[name].update(gone)
+            self.forgot_facts = self.forgot_facts or bool(gone)
+
     def take_outbox(self) -> list[ChangedInquiry]:
         outbox, self.outbox = self.outbox, []
         return outbox
 
-    def take_checkpoint(self, now_ms: int = 0) -> dict[str, Any]:
-        """What changed since the last checkpoint, JSON-able; `load_checkpoint` replays it."""
+    def take_checkpoint(self, now_ms: int = 0, full: bool = False) -> dict[str, Any]:
+        """What changed since the last checkpoint (or all of it), JSON-able; see load_checkpoint."""
         self.snapshot_ms = max(self.snapshot_ms, now_ms)
+        if full:
+            self.engine.touch_all()
+            self.buyer_days.touch_all()
+            self._dirty_refunds, self._dirty_orders = set(self.refunds), set(self.orders)
         refunds = {rid: self.refunds[rid].dump() for rid in self._dirty_refunds}
         orders = {oid: self.orders[oid].dump() for oid in self._dirty_orders}
         self._dirty_refunds, self._dirty_orders = set(), set()
+        gone, self._gone = self._gone, {"refunds": set(), "orders": set()}
         checkpoint: dict[str, Any] = {
             "offset": self.offset,
             "generation": self.generation,
@@ -182,7 +234,12 @@ class PartitionState:
             "refunds": refunds,
             "orders": orders,
             "buyer_days": self.buyer_days.take_dirty(),
-            "seen": self.seen.take_new(),
+            "seen": self.seen.export_all() if full else self.seen.take_new(),
+            "recency": self.recency.take(full),
+            "gone_refunds": sorted(gone["refunds"]),
+            "gone_orders": sorted(gone["orders"]),
+            "full": full,
+            "forgot_facts": self.forgot_facts,
         }
         if self.orphans.changed:
             checkpoint["orphans"] = self.orphans.dump()
@@ -203,5 +260,11 @@ class PartitionState:
         for oid, data in part["orders"].items():
             self.orders[oid] = OrderState.load(data)
         self.seen.load([(eid, at) for eid, at in part["seen"]])
+        self.recency.load(part.get("recency", ()))
+        self.forgot_facts = part.get("forgot_facts", False)
+        for rid in part.get("gone_refunds", ()):
+            self.refunds.pop(rid, None)
+        for oid in part.get("gone_orders", ()):
+            self.orders.pop(oid, None)
         for shop_id, buyer_id, state in part.get("buyer_days", ()):
             self.buyer_days.load(shop_id, buyer_id, state)

@@ -1,4 +1,5 @@
-"""State checkpoints on a real broker: restore reads every part, also when parts share batches."""
+"""State checkpoints on a real broker: restore reads the newest chain (full snapshot and the
+deltas after it) to its last part, also when parts share batches; older chains are deleted."""
 
 from __future__ import annotations
 
@@ -7,8 +8,12 @@ from typing import Any
 import pytest
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 
 from agents.partition import changelog
+from bench.apache_kafka import ApacheKafka
+from core.settings import KefuSettings
+from core.topics import ensure_topics, topics_for
 from tests.integration.conftest import Broker
 
 pytestmark = pytest.mark.kafka
@@ -52,6 +57,59 @@ async def test_the_newest_checkpoint_is_read_to_its_last_part(
     finally:
         await producer.stop()
 
-    parts = list(await changelog.read(kafka_broker.bootstrap, topic, 0))
-    assert len(parts) == 600
+    parts = (await changelog.read(kafka_broker.bootstrap, topic, 0)).parts
+    assert len(parts) == 600, "written before checkpoints had keys: all of them are the state"
     assert parts[-1]["last"] and parts[-1]["offset"] == 600
+
+
+async def test_restore_reads_the_newest_full_snapshot_and_the_deltas_after_it(
+    kafka_broker: Broker, unique_name: str
+) -> None:
+    settings = KefuSettings(topic_prefix=unique_name, partitions=1)
+    await ensure_topics(kafka_broker.bootstrap, settings)
+    topic = topics_for(settings).changelog
+    producer = AIOKafkaProducer(bootstrap_servers=kafka_broker.bootstrap, linger_ms=5)
+    await producer.start()
+    chain = changelog.Chain()
+    written: list[tuple[int, bool]] = []
+    try:
+        for offset in range(1, 41):
+            full = chain.full_due()
+            data = checkpoint(offset, 300 if full else 40) | {"full": full}
+            await changelog.write(producer, topic, 0, data, chain)
+            written.append((offset, full))
+        # A checkpoint cut short by a crash: its first part only.
+        broken = changelog.split(
+            checkpoint(41, 30_000) | {"full": True}, head={"seq": chain.seq, "base": chain.base}
+        )
+        await (await producer.send(topic, broken[0], key=f"{chain.seq}/0".encode(), partition=0))
+    finally:
+        await producer.stop()
+
+    restored = await changelog.read(kafka_broker.bootstrap, topic, 0)
+    last_full = max(o for o, full in written if full)
+    assert [p["offset"] for p in restored.parts if p["last"]] == list(range(last_full, 41))
+    assert restored.parts[0]["full"] and sum(p["full"] for p in restored.parts if p["last"]) == 1
+    assert restored.chain.base >= 0 and restored.chain.seq == chain.seq + 1
+    assert restored.chain.keys == chain.keys
+    assert f"{chain.seq}/0" in restored.chain.retire, "the broken checkpoint goes at the next full"
+    assert sum(1 for o, full in written if full) >= 3, "deltas outgrew the snapshot several times"
+
+
+async def test_the_changelog_is_compacted_and_never_expires(
+    apache_kafka: ApacheKafka, unique_name: str
+) -> None:
+    """Topic configuration is what Apache Kafka keeps and enforces; Tansu keeps none."""
+    settings = KefuSettings(topic_prefix=unique_name, partitions=1)
+    await ensure_topics(apache_kafka.bootstrap, settings)
+    admin = AIOKafkaAdminClient(bootstrap_servers=apache_kafka.bootstrap)
+    await admin.start()
+    try:
+        [described] = await admin.describe_configs(
+            [ConfigResource(ConfigResourceType.TOPIC, topics_for(settings).changelog)]
+        )
+    finally:
+        await admin.close()
+    configs = {c[0]: c[1] for c in described.resources[0][4]}
+    assert configs["cleanup.policy"] == "compact"
+    assert configs["segment.ms"] == str(3600 * 1000)

@@ -25,6 +25,8 @@ from tests.reference.inquiries import local
 from tests.reference.kpi_scoring import Scorecard, scorecard
 
 WINDOW_MS = 72 * 3600 * 1000
+# docs/metrics.md#memory-horizons, at the default conversation_memory_days.
+MEMORY_MS = 7 * 24 * 3600 * 1000
 LocalDate = Callable[[str, int], date]
 
 
@@ -175,10 +177,11 @@ def buyer_days(
 
 
 def _last_answer(inquiries: list[Inquiry], paid_ms: int) -> str:
+    """An answer more than the conversation memory before the payment closes no sale."""
     answered = [
         (i.answered_at_ms, i.opened_at_ms, i.inquiry_id, i.answered_by or "")
         for i in inquiries
-        if i.answered_at_ms is not None and i.answered_at_ms <= paid_ms
+        if i.answered_at_ms is not None and paid_ms - MEMORY_MS <= i.answered_at_ms <= paid_ms
     ]
     return max(answered)[3] if answered else ""
 

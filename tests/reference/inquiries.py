@@ -17,6 +17,8 @@ Hours = Callable[[str], tuple[ZoneInfo, time, time]]
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 DEADLINE_SECONDS = 300
+# docs/metrics.md#memory-horizons, at the default conversation_memory_days.
+MEMORY_MS = 7 * 24 * 3600 * 1000
 
 
 def local(ms: int, zone: ZoneInfo) -> datetime:
@@ -54,7 +56,16 @@ def reference_inquiries(
         last_agent = ""
         opener: Message | None = None
         agent_before = ""
+        previous_at: int | None = None
         for m in msgs:
+            if previous_at is not None and m.at_ms - previous_at > MEMORY_MS:
+                # A conversation silent past the memory starts afresh; its open inquiry stays.
+                if opener is not None:
+                    out.append(
+                        _inquiry(shop, buyer, opener, agent_before, None, hours, event_time_ms)
+                    )
+                last_agent, opener = "", None
+            previous_at = m.at_ms
             if m.sender == "buyer" and opener is None:
                 opener, agent_before = m, last_agent
             elif m.sender == "agent":

@@ -238,11 +238,25 @@ def test_memory_is_bounded_and_the_last_answer_is_remembered() -> None:
     t.advance(T0 + CONVERSION_WINDOW_MS + GRACE_MS + 1)
     dirty = {(s, b): state for s, b, state in t.take_dirty()}
     assert dirty[("s1", "b1")] == {"f": [T0 + 20 * SECOND, "a1"]}  # only the last answer is left
-    # Weeks later the buyer asks again, is not answered before paying: the old answer counts.
-    later = T0 + 30 * 24 * HOUR
-    t.inquiry(inquiry("i2", later, answered_after=900, day=date(2026, 12, 23)), deleted=False)
+    # Days later the buyer asks again, is not answered before paying: the old answer counts.
+    later = T0 + 5 * 24 * HOUR
+    t.inquiry(inquiry("i2", later, answered_after=900, day=date(2026, 11, 28)), deleted=False)
     t.order(order("O2", later + MINUTE))
     assert one(t, 2)["conversion_agent_id"] == "a1"
+
+
+def test_an_answer_older_than_the_memory_closes_no_sale_and_is_forgotten() -> None:
+    t = BuyerDays()
+    t.inquiry(inquiry("i1", T0, answered_after=20, by="a1"), deleted=False)
+    t.take_rows(1)
+    t.advance(T0 + CONVERSION_WINDOW_MS + GRACE_MS + 1)
+    later = T0 + 8 * 24 * HOUR
+    t.inquiry(inquiry("i2", later, answered_after=900, day=date(2026, 12, 1)), deleted=False)
+    t.order(order("O2", later + MINUTE))
+    assert one(t, 2)["conversion_agent_id"] == ""
+    t.take_dirty()
+    t.advance(later + 7 * 24 * HOUR + CONVERSION_WINDOW_MS + GRACE_MS + HOUR)
+    assert [s for s in t.take_dirty() if s[1] == "b1"] == [["s1", "b1", None]]
 
 
 def test_orders_of_buyers_who_never_chat_are_forgotten_after_the_grace() -> None:
