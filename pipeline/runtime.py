@@ -67,7 +67,13 @@ async def store_for(
 
         assert isinstance(store, ChdbStore)
         password = store_password(settings)
-        server = serve(store, "127.0.0.1", settings.store_http_port, password=password)
+        server = serve(
+            store,
+            "127.0.0.1",
+            settings.store_http_port,
+            user=settings.clickhouse_user,
+            password=password,
+        )
         try:
             yield store, server.port
         finally:

@@ -59,9 +59,12 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, address: tuple[str, int], store: ChdbStore, password: str | None) -> None:
+    def __init__(
+        self, address: tuple[str, int], store: ChdbStore, user: str, password: str | None
+    ) -> None:
         super().__init__(address, _Handler)
         self.store = store
+        self.user = user
         self.password = password
         self.connections: set[socket.socket] = set()
         self.connections_lock = threading.Lock()
@@ -197,15 +200,21 @@ class _Handler(BaseHTTPRequestHandler):
         expected = self.server.password
         if expected is None:
             return
+        user = self.headers.get("X-ClickHouse-User") or request.user or "default"
         given = self.headers.get("X-ClickHouse-Key") or request.password or ""
         auth = self.headers.get("Authorization", "")
         if auth.lower().startswith("basic "):
             try:
-                given = base64.b64decode(auth[6:]).decode().partition(":")[2]
+                user, _, given = base64.b64decode(auth[6:]).decode().partition(":")
             except (binascii.Error, UnicodeDecodeError):
-                given = ""
-        if not hmac.compare_digest(given.encode(), expected.encode()):
-            raise _Reject(401, 516, "Authentication failed: password is incorrect")
+                user, given = "", ""
+        known = hmac.compare_digest(user.encode(), self.server.user.encode())
+        if not (hmac.compare_digest(given.encode(), expected.encode()) and known):
+            raise _Reject(
+                401,
+                516,
+                f"Authentication failed: password is incorrect, or there is no user {user!r}",
+            )
 
     # -- HTTP plumbing ----------------------------------------------------------
 
@@ -316,11 +325,12 @@ def serve(
     host: str = "127.0.0.1",
     port: int = 8123,
     *,
+    user: str = "default",
     password: str | None = None,
 ) -> StoreServer:
     """Serve `store` over HTTP on host:port (port 0 picks a free one) in a background thread."""
     try:
-        httpd = _Server((host, port), store, password)
+        httpd = _Server((host, port), store, user, password)
     except OSError as exc:
         msg = f"cannot serve the embedded store on {host}:{port}: {exc.strerror or exc}"
         raise ServiceUnavailable(msg) from exc

@@ -258,6 +258,10 @@ def test_a_locked_port_wants_the_password_and_never_reaches_outside(
     with serve(embedded_store, "127.0.0.1", 0, password="s3cret") as locked:
         with pytest.raises(clickhouse_connect.driver.exceptions.DatabaseError, match="516"):
             clickhouse_connect.get_client(host=locked.host, port=locked.port)
+        with pytest.raises(clickhouse_connect.driver.exceptions.DatabaseError, match="516"):
+            clickhouse_connect.get_client(
+                host=locked.host, port=locked.port, username="intruder", password="s3cret"
+            )
         client = clickhouse_connect.get_client(
             host=locked.host, port=locked.port, password="s3cret"
         )
