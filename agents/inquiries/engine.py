@@ -221,16 +221,21 @@ class InquiryEngine:
         touched.clear()
         return out
 
-    def forget_idle(self, key: Key) -> bool:
-        """Forget a conversation holding nothing pending and no inquiry still open; False if not."""
-        held = self._convs.get(key)
-        if isinstance(held, Conversation) or (
-            isinstance(held, tuple) and held[WAITING_STATUS] == OPEN
-        ):
-            return False
+    def forget_silent(self, key: Key, until_ms: int) -> None:
+        """Forget a conversation silent since long before `until_ms` (docs/metrics.md#memory-horizons).
+
+        What it holds is settled first, and an inquiry still open is closed as missed: its
+        deadline passed long ago in event time, even when the stream's clock lags behind.
+        """
+        conv = self._convs.get(key)
+        if isinstance(conv, Conversation) and conv.pending is not None:
+            self._settle(key, conv, until_ms)
+            conv = self._convs.get(key)
+        if isinstance(conv, tuple) and conv[WAITING_STATUS] == OPEN:
+            missed = (*conv[:5], MISSED)
+            self._record((key[0], key[1], conv[WAITING_ID]), waiting_row(conv), waiting_row(missed))
         self._forget(key)
         self._touched.add(key)
-        return True
 
     def touch_all(self) -> None:
         """Have the next take_dirty hand out every conversation held (a full snapshot)."""

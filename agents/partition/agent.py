@@ -235,11 +235,16 @@ class StatefulRunner:
                 if self._failed is None:
                     await self._perform(flush)
             except Exception as exc:
-                log.critical("stateful flush %s failed; input stays unacked: %s", flush.span, exc)
-                self._failed = exc
-                self.failed.set()
+                self.fail(exc, f"stateful flush {flush.span} failed")
             finally:
                 self._flushes.task_done()
+
+    def fail(self, exc: BaseException, what: str) -> None:
+        """Stop for good: faust would restart the agent into the same error, and never exit."""
+        if self._failed is None:
+            log.critical("%s; input stays unacked, the worker stops: %s", what, exc)
+            self._failed = exc
+            self.failed.set()
 
     async def _perform(self, flush: _Flush) -> None:
         assert self._producer is not None
@@ -294,9 +299,12 @@ class StatefulRunner:
         if not parts:
             return await self._restore_empty(partition)
         self.states[partition] = state
+        seconds = time.monotonic() - started
+        m.RESTORE_SECONDS.labels(partition=str(partition)).set(seconds)
+        m.RESTORE_BYTES.labels(partition=str(partition)).set(restored.bytes)
         log.info(
             "partition %d: restored %d checkpoint parts up to offset %d (generation %d) in %.2fs",
-            partition, parts, state.offset, state.generation, time.monotonic() - started,
+            partition, parts, state.offset, state.generation, seconds,
         )  # fmt: skip
         return state
 
@@ -345,6 +353,8 @@ class StatefulRunner:
         stats = state.engine.stats
         m.LATE.labels(partition=label).set(stats.late)
         m.OPEN_INQUIRIES.labels(partition=label).set(stats.open_inquiries)
+        for kind, count in state.held().items():
+            m.HELD.labels(partition=label, kind=kind).set(count)
         # The clock the engine actually runs on, not the newest message it happened to see.
         watermark_ms = state.engine.watermark_ms
         if watermark_ms is not None:
@@ -381,7 +391,11 @@ def install(app: faust.App, runner: StatefulRunner) -> None:
     async def stateful(stream: StreamT) -> None:
         manual = manual_acks(stream)
         async for event in manual.events():
-            await runner.handle(manual, event)
+            try:
+                await runner.handle(manual, event)
+            except Exception as exc:
+                runner.fail(exc, f"applying input at offset {event.message.offset} failed")
+                raise
 
     @app.timer(interval=0.25)
     async def flush_when_due() -> None:

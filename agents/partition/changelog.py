@@ -73,6 +73,7 @@ class Restored:
 
     parts: list[dict[str, Any]]
     chain: Chain
+    bytes: int = 0
 
 
 def split(
@@ -175,12 +176,14 @@ async def read(bootstrap: str, topic: str, partition: int) -> Restored:
         start, records = await _tail(consumer, tp, first, end)
         complete, _, _ = _group(records)
         if not complete:
-            return Restored([], Chain())
+            return Restored([], Chain(), sum(len(r.value or b"") for r in records))
         newest = complete[-1]
         base = _base(newest)
         if base < start:
             records = await _records(consumer, tp, base, end)
-        return _chain(records, base, partition)
+        restored = _chain(records, base, partition)
+        restored.bytes = sum(len(r.value or b"") for r in records if r.offset >= base)
+        return restored
     finally:
         await consumer.stop()
 

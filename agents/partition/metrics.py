@@ -16,3 +16,18 @@ WATERMARK_DELAY = Gauge(
     "kefu_watermark_delay_seconds", "Wall clock minus the event-time watermark", ["partition"]
 )
 CHECKPOINT_PARTS = Counter("kefu_checkpoint_parts_total", "State changelog parts written")
+RESTORE_SECONDS = Gauge(
+    "kefu_state_restore_seconds",
+    "How long the last restore of a partition's state took",
+    ["partition"],
+)
+RESTORE_BYTES = Gauge(
+    "kefu_state_restore_bytes",
+    "Changelog bytes the last restore of a partition read",
+    ["partition"],
+)
+HELD = Gauge(
+    "kefu_state_held",
+    "Entries a partition holds in memory (docs/metrics.md#memory-horizons)",
+    ["partition", "kind"],
+)

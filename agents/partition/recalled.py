@@ -23,14 +23,14 @@ SELECT refund_id, shop_id, order_id, buyer_id, agent_id, status, toString(amount
        toUnixTimestamp64Milli(refunded_at), disputed, responsibility,
        toUnixTimestamp64Milli(dispute_closed_at), toUnixTimestamp64Milli(updated_at)
 FROM {database}.refunds FINAL
-WHERE shop_id IN {shops:Array(String)} AND refund_id IN {ids:Array(String)}
+WHERE shop_id IN {{shops:Array(String)}} AND refund_id IN {{ids:Array(String)}}
 """
 _ORDERS_SQL = """
 SELECT order_id, shop_id, buyer_id, status, toString(amount),
        toUnixTimestamp64Milli(created_at), toUnixTimestamp64Milli(paid_at),
        toUnixTimestamp64Milli(grouped_at), toUnixTimestamp64Milli(updated_at)
 FROM {database}.orders FINAL
-WHERE shop_id IN {shops:Array(String)} AND order_id IN {ids:Array(String)}
+WHERE shop_id IN {{shops:Array(String)}} AND order_id IN {{ids:Array(String)}}
 """
 
 

@@ -163,7 +163,7 @@ class PartitionState:
                 previous is not None
                 and event["occurred_at"] - previous > self.conversation_memory_ms
             ):
-                self.engine.forget_idle(key)
+                self.engine.forget_silent(key, event["occurred_at"])
             self.engine.add_fields(
                 event["shop_id"],
                 event["buyer_id"],
@@ -195,8 +195,8 @@ class PartitionState:
     def _forget_idle(self, horizon_ms: int) -> None:
         """Forget conversations, refunds and orders past their memory (see agents.partition.memory)."""
         for key in self.recency.idle(horizon_ms - self.conversation_memory_ms):
-            if self.engine.forget_idle(key):
-                self.recency.forget(key)
+            self.engine.forget_silent(key, horizon_ms)
+            self.recency.forget(key)
         cutoff = horizon_ms - self.fact_memory_ms
         for name, facts, dirty in (
             ("refunds", self.refunds, self._dirty_refunds),
@@ -208,6 +208,15 @@ class PartitionState:
                 del facts[fid]
             self._gone[name].update(gone)
             self.forgot_facts = self.forgot_facts or bool(gone)
+
+    def held(self) -> dict[str, int]:
+        """How much this partition holds in memory, per kind."""
+        return {
+            "conversations": len(self.recency.last),
+            "refunds": len(self.refunds),
+            "orders": len(self.orders),
+            "event_ids": len(self.seen),
+        }
 
     def take_outbox(self) -> list[ChangedInquiry]:
         outbox, self.outbox = self.outbox, []

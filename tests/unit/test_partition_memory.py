@@ -84,6 +84,28 @@ def test_a_conversation_silent_past_the_memory_starts_afresh_as_the_reference_sa
     }
 
 
+def test_the_silence_counts_in_event_time_even_when_the_clock_lags() -> None:
+    """One batch, no watermark yet: the old conversation is still pending when m4 arrives."""
+    messages = [
+        chat("m1", "b1", "buyer", T0),
+        chat("m2", "b1", "agent", T0 + MINUTE),
+        chat("m3", "b1", "buyer", T0 + 2 * MINUTE),
+        chat("m4", "b1", "buyer", T0 + 8 * DAY),
+        chat("m5", "b1", "agent", T0 + 8 * DAY + MINUTE),
+    ]
+    state, rows = new_state(), []
+    feed(
+        state, rows, PackedBatch(events=messages), PackedBatch(flush_ms=T0 + 8 * DAY + 10 * MINUTE)
+    )
+    got = newest(rows, "inquiries", INQUIRIES, "inquiry_id")
+    assert {k: (v["agent_id"], v["status"]) for k, v in got.items()} == {
+        "m1": ("a1", "answered"),
+        "m3": ("a1", "missed"),
+        "m4": ("a1", "answered"),
+    }
+    assert got["m3"]["answered_at"] is None
+
+
 def test_idle_conversations_leave_memory_and_the_checkpoint_says_so() -> None:
     state, rows = new_state(), []
     feed(
