@@ -285,7 +285,7 @@ class KefuSettings(BaseSettings):
         description="a conversation without a message this long starts afresh and is forgotten",
     )
     fact_memory_days: int = Field(
-        10,
+        7,
         ge=1,
         description="a refund or order without an event this long leaves memory (the store keeps it)",
     )

@@ -50,7 +50,7 @@ class PartitionState:
         conversion_status: str = "paid",
         seen_retention_ms: int = SEEN_RETENTION_MS,
         conversation_memory_ms: int = 7 * DAY_MS,
-        fact_memory_ms: int = 10 * DAY_MS,
+        fact_memory_ms: int = 7 * DAY_MS,
     ) -> None:
         self.partition = partition
         self.hours_for = hours_for
