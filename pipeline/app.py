@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import faust
+from faust.types import AgentT
 from faust.web import Request, Response, View
 from prometheus_client import generate_latest
 
@@ -36,6 +38,19 @@ STATEFUL_FLUSH_ROWS = 50_000
 STATEFUL_FLUSH_SECONDS = 0.5
 
 
+class _App(faust.App):
+    """faust restarts a crashed agent after the message it was applying, which is then lost
+    until a rebalance; this app stops the worker instead, so its supervisor restarts it from
+    the committed offsets."""
+
+    on_crash: Callable[[str, BaseException], None] | None = None
+
+    async def _on_agent_error(self, agent: AgentT, exc: BaseException) -> None:
+        await super()._on_agent_error(agent, exc)
+        if self.on_crash is not None:
+            self.on_crash(agent.name, exc)
+
+
 @dataclass
 class Pipeline:
     app: faust.App
@@ -47,7 +62,7 @@ class Pipeline:
 
 
 def create_app(settings: KefuSettings, bootstrap: str, store: Store, *, web: bool) -> Pipeline:
-    app = faust.App(
+    app = _App(
         settings.app_id,
         broker=f"kafka://{bootstrap}",
         store="memory://",
@@ -88,6 +103,7 @@ def create_app(settings: KefuSettings, bootstrap: str, store: Store, *, web: boo
         hours_from_settings(settings),
     )
     stateful.install(app, runner)
+    app.on_crash = lambda name, exc: runner.fail(exc, f"agent {name} crashed")
     dead_letters.install(app, topics, BatchWriter(store, health=health))
     ingest = IngestService(settings, bootstrap)
     app.add_dependency(ingest)
@@ -143,5 +159,5 @@ def create_app(settings: KefuSettings, bootstrap: str, store: Store, *, web: boo
 
 def _problem(runner: stateful.StatefulRunner, health: SinkHealth) -> str:
     if runner.failure is not None:
-        return f"the stateful stage stopped: {runner.failure}"
+        return f"the worker is stopping: {runner.failure}"
     return health.reason()

@@ -70,7 +70,7 @@ async def wait_stored(run: Running, flush_ms: int | None) -> None:
             if not task.done():
                 task.cancel()
     if not waiting.done():
-        msg = f"the stateful stage stopped: {run.pipeline.runner.failure}"
+        msg = f"the worker stopped: {run.pipeline.runner.failure}"
         raise ServiceUnavailable(msg)
     waiting.result()
 
