@@ -29,6 +29,7 @@ METRICS: tuple[Metric, ...] = (
     Metric("dispute_resolution_rate", "dispute resolution (纠纷解决率)", "rate", False, True),
     Metric("refund_speed", "avg refund processing (退款处理时长)", "s", True, True),
     Metric("dispute_refund_rate", "dispute refund rate (纠纷退款率)", "rate", True, True),
+    Metric("work_order_sla_rate", "work orders within SLA (工单SLA达标率)", "rate", False, False),
 )
 
 BY_NAME: dict[str, Metric] = {m.name: m for m in METRICS}

@@ -78,6 +78,7 @@ DEFAULT_COACHING: dict[str, str] = {
     "dispute_resolution_rate": "platform dispute rules and evidence (纠纷规则与举证)",
     "refund_speed": "after-sales workflow: decide refunds fast (售后处理流程)",
     "dispute_refund_rate": "refund policy and merchant responsibility (退款规则)",
+    "work_order_sla_rate": "escalated conversations: act and close within the SLA (工单处理时效)",
 }
 
 Table = dict[str, MetricTarget]

@@ -75,7 +75,19 @@ def parsed(path: Path) -> list[BaseEvent]:
     return list(unique.values())
 
 
-def reference_facts(events: list[BaseEvent], settings: KefuSettings) -> ref.Facts:
+def stored_work_orders(store: ChdbStore) -> list[ref.WorkOrderOutcome]:
+    """The work orders as stored: their fold is held to its reference in test_work_orders;
+    here the scorecard's aggregation of them is."""
+    sql = (
+        "SELECT shop_id, agent_id, business_date, state, "
+        "breached_first_action OR breached_resolve FROM work_orders FINAL"
+    )
+    return [ref.WorkOrderOutcome(*row[:4], bool(row[4])) for row in store.query(sql).rows]
+
+
+def reference_facts(
+    events: list[BaseEvent], settings: KefuSettings, work_orders: list[ref.WorkOrderOutcome]
+) -> ref.Facts:
     messages = [
         Message(e.event_id, e.shop_id, e.buyer_id, e.sender, e.agent_id or "", e.occurred_at)
         for e in events
@@ -88,7 +100,7 @@ def reference_facts(events: list[BaseEvent], settings: KefuSettings) -> ref.Fact
 
     event_time = max(e.occurred_at for e in events)
     inquiries = reference_inquiries(messages, hours, event_time)
-    return ref.Facts(events, inquiries, settings)
+    return ref.Facts(events, inquiries, settings, work_orders)
 
 
 @pytest.fixture(scope="module")
@@ -114,8 +126,8 @@ async def month(
     started = time.monotonic()
     await replay(settings, [path])
     seconds = time.monotonic() - started
-    facts = reference_facts(parsed(path), settings)
     store = ChdbStore(settings.store_dir, settings.clickhouse_database)
+    facts = reference_facts(parsed(path), settings, stored_work_orders(store))
     try:
         yield Month(settings, store, facts, seconds)
     finally:

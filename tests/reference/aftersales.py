@@ -21,6 +21,7 @@ from core.kpi.metrics import NAMES
 from core.settings import KefuSettings
 from schemas.events import BaseEvent, Complaint, Order, Rating, Refund
 from schemas.inquiry import OPEN, Inquiry
+from tests.reference.escalations import expected_orders
 from tests.reference.inquiries import local
 from tests.reference.kpi_scoring import Scorecard, scorecard
 
@@ -213,12 +214,30 @@ class RefundRates:
     avg_refund_seconds: float | None
 
 
+@dataclass(frozen=True)
+class WorkOrderOutcome:
+    shop_id: str
+    agent_id: str
+    business_date: date
+    state: str
+    breached: bool
+
+    @property
+    def settled(self) -> bool:
+        return self.state == "resolved" or self.breached
+
+
 class Facts:
     """Everything sections 3-6 are computed from, with shop-local dates attached."""
 
     def __init__(
-        self, events: list[BaseEvent], inquiries: list[Inquiry], settings: KefuSettings
+        self,
+        events: list[BaseEvent],
+        inquiries: list[Inquiry],
+        settings: KefuSettings,
+        work_orders: list[WorkOrderOutcome] | None = None,
     ) -> None:
+        """`work_orders`: the outcomes to score; by default those of the escalation reference."""
         self.settings = settings
         self.local_date = local_date_for(settings)
         self.inquiries = inquiries
@@ -227,6 +246,15 @@ class Facts:
         self.buyer_days = buyer_days(inquiries, self.orders, settings.conversion_status)
         self.ratings = [e for e in events if isinstance(e, Rating)]
         self.complaints = [e for e in events if isinstance(e, Complaint)]
+        if work_orders is None:
+            # Nobody acts on a replayed order: its outcome is known once a clock ran out.
+            horizon = max(e.occurred_at for e in events)
+            work_orders = [
+                WorkOrderOutcome(o.shop_id, o.agent_id, o.business_date, "open",
+                                 bool(o.breached_first_action or o.breached_resolve))
+                for o in expected_orders(events, settings, horizon)
+            ]  # fmt: skip
+        self.work_orders = work_orders
 
     def _in(self, shop: str, ms: int | None, start: date, end: date) -> bool:
         return ms is not None and start <= self.local_date(shop, ms) <= end
@@ -299,6 +327,8 @@ class Sums:
     positive: int = 0
     complaints: int = 0
     decided: int = 0
+    work_orders_settled: int = 0  # outcome known: resolved, or a clock ran out
+    work_orders_met: int = 0  # resolved within both clocks
 
 
 AgentDay = tuple[str, str, date]
@@ -344,6 +374,10 @@ def agent_days(facts: Facts) -> dict[AgentDay, Sums]:
         if ref.processing_seconds is not None and ref.decided_at is not None:
             day = facts.local_date(ref.shop_id, ref.decided_at)
             out[(ref.shop_id, ref.agent_id, day)].decided += 1
+    for w in facts.work_orders:
+        s = out[(w.shop_id, w.agent_id, w.business_date)]
+        s.work_orders_settled += int(w.settled)
+        s.work_orders_met += int(w.state == "resolved" and not w.breached)
     return out
 
 
@@ -390,6 +424,8 @@ def agent_scores(facts: Facts) -> dict[tuple[str, date, str, str], AgentScore]:
             p.positive += s.positive
             p.complaints += s.complaints
             p.decided += s.decided
+            p.work_orders_settled += s.work_orders_settled
+            p.work_orders_met += s.work_orders_met
     kpi = facts.settings.kpi
     out: dict[tuple[str, date, str, str], AgentScore] = {}
     for (period, start, shop, agent), p in periods.items():
@@ -417,6 +453,7 @@ def _values(p: Sums, rates: RefundRates) -> dict[str, float | None]:
         "dispute_resolution_rate": rates.dispute_resolution_rate,
         "refund_speed": rates.avg_refund_seconds,
         "dispute_refund_rate": rates.dispute_refund_rate,
+        "work_order_sla_rate": _ratio(p.work_orders_met, p.work_orders_settled),
     }
     assert tuple(values) == NAMES
     return values

@@ -84,6 +84,17 @@ def refund(refund_id: str, decided_after: float, responsibility: str) -> tuple[A
     )  # fmt: skip
 
 
+def work_order(order_id: str, state: str, breached: bool) -> tuple[Any, ...]:
+    return _row(
+        tables.WORK_ORDERS,
+        work_order_id=order_id, shop_id="s1", buyer_id="b1", agent_id="a1",
+        rule="complaint_threat", priority="p1", owner="lead", state=state, opened_at=T,
+        first_action_at=at(5), resolved_at=at(60) if state == "resolved" else None,
+        first_action_due=at(15), resolve_due=at(240), breached_first_action=0,
+        breached_resolve=int(breached), business_date=D, version=1,
+    )  # fmt: skip
+
+
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChdbStore]:
     with ChdbStore(tmp_path_factory.mktemp("store"), DB) as store:
@@ -107,6 +118,13 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChdbStore]:
             tables.REFUNDS,
             [refund("R1", 3600, "buyer"), refund("R2", 1800, "merchant")],
         )
+        # Met, breached, and one still running (not counted until its outcome is known).
+        orders = [
+            work_order("W1", "resolved", False),
+            work_order("W2", "acted", True),
+            work_order("W3", "acted", False),
+        ]
+        insert(f"{DB}.work_orders", tables.WORK_ORDERS, orders)
         yield store
 
 
@@ -151,6 +169,28 @@ def test_aftersale_agent_scored_by_hand(store: ChdbStore, tmp_path: Path) -> Non
     speed = 100 * (2700 - 21600) / (1800 - 21600)
     assert a9["score"] == pytest.approx((0.5 * resolution + 0.2 * speed) / 0.7)
     assert a9["metrics_scored"] == 2 and a9["coaching_metric"] == "dispute_resolution_rate"
+
+
+def test_the_work_order_share_is_unweighed_by_default_and_counts_when_weighed(
+    store: ChdbStore, tmp_path: Path
+) -> None:
+    apply_kpi_views(store, settings(tmp_path))
+    a1 = scores(store)["a1"]
+    assert a1["work_order_sla_rate"] == 0.5  # W1 met, W2 breached, W3 not yet known
+    assert a1["work_order_sla_rate_weight"] == 0.0 and a1["work_order_sla_rate_score"] is None
+    table = {
+        "response_speed": {"weight": 0.3, "floor": 120, "target": 20},
+        "conversion_rate": {"weight": 0.3, "floor": 0.1, "target": 0.5},
+        "positive_rating_rate": {"weight": 0.2, "floor": 0.6, "target": 0.95},
+        "work_order_sla_rate": {"weight": 0.2, "floor": 0.0, "target": 1.0},
+    }
+    apply_kpi_views(store, settings(tmp_path, weights={"presale": {"launch": table}}))
+    try:
+        a1 = scores(store)["a1"]
+        assert a1["work_order_sla_rate_score"] == pytest.approx(50.0)
+        assert a1["score"] == pytest.approx(0.3 * 90 + 0.3 * 100 + 0.2 * 0 + 0.2 * 50)
+    finally:
+        apply_kpi_views(store, settings(tmp_path))
 
 
 def test_the_shop_stage_changes_the_weights(store: ChdbStore, tmp_path: Path) -> None:
@@ -205,13 +245,16 @@ def test_agent_scores_has_the_interface_columns(store: ChdbStore) -> None:
     assert required <= names
 
 
-def test_0008_creates_the_default_settings_views(
+def test_the_migrations_create_the_default_settings_views(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
+    """The newest migration creating each settings view creates it as the defaults say."""
     monkeypatch.chdir(tmp_path)
-    migration = (SQL_DIR / "0008_kpi_scorecard.sql").read_text(encoding="utf-8")
+    texts = [p.read_text(encoding="utf-8") for p in sorted(SQL_DIR.glob("*.sql"))]
     for generated in config_view_statements(KefuSettings(), "{database}"):
-        assert f"{generated};" in migration, generated.splitlines()[1]
+        head = next(line for line in generated.splitlines() if line.startswith("CREATE"))
+        newest = [t for t in texts if head in t][-1]
+        assert f"{generated};" in newest, head
 
 
 def test_local_dates_branch_per_configured_zone(
