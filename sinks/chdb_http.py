@@ -117,6 +117,14 @@ class _Handler(BaseHTTPRequestHandler):
         if path != "/":
             self._reply_error(_Reject(404, 0, f"there is no handler for {path}"))
             return
+        content_type = self.headers.get("Content-Type", "")
+        if content_type.startswith("multipart/form-data"):
+            try:
+                url_params = {**url_params, **http_wire.form_fields(content_type, body)}
+            except ValueError as exc:
+                self._reply_error(_Reject(400, 36, f"cannot read the form: {exc}"))
+                return
+            body = b""
         self._execute(url_params, body)
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
@@ -156,8 +164,6 @@ class _Handler(BaseHTTPRequestHandler):
         """Run the request; the format is None for statements without a result set."""
         if request.decompress_request:
             raise _Reject(400, 36, "decompress=1 (ClickHouse block compression) is not supported")
-        if self.headers.get("Content-Type", "").startswith("multipart/form-data"):
-            raise _Reject(400, 36, "multipart/form-data requests are not supported")
         try:
             body = http_wire.decode_body(body, self.headers.get("Content-Encoding"))
         except (ValueError, OSError, RuntimeError) as exc:

@@ -6,12 +6,14 @@ Grafana's ClickHouse plugin and curl send (see tests/integration/test_store_http
 
 from __future__ import annotations
 
+import email.policy
 import gzip
 import io
 import re
 import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from email.parser import BytesParser
 
 import lz4.frame
 import zstandard
@@ -212,3 +214,26 @@ def encode_body(data: bytes, accept_encoding: str | None) -> tuple[bytes, str | 
         if name == "deflate":
             return zlib.compress(data, 3), name
     return data, None
+
+
+def form_fields(content_type: str, body: bytes) -> dict[str, str]:
+    """The fields of a multipart/form-data body, as clients send long query parameters.
+
+    clickhouse-connect moves the query and its `param_*` values into a form once they would
+    not fit a URL; external tables (file parts) are refused with a ValueError.
+    """
+    message = BytesParser(policy=email.policy.HTTP).parsebytes(
+        b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n" + body
+    )
+    if not message.is_multipart():
+        msg = "a multipart/form-data body without parts"
+        raise ValueError(msg)
+    fields: dict[str, str] = {}
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        if part.get_filename() is not None or not isinstance(name, str):
+            msg = "external data (file parts) is not supported"
+            raise ValueError(msg)
+        payload = part.get_payload(decode=True)
+        fields[name] = payload.decode("utf-8") if isinstance(payload, bytes) else ""
+    return fields

@@ -149,6 +149,13 @@ def test_dedup_token_over_http(server_store: ServerStore) -> None:
     assert server_store.query(f"SELECT count() FROM {db}.chat_messages").scalar() == 4
 
 
+def test_parameters_too_long_for_a_url_arrive_as_a_form(server_store: ServerStore) -> None:
+    """clickhouse-connect sends them as multipart/form-data, as the old-duplicate lookup does."""
+    ids = [f"msg-{i:06d}" for i in range(5000)]
+    sql = "SELECT count() FROM numbers(20) WHERE concat('msg-', leftPad(toString(number), 6, '0')) IN {ids:Array(String)}"
+    assert server_store.query(sql, {"ids": ids}).scalar() == 20
+
+
 def test_sql_errors_are_store_errors_with_the_clickhouse_message(any_store: Store) -> None:
     with pytest.raises(StoreError, match=r"^Code: 60\. .*no_such_table") as caught:
         any_store.query("SELECT * FROM no_such_table")
