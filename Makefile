@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: help run test unit integration lint format typecheck bench clean
+.PHONY: help run test unit integration lint format typecheck bench soak clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -43,6 +43,9 @@ $(PEER)/.requirements: bench/peer-requirements.txt
 
 bench: $(STAMP) $(PEER)/.requirements ## ours vs ceiling, Quix Streams, naive faust; rewrites BENCHMARKS.md (~6 min; BENCH_ARGS=--quick|--kafka apache)
 	$(BIN)/python -m bench $(BENCH_ARGS)
+
+soak: $(STAMP) ## a generated month through the real worker: memory, changelog, restore time (~10 min; SOAK_ARGS=--quick)
+	$(BIN)/python -m bench.soak $(SOAK_ARGS)
 
 format: $(STAMP) ## apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix .

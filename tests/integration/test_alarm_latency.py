@@ -89,16 +89,14 @@ async def measure(
     }
 
 
-async def test_evaluation_to_webhook_delay_on_live_traffic(
+async def test_alerts_reach_the_webhook_on_live_traffic(
     tansu_broker: TansuBroker, tmp_path: Path, receiver: Receiver
 ) -> None:
-    # A short lateness keeps the run short; `__main__` measures with the default (30 s).
-    result = await measure(tansu_broker.bootstrap, tmp_path, receiver, seconds=40.0, lateness=5)
+    """Delivery, not speed: the delays are measured by `__main__` (BENCHMARKS.md)."""
+    result = await measure(tansu_broker.bootstrap, tmp_path, receiver, seconds=25.0, lateness=5)
     print(json.dumps(result))
-    assert result["from_evaluation"]["n"] >= 5
-    assert result["from_evaluation"]["p99"] < 2.0
-    # Event time trails the newest event by the lateness, plus flushes and polls.
-    assert result["from_event_time"]["p99"] < result["lateness_seconds"] + 10.0
+    assert result["from_evaluation"]["n"] >= 3
+    assert min(alert_delays(receiver.at("/hook"))) >= 0, "a request before its evaluation"
 
 
 async def _main(seconds: float) -> None:

@@ -5,7 +5,6 @@ same numbers."""
 
 from __future__ import annotations
 
-import time
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -43,7 +42,6 @@ class Month:
     settings: KefuSettings
     store: ChdbStore
     facts: ref.Facts
-    replay_seconds: float
 
 
 def month_settings(bootstrap: str, home: Path) -> KefuSettings:
@@ -123,13 +121,11 @@ async def month(
     )
     write_jsonl(generate(config), path)
     settings = month_settings(tansu_broker.bootstrap, home)
-    started = time.monotonic()
     await replay(settings, [path])
-    seconds = time.monotonic() - started
     store = ChdbStore(settings.store_dir, settings.clickhouse_database)
     facts = reference_facts(parsed(path), settings, stored_work_orders(store))
     try:
-        yield Month(settings, store, facts, seconds)
+        yield Month(settings, store, facts)
     finally:
         store.close()
 
@@ -138,12 +134,11 @@ def ms(value: datetime | None) -> int | None:
     return None if value is None else int(value.timestamp() * 1000)
 
 
-async def test_the_month_is_big_enough_and_replays_in_time(month: Month) -> None:
+async def test_the_month_is_big_enough(month: Month) -> None:
     facts = month.facts
     assert sum(b.converted for b in facts.buyer_days) > 100
     assert sum(r.disputed for r in facts.refunds.values()) > 10
     assert len({b.business_date for b in facts.buyer_days}) >= 30
-    assert month.replay_seconds < 120, month.replay_seconds
 
 
 async def test_inquiries_equal_reference(month: Month) -> None:
