@@ -92,6 +92,10 @@ class Worker:
             KEFU_APP_ID=settings.app_id,
             KEFU_TOPIC_PREFIX=settings.topic_prefix,
             KEFU_WEB_PORT=str(self.port),
+            # Days are fed back to back with pauses of seconds between them: without this the
+            # raw partitions would count as idle in a pause, and the first to wake with the
+            # next day would run event time ahead of the others (their events then late).
+            KEFU_INGEST_IDLE_SECONDS="120",
         )
         self.log = (workdir / f"worker-{tag}.out").open("wb")
         self.proc = subprocess.Popen(

@@ -8,24 +8,20 @@ test serves over ClickHouse's HTTP interface; the outage stops that server.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import signal
 import subprocess
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from bench.apache_kafka import ApacheKafka
 from core.topics import ensure_topics, topics_for
 from pipeline.embedded_broker import TansuBroker, free_port
 from pipeline.replay import send_files
 from sinks.chdb_http import StoreServer, serve
 from sinks.chdb_store import ChdbStore
-from sinks.migrate import migrate
 from tests.integration.conftest import Broker
 from tests.integration.replay_support import generated_file
 from tests.integration.test_restart import (
@@ -65,71 +61,37 @@ async def wait_for_health(port: int, status: int, timeout: float = 60) -> str:
 
 
 async def test_an_outage_mid_replay_loses_and_doubles_nothing(
-    tansu_broker: TansuBroker, apache_kafka: ApacheKafka, tmp_path: Path, unique_name: str
+    kafka_broker: Broker,
+    tmp_path: Path,
+    unique_name: str,
+    served_store: tuple[ChdbStore, StoreServer],
 ) -> None:
-    """Both brokers at once: the outages overlap, so the suite waits out one minute, not two."""
-    brokers = [
-        Broker("tansu", tansu_broker.bootstrap),
-        Broker("apache", apache_kafka.bootstrap),
-    ]
-    with contextlib.ExitStack() as stack:
-        runs = [
-            stack.enter_context(_Outage.prepared(b, tmp_path / b.kind, f"{unique_name}-{b.kind}"))
-            for b in brokers
-        ]
-        await asyncio.gather(*(run.live_through_outage() for run in runs))
-        for run in runs:  # one in-process worker at a time
-            await run.finish()
-
-
-class _Outage:
-    """One broker's run: a worker, the store it writes to, and that store's HTTP server."""
-
-    def __init__(self, broker: Broker, tmp_path: Path, name: str, store: ChdbStore) -> None:
-        self.broker, self.tmp_path, self.name, self.store = broker, tmp_path, name, store
-        self.server: StoreServer = serve(store, "127.0.0.1", 0)
-
-    @classmethod
-    @contextlib.contextmanager
-    def prepared(cls, broker: Broker, tmp_path: Path, name: str) -> Iterator[_Outage]:
-        tmp_path.mkdir()
-        with ChdbStore(tmp_path / "store") as store:
-            migrate(store, "kefu", 180)
-            run = cls(broker, tmp_path, name, store)
-            try:
-                yield run
-            finally:
-                run.server.stop()
-
-    async def live_through_outage(self) -> None:
-        store, tmp_path = self.store, self.tmp_path
-        self.settings, self.path, self.sent = await day_on_the_broker(
-            self.broker, tmp_path, self.name, self.server.url, seed=41
-        )
-        web_port = free_port()
-        worker = start_worker(self.settings, tmp_path, "a", web_port=web_port)
-        try:
-            await wait_for_rows(store, "chat_messages", self.sent.events // 4)
-            port = self.server.port
-            self.server.stop()
-            text = await wait_for_health(web_port, 503)
-            assert "store failing" in text
-            await asyncio.sleep(OUTAGE_SECONDS)
-            assert worker.poll() is None, "the worker must wait for the store, not exit"
-            self.server = serve(store, "127.0.0.1", port)
+    store, server = served_store
+    settings, path, sent = await day_on_the_broker(
+        kafka_broker, tmp_path, unique_name, server.url, seed=41
+    )
+    web_port = free_port()
+    worker = start_worker(settings, tmp_path, "a", web_port=web_port)
+    try:
+        await wait_for_rows(store, "chat_messages", sent.events // 4)
+        port = server.port
+        server.stop()
+        text = await wait_for_health(web_port, 503)
+        assert "store failing" in text
+        await asyncio.sleep(OUTAGE_SECONDS)
+        assert worker.poll() is None, "the worker must wait for the store, not exit"
+        with serve(store, "127.0.0.1", port):
             await wait_for_health(web_port, 200, timeout=90)
             worker.send_signal(signal.SIGTERM)
             await asyncio.to_thread(worker.wait, 60)
-        finally:
-            if worker.poll() is None:
-                worker.kill()
-                worker.wait()
-        log = (tmp_path / "home-a" / "kefu.log").read_text(errors="replace")
-        assert "store failing" in log and "store recovered" in log
-
-    async def finish(self) -> None:
-        # Whatever the worker had not stored yet is read again and stored exactly once.
-        await finish_and_compare(self.settings, self.store, self.path, self.sent.latest_ms)
+            # Whatever the worker had not stored yet is read again and stored exactly once.
+            await finish_and_compare(settings, store, path, sent.latest_ms)
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+            worker.wait()
+    log = (tmp_path / "home-a" / "kefu.log").read_text(errors="replace")
+    assert "store failing" in log and "store recovered" in log
 
 
 async def test_a_store_that_stays_away_makes_the_worker_exit_non_zero(
