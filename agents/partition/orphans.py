@@ -3,9 +3,10 @@
 A new broker or a recreated topic starts a partition's state empty, while the store may
 still hold inquiries that were open when the earlier run stopped. Nothing would ever close
 them: the waiting-buyer count would show ghosts forever. The new generation takes them
-over: one it writes again itself (a re-run of the same input) is simply replaced; one it
-never hears of again is settled as missed once its five-minute deadline has passed by this
-generation's event time, which is all the input says about it
+over: one it writes again itself (a re-run of the same input) is simply replaced; one whose
+opening message it applied without making it an inquiry (the earlier run had not seen an
+earlier message it joins) is deleted once its deadline has passed; one it never hears of
+again is settled as missed then, which is all the input says about it
 (docs/metrics.md#event-time-lateness-and-duplicates).
 """
 
@@ -43,6 +44,7 @@ class Orphans:
 
     def __init__(self) -> None:
         self._open: dict[RowKey, Inquiry] = {}
+        self._heard: set[RowKey] = set()  # their opening message was applied again
         self.changed = False
 
     def __len__(self) -> int:
@@ -55,11 +57,20 @@ class Orphans:
 
     def written(self, inquiry: Inquiry) -> None:
         """This generation wrote the row itself: its version wins, nothing to settle."""
-        if self._open.pop(_key(inquiry), None) is not None:
+        key = _key(inquiry)
+        if self._open.pop(key, None) is not None:
+            self._heard.discard(key)
             self.changed = True
 
-    def settle(self, horizon_ms: int) -> list[Inquiry]:
-        """Those whose deadline this generation's event time has passed, now missed."""
+    def heard(self, shop_id: str, buyer_id: str, event_id: str) -> None:
+        """This generation applied a chat message; if it opened an orphan, note it."""
+        key = (shop_id, buyer_id, event_id)
+        if key in self._open and key not in self._heard:
+            self._heard.add(key)
+            self.changed = True
+
+    def settle(self, horizon_ms: int) -> list[tuple[Inquiry, bool]]:
+        """Those whose deadline this generation's event time has passed: (missed row, deleted)."""
         due = [
             key
             for key, inquiry in self._open.items()
@@ -67,34 +78,27 @@ class Orphans:
         ]
         if due:
             self.changed = True
-        return [replace(self._open.pop(key), status=MISSED) for key in due]
+        out = [(replace(self._open.pop(key), status=MISSED), key in self._heard) for key in due]
+        self._heard -= set(due)
+        return out
 
     def dump(self) -> list[list[Any]]:
         self.changed = False
         return [
-            [*astuple(i)[:12], i.business_date.isoformat(), *astuple(i)[13:]]
-            for i in self._open.values()
+            [*astuple(i)[:12], i.business_date.isoformat(), *astuple(i)[13:], key in self._heard]
+            for key, i in self._open.items()
         ]
 
     def load(self, items: list[list[Any]]) -> None:
-        self._open = {}
+        self._open, self._heard = {}, set()
+        width = len(fields(Inquiry))
         for item in items:
-            inquiry = Inquiry(*item)
+            inquiry = Inquiry(*item[:width])
             inquiry.business_date = date.fromisoformat(item[12])
             self._open[_key(inquiry)] = inquiry
+            if item[width:] == [True]:
+                self._heard.add(_key(inquiry))
         self.changed = False
-
-
-def _encode(inquiry: Inquiry) -> list[Any]:
-    values = list(astuple(inquiry))
-    values[_DATE] = inquiry.business_date.isoformat()
-    return values
-
-
-def _decode(values: list[Any]) -> Inquiry:
-    inquiry = Inquiry(*values)
-    inquiry.business_date = date.fromisoformat(values[_DATE])
-    return inquiry
 
 
 def _key(inquiry: Inquiry) -> RowKey:

@@ -147,9 +147,9 @@ class PartitionState:
 
     def _settle_orphans(self, row_version: int, emit: Emit) -> None:
         # Not fed to buyer-days: this generation knows nothing else of those buyers' days.
-        for inquiry in self.orphans.settle(self.engine.horizon_ms):
-            emit("inquiries", rows.inquiry_row(inquiry, row_version, False))
-            self.outbox.append(changed(InquiryChange(inquiry), row_version))
+        for inquiry, deleted in self.orphans.settle(self.engine.horizon_ms):
+            emit("inquiries", rows.inquiry_row(inquiry, row_version, deleted))
+            self.outbox.append(changed(InquiryChange(inquiry, deleted), row_version))
 
     def _apply_event(
         self, event: dict[str, Any], row_version: int, emit: Emit, now_ms: int
@@ -158,6 +158,8 @@ class PartitionState:
         if kind == "chat.message":
             emit("chat_messages", rows.chat_row(event, now_ms))
             key = (event["shop_id"], event["buyer_id"])
+            if self.orphans:
+                self.orphans.heard(key[0], key[1], event["event_id"])
             previous = self.recency.seen(key, event["occurred_at"])
             if (
                 previous is not None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -79,3 +80,21 @@ def test_orphans_survive_a_restart_of_the_new_generation() -> None:
     assert restored.generation == 7
     assert restored.orphans.dump() == state.orphans.dump()
     assert len(restored.orphans) == 2
+
+
+def test_an_orphan_that_joins_an_earlier_message_is_deleted_not_settled() -> None:
+    """The killed run saw b1-m2 first and opened an inquiry with it; in truth it joins b1-m1."""
+    state = new_generation(replace(left_open("b1", T0 + 20_000), inquiry_id="b1-m2"))
+    rows: list[tuple[str, tuple[Any, ...]]] = []
+    emit = lambda table, row: rows.append((table, row))  # noqa: E731
+    replayed = [
+        chat("b1-m1", "b1", "buyer", T0),
+        chat("b1-m2", "b1", "buyer", T0 + 20_000),
+        chat("b1-m3", "b1", "agent", T0 + 40_000),
+    ]
+    state.apply(PackedBatch(events=replayed), 0, emit, T0)
+    state.apply(PackedBatch(flush_ms=T0 + 10 * MINUTE), 1, emit, T0)
+    got = inquiries(rows)
+    assert got["b1-m1"]["status"] == ANSWERED
+    assert got["b1-m2"]["is_deleted"] == 1
+    assert len(state.orphans) == 0
