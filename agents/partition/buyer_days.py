@@ -23,6 +23,7 @@ from heapq import heappop, heappush
 from typing import Any, Final
 
 from agents.facts.orders import OrderState
+from agents.partition.memory import DAY_MS, Sweeps
 from schemas.inquiry import OPEN, Inquiry
 
 log = logging.getLogger(__name__)
@@ -49,8 +50,7 @@ Content = tuple[int, int, int, str | None, int | None, str | None, str]
 
 _THRESHOLDS = ((1, "within_30s"), (2, "within_3m"), (4, "within_5m"))
 _HELD_MS = CONVERSION_WINDOW_MS + GRACE_MS
-MEMORY_MS = 7 * 24 * 3600 * 1000
-_FLOOR_SWEEP_MS = 3600 * 1000
+MEMORY_MS = 7 * DAY_MS
 
 
 @dataclass(slots=True)
@@ -82,7 +82,7 @@ class BuyerDays:
         self._expiry: list[tuple[int, Key]] = []  # (event time to look again, buyer)
         self._horizon = -(1 << 62)
         self._memory_ms = memory_ms
-        self._floors_swept_at = self._horizon
+        self._floor_sweeps = Sweeps()
 
     def inquiry(self, inquiry: Inquiry, deleted: bool) -> None:
         """An inquiries row upserted, or deleted because a late message re-cut it."""
@@ -168,12 +168,11 @@ class BuyerDays:
             if buyer is not None and buyer.look_at == at:
                 buyer.look_at = None
                 self._forget_old(key, buyer)
-        if self._horizon - self._floors_swept_at >= _FLOOR_SWEEP_MS:
+        if self._floor_sweeps.due(self._horizon):
             self._forget_floors()
 
     def _forget_floors(self) -> None:
         """Answers no payment still to come or held can be credited to (see _answered_last)."""
-        self._floors_swept_at = self._horizon
         cutoff = self._horizon - self._memory_ms - _HELD_MS
         for key in [k for k, (at, _) in self._floors.items() if at < cutoff]:
             del self._floors[key]

@@ -149,6 +149,16 @@ async def _delete(producer: AIOKafkaProducer, topic: str, partition: int, keys: 
         await sent
 
 
+@dataclass(frozen=True, slots=True)
+class _Record:
+    """One changelog record, decoded once; `part` is None for a deleted key."""
+
+    offset: int
+    key: str
+    part: dict[str, Any] | None
+    size: int
+
+
 @dataclass(slots=True)
 class _Checkpoint:
     first: int  # offset of part 0
@@ -176,13 +186,13 @@ async def read(bootstrap: str, topic: str, partition: int) -> Restored:
         start, records = await _tail(consumer, tp, first, end)
         complete, _, _ = _group(records)
         if not complete:
-            return Restored([], Chain(), sum(len(r.value or b"") for r in records))
+            return Restored([], Chain(), sum(r.size for r in records))
         newest = complete[-1]
         base = _base(newest)
         if base < start:
             records = await _records(consumer, tp, base, end)
         restored = _chain(records, base, partition)
-        restored.bytes = sum(len(r.value or b"") for r in records if r.offset >= base)
+        restored.bytes = sum(r.size for r in records if r.offset >= base)
         return restored
     finally:
         await consumer.stop()
@@ -196,7 +206,7 @@ def _base(newest: _Checkpoint) -> int:
 
 async def _tail(
     consumer: AIOKafkaConsumer, tp: TopicPartition, first: int, end: int
-) -> tuple[int, list[Any]]:
+) -> tuple[int, list[_Record]]:
     """Records from the end backwards until they hold a complete checkpoint (or all are read)."""
     window = _TAIL_RECORDS
     while True:
@@ -209,26 +219,34 @@ async def _tail(
 
 async def _records(
     consumer: AIOKafkaConsumer, tp: TopicPartition, start: int, end: int
-) -> list[Any]:
+) -> list[_Record]:
     consumer.seek(tp, start)
-    records: list[Any] = []
+    records: list[_Record] = []
     while await consumer.position(tp) < end:
         batch = await consumer.getmany(tp, timeout_ms=500, max_records=10_000)
-        records += [r for r in batch.get(tp, []) if start <= r.offset < end]
+        records += [
+            _Record(
+                r.offset,
+                r.key.decode() if r.key else "",
+                None if r.value is None else orjson.loads(r.value),
+                len(r.value or b""),
+            )
+            for r in batch.get(tp, [])
+            if start <= r.offset < end
+        ]
     return records
 
 
-def _group(records: list[Any]) -> tuple[list[_Checkpoint], list[str], int]:
+def _group(records: list[_Record]) -> tuple[list[_Checkpoint], list[str], int]:
     """Complete checkpoints in offset order, keys of incomplete ones, and the highest seq seen."""
     complete: list[_Checkpoint] = []
     broken: list[str] = []
     top = -1
     pending: _Checkpoint | None = None
     for record in records:
-        if record.value is None:
+        part, key = record.part, record.key
+        if part is None:
             continue  # a deleted key
-        part = orjson.loads(record.value)
-        key = record.key.decode() if record.key else ""
         seq = part.get("seq")
         top = max(top, -1 if seq is None else seq)
         if pending is None or part.get("index", -1) == 0 or pending.seq != seq:
@@ -241,7 +259,7 @@ def _group(records: list[Any]) -> tuple[list[_Checkpoint], list[str], int]:
             continue
         pending.parts.append(part)
         pending.keys.append(key)
-        pending.size += len(record.value)
+        pending.size += record.size
         if part["last"]:
             complete.append(pending)
             pending = None
@@ -250,7 +268,7 @@ def _group(records: list[Any]) -> tuple[list[_Checkpoint], list[str], int]:
     return complete, broken, top
 
 
-def _chain(records: list[Any], base: int, partition: int) -> Restored:
+def _chain(records: list[_Record], base: int, partition: int) -> Restored:
     complete, broken, top = _group([r for r in records if r.offset >= base])
     if broken:
         log.warning(

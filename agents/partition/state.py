@@ -66,7 +66,6 @@ class PartitionState:
         self._gone: dict[str, set[str]] = {"refunds": set(), "orders": set()}
         # Whether any refund or order ever left memory: only then can an unknown id be one.
         self.forgot_facts = False
-        self._recalled = Recalled()
         self.seen = SeenWindow(seen_retention_ms)
         self.offset = -1
         # Restored from the checkpoint, or given a new one when the state starts empty.
@@ -99,7 +98,7 @@ class PartitionState:
 
         `recalled`: the stored state of refunds and orders this batch names that memory lost.
         """
-        self._recalled = recalled or Recalled()
+        recalled = recalled or Recalled()
         stats = BatchStats()
         if offset <= self.offset:
             return stats
@@ -116,7 +115,7 @@ class PartitionState:
                 stats.duplicates += 1
                 continue
             try:
-                self._apply_event(event, row_version, emit, now_ms)
+                self._apply_event(event, row_version, emit, now_ms, recalled)
             except (KeyError, TypeError, ValueError):
                 # Ingest validated it, so this is our bug; keep the partition moving and say so.
                 stats.failed += 1
@@ -152,7 +151,12 @@ class PartitionState:
             self.outbox.append(changed(InquiryChange(inquiry, deleted), row_version))
 
     def _apply_event(
-        self, event: dict[str, Any], row_version: int, emit: Emit, now_ms: int
+        self,
+        event: dict[str, Any],
+        row_version: int,
+        emit: Emit,
+        now_ms: int,
+        recalled: Recalled,
     ) -> None:
         kind = event["type"]
         if kind == "chat.message":
@@ -176,14 +180,14 @@ class PartitionState:
             )
         elif kind == "refund":
             rid = event["refund_id"]
-            refund = apply_refund(self.refunds.get(rid) or self._recalled.refunds.get(rid), event)
+            refund = apply_refund(self.refunds.get(rid) or recalled.refunds.get(rid), event)
             self.refunds[refund.refund_id] = refund
             self._dirty_refunds.add(refund.refund_id)
             self._gone["refunds"].discard(refund.refund_id)
             emit("refunds", rows.refund_row(refund, row_version))
         elif kind == "order":
             oid = event["order_id"]
-            order = apply_order(self.orders.get(oid) or self._recalled.orders.get(oid), event)
+            order = apply_order(self.orders.get(oid) or recalled.orders.get(oid), event)
             self.orders[order.order_id] = order
             self._dirty_orders.add(order.order_id)
             self._gone["orders"].discard(order.order_id)
