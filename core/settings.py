@@ -162,6 +162,7 @@ def _rule_severities() -> dict[str, Severity]:
         "waiting_buyer": "warning",
         "work_order_first_action_sla": "critical",
         "work_order_resolve_sla": "critical",
+        "qc_critical": "critical",
     }
 
 
@@ -236,6 +237,36 @@ class WorkOrderSettings(BaseModel):
             msg = f"work_orders.sla lacks priorities {missing}"
             raise ValueError(msg)
         return self
+
+
+QcSeverity = Literal["critical", "warning", "info"]
+
+
+def _qc_weights() -> dict[QcSeverity, float]:
+    return {"critical": 10.0, "warning": 3.0, "info": 1.0}
+
+
+class QcSettings(BaseModel):
+    """Quality inspection (docs/metrics.md#quality-inspection): dictionaries and score weights."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    enabled: bool = True
+    dictionary: Path | None = Field(
+        None, description="QC dictionary (YAML); default: the one that ships (agents/qc)"
+    )
+    shops_file: Path | None = Field(
+        None, description="per-shop rules, allow-lists and promotions (YAML `shops:`)"
+    )
+    reload_seconds: float = Field(
+        10.0, gt=0, description="how often the dictionary files are checked for changes"
+    )
+    severity_weights: dict[QcSeverity, float] = Field(
+        default_factory=_qc_weights, description="penalty per finding in the QC score"
+    )
+    critical_alerts: bool = Field(
+        True, description="raise a qc_critical alert for each critical agent or bot finding"
+    )
 
 
 class KefuSettings(BaseSettings):
@@ -330,6 +361,7 @@ class KefuSettings(BaseSettings):
     shops: dict[str, ShopSettings] = Field(default_factory=dict)
     notify: NotifySettings = NotifySettings()
     work_orders: WorkOrderSettings = WorkOrderSettings()
+    qc: QcSettings = QcSettings()
 
     conversion_status: Literal["paid", "grouped"] = Field(
         "paid",

@@ -80,6 +80,16 @@ class Topics:
         return f"{self.prefix}.escalation-state"
 
     @property
+    def qc_findings(self) -> str:
+        """Quality-inspection findings, keyed by the message's event id."""
+        return f"{self.prefix}.qc-findings"
+
+    @property
+    def qc_state(self) -> str:
+        """QC-stage snapshots; partition N belongs to events partition N."""
+        return f"{self.prefix}.qc-state"
+
+    @property
     def alert_controls(self) -> str:
         """Silences and acks of alerts (`kefu alerts silence|ack`), compacted by control id."""
         return f"{self.prefix}.alert-controls"
@@ -108,6 +118,8 @@ async def ensure_topics(bootstrap: str, settings: KefuSettings) -> None:
         topics.inquiry_changes: settings.partitions,
         topics.alarm_state: settings.partitions,
         topics.escalation_state: settings.partitions,
+        topics.qc_state: settings.partitions,
+        topics.qc_findings: settings.partitions,
     }
     wanted |= {topics.dead_letters: 1, topics.alerts: 1, topics.alerts_dead: 1}
     # One partition each: low volume, and one book folds every order in arrival order.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import faust
 from faust.types import AgentT
@@ -15,12 +16,16 @@ from agents.alarms import agent as alarm_agent
 from agents.alarms import table as alerts_table
 from agents.controls import table as controls_table
 from agents.controls.reader import ControlReader
-from agents.escalation import agent as escalation_agent
 from agents.escalation import book as work_order_book
+from agents.escalation.agent import escalation_stage
 from agents.ingest.service import IngestService
 from agents.inquiries.hours import hours_from_settings
 from agents.notify.service import NotifierService
 from agents.partition import agent as stateful
+from agents.qc import agent as qc_agent
+from agents.qc.live_rules import LiveRules
+from agents.snapshot_stage import SnapshotStage
+from agents.snapshot_stage import install as install_stage
 from core.settings import KefuSettings
 from core.topics import topics_for
 from pipeline.work_order_endpoint import install_work_order_endpoint
@@ -58,7 +63,7 @@ class Pipeline:
     ingest: IngestService
     alarms: alarm_agent.AlarmRunner | None = None
     notifier: NotifierService | None = None
-    escalations: escalation_agent.EscalationRunner | None = None
+    side_stages: tuple[SnapshotStage[Any], ...] = ()
 
 
 def create_app(settings: KefuSettings, bootstrap: str, store: Store, *, web: bool) -> Pipeline:
@@ -116,10 +121,16 @@ def create_app(settings: KefuSettings, bootstrap: str, store: Store, *, web: boo
     controls_table.install(app, topics, BatchWriter(store, health=health))
     notifier = NotifierService(settings, bootstrap, controls.book)
     app.add_dependency(notifier)
-    escalations = escalation_agent.EscalationRunner(
-        settings, bootstrap, hours_from_settings(settings)
-    )
-    escalation_agent.install(app, escalations)
+    escalations = escalation_stage(settings, bootstrap, hours_from_settings(settings))
+    install_stage(app, escalations)
+    side_stages: tuple[SnapshotStage[Any], ...] = (escalations,)
+    if settings.qc.enabled:
+        inspection = qc_agent.qc_stage(
+            settings, bootstrap, hours_from_settings(settings), LiveRules(settings.qc)
+        )
+        install_stage(app, inspection)
+        qc_agent.install_table(app, topics, BatchWriter(store, health=health))
+        side_stages += (inspection,)
     book = work_order_book.WorkOrderBook(settings, store, hours_from_settings(settings))
     work_order_book.install(app, book)
     install_work_order_endpoint(app, settings)
@@ -153,7 +164,7 @@ def create_app(settings: KefuSettings, bootstrap: str, store: Store, *, web: boo
         ingest=ingest,
         alarms=alarm_runner,
         notifier=notifier,
-        escalations=escalations,
+        side_stages=side_stages,
     )
 
 

@@ -83,9 +83,12 @@ async def _wait_stored(run: Running, flush_ms: int | None) -> None:
         await _send_flush(run, topics, flush_ms)
     internal = await end_offsets(run.bootstrap, [topics.events, topics.dead_letters])
     await wait_committed(run.bootstrap, run.settings.app_id, internal)
-    # The escalation stage produced everything before its input was committed above.
-    orders = await end_offsets(run.bootstrap, [topics.escalations, topics.work_order_events])
-    await wait_committed(run.bootstrap, run.settings.app_id, orders)
+    # The side stages produced everything before their input was committed above.
+    produced = [topics.escalations, topics.work_order_events]
+    if run.settings.qc.enabled:
+        produced.append(topics.qc_findings)
+    outputs = await end_offsets(run.bootstrap, produced)
+    await wait_committed(run.bootstrap, run.settings.app_id, outputs)
     await wait_alarms(run.bootstrap, run.settings)
 
 

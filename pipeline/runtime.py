@@ -103,8 +103,8 @@ async def running(
         tune_gc()
         # Runs first on the way out: store and ack what is pending while the consumer still runs.
         stack.push_async_callback(pipeline.runner.flush)
-        if pipeline.escalations is not None:
-            stack.push_async_callback(pipeline.escalations.stop)
+        for stage in pipeline.side_stages:
+            stack.push_async_callback(stage.stop)
         yield Running(settings, bootstrap, store, pipeline, http_port)
 
 

@@ -168,6 +168,20 @@ ESCALATIONS = (
     "detail",
 )
 
+QC_FINDINGS = (
+    "event_id",
+    "shop_id",
+    "buyer_id",
+    "agent_id",
+    "sender",
+    "occurred_at",
+    "business_date",
+    "category",
+    "severity",
+    "rule_id",
+    "matched",
+)
+
 WORK_ORDER_EVENTS = ("event_id", "work_order_id", "action", "at", "by", "to", "received_at")
 
 WORK_ORDERS = (
@@ -204,4 +218,5 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "escalations": ESCALATIONS,
     "work_order_events": WORK_ORDER_EVENTS,
     "work_orders": WORK_ORDERS,
+    "qc_findings": QC_FINDINGS,
 }

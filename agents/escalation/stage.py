@@ -8,7 +8,6 @@ input yields the same escalations and clock events (docs/metrics.md, "Escalation
 from __future__ import annotations
 
 import heapq
-from dataclasses import dataclass, field
 from typing import Any
 
 from agents.escalation.detector import Detector
@@ -19,11 +18,7 @@ from agents.partition.watermarks import MemberWatermarks
 from core.settings import KefuSettings
 from schemas.packed import unpack
 
-
-@dataclass(slots=True)
-class Output:
-    escalations: list[Escalation] = field(default_factory=list)
-    clocks: list[Lifecycle] = field(default_factory=list)
+Output = Escalation | Lifecycle
 
 
 class EscalationPartition:
@@ -39,8 +34,8 @@ class EscalationPartition:
         self.offset = -1
         self.clocks: list[tuple[int, str, str]] = []  # heap of (due, order id, action)
 
-    def apply(self, raw: bytes, offset: int) -> Output:
-        out = Output()
+    def apply(self, raw: bytes, offset: int) -> list[Output]:
+        out: list[Output] = []
         batch = unpack(raw)
         for event in batch.events:
             self._opened(out, self.detector.apply(event))
@@ -55,17 +50,17 @@ class EscalationPartition:
         self.offset = offset
         return out
 
-    def _opened(self, out: Output, raised: list[Escalation]) -> None:
+    def _opened(self, out: list[Output], raised: list[Escalation]) -> None:
         for escalation in raised:
-            out.escalations.append(escalation)
+            out.append(escalation)
             order = open_order(escalation, self.settings, self.hours_for)
             for clock in clocks(order):
                 heapq.heappush(self.clocks, (clock.at, clock.work_order_id, clock.action))
 
-    def _ring(self, out: Output, horizon: int) -> None:
+    def _ring(self, out: list[Output], horizon: int) -> None:
         while self.clocks and self.clocks[0][0] <= horizon:
             at, ident, action = heapq.heappop(self.clocks)
-            out.clocks.append(Lifecycle(ident, action, at, by="kefu"))  # type: ignore[arg-type]
+            out.append(Lifecycle(ident, action, at, by="kefu"))  # type: ignore[arg-type]
 
     def dump(self) -> dict[str, Any]:
         return {

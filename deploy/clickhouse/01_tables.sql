@@ -362,3 +362,27 @@ ORDER BY (kind, control_id);
 
 CREATE TABLE IF NOT EXISTS kefu.alert_controls ON CLUSTER kefu AS kefu_local.alert_controls
 ENGINE = Distributed(kefu, kefu_local, alert_controls, cityHash64(kind, control_id));
+
+-- sql/0017: quality-inspection findings -------------------------------------------------
+
+CREATE TABLE IF NOT EXISTS kefu_local.qc_findings ON CLUSTER kefu
+(
+    event_id      String,
+    shop_id       String,
+    buyer_id      String,
+    agent_id      String,
+    sender        LowCardinality(String),
+    occurred_at   DateTime64(3, 'UTC'),
+    business_date Date,
+    category      LowCardinality(String),
+    severity      LowCardinality(String),
+    rule_id       LowCardinality(String),
+    matched       String
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/kefu_local/qc_findings', '{replica}')
+PARTITION BY toYYYYMM(business_date)
+ORDER BY (shop_id, business_date, event_id, rule_id)
+SETTINGS replicated_deduplication_window = 1000;
+
+CREATE TABLE IF NOT EXISTS kefu.qc_findings ON CLUSTER kefu AS kefu_local.qc_findings
+ENGINE = Distributed(kefu, kefu_local, qc_findings, cityHash64(shop_id, buyer_id));

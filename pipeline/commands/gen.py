@@ -47,6 +47,14 @@ def register(commands: Any) -> None:
         metavar="SHOP:AGENT:START_MIN:MINUTES",
         help="an agent who stops replying, e.g. s1:s1-a1:600:30 (from 10:00 for 30 minutes)",
     )
+    parser.add_argument(
+        "--qc-plant",
+        type=int,
+        default=0,
+        metavar="N",
+        help="N conversations a day with planted quality-inspection findings; with --out, "
+        "their labels go to OUT.qc-labels.jsonl and the shops' QC settings to OUT.qc-shops.yaml",
+    )
     parser.set_defaults(handler=handle)
 
 
@@ -57,6 +65,8 @@ def handle(args: argparse.Namespace) -> int:
     if args.out is not None:
         count = write_jsonl(generate(config), args.out)
         print(f"wrote {count} events to {args.out}")
+        if config.qc_conversations:
+            _write_qc_files(config, args.out)
         return 0
     return asyncio.run(_to_kafka(args, config))
 
@@ -74,10 +84,28 @@ def _config(args: argparse.Namespace) -> Any:
         disorder_seconds=args.disorder,
         duplicate_rate=args.duplicates,
         malformed_rate=args.malformed,
+        qc_conversations=args.qc_plant,
         **extra,
     )
     incidents = [_silent_agent(spec, config.start) for spec in args.silent_agent]
     return dataclasses.replace(config, incidents=incidents) if incidents else config
+
+
+def qc_files(out: Path) -> tuple[Path, Path]:
+    """Where `--qc-plant` puts the labels and the shops' QC settings, beside OUT."""
+    stem = out.name.removesuffix(".gz").removesuffix(".jsonl")
+    return out.with_name(f"{stem}.qc-labels.jsonl"), out.with_name(f"{stem}.qc-shops.yaml")
+
+
+def _write_qc_files(config: Any, out: Path) -> None:
+    from pipeline.generator import qc_day, write_jsonl
+    from pipeline.generator.ids import run_tag
+
+    labels_path, shops_path = qc_files(out)
+    lines = qc_day.planted(config, run_tag(*config.world_key()))
+    count = write_jsonl(qc_day.labels(lines), labels_path)
+    shops_path.write_text(qc_day.shops_yaml(config), encoding="utf-8")
+    print(f"wrote {count} planted findings to {labels_path}; set KEFU_QC__SHOPS_FILE={shops_path}")
 
 
 def _silent_agent(spec: str, start: datetime) -> Any:

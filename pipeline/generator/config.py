@@ -76,6 +76,8 @@ class GenConfig:
     duplicate_rate: float = 0.0
     malformed_rate: float = 0.0
     incidents: list[Incident] = field(default_factory=list)
+    # Conversations a day with planted quality-inspection findings (pipeline.generator.qc_day).
+    qc_conversations: int = 0
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "start", _require_aware("start", self.start))
@@ -103,7 +105,7 @@ class GenConfig:
             self.complaint_probability,
             self.epoch_ms_share,
             tuple(self.incidents),
-        )
+        ) + ((self.qc_conversations,) if self.qc_conversations else ())
 
     def _check_ranges(self) -> None:
         if self.days <= 0:
@@ -116,6 +118,7 @@ class GenConfig:
             "buyers_per_shop_day": self.buyers_per_shop_day,
             "orders_without_chat_per_shop_day": self.orders_without_chat_per_shop_day,
             "disorder_seconds": self.disorder_seconds,
+            "qc_conversations": self.qc_conversations,
         }
         for name, value in rates.items():
             if value < 0:

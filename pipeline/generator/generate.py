@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from random import Random
 
+from pipeline.generator import qc_day
 from pipeline.generator.clock import to_ms
 from pipeline.generator.config import GenConfig
 from pipeline.generator.delivery import Delivery, Line
@@ -40,6 +41,8 @@ def generate(config: GenConfig) -> Iterator[Line]:
             config.epoch_ms_share,
         )
         shops.append(ShopSimulation(config, out, rng))
+    for line in qc_day.planted(config, tag) if config.qc_conversations else ():
+        delivery.push(line.occurred_at_ms, qc_day.event(line))
     for slot_start, slot_end in hour_slots(start_ms, end_ms):
         for simulation in shops:
             simulation.run_slot(slot_start, slot_end)

@@ -178,24 +178,37 @@ SCENES: tuple[tuple[Scene, int], ...] = (
 )
 
 
-def plant(seed: int = 18, conversations: int = 3000) -> list[PlantedLine]:
-    """Conversations in event order, each line labelled; the same seed gives the same set."""
+def plant(
+    seed: int = 18,
+    conversations: int = 3000,
+    shops: tuple[PlantShop, ...] = SHOPS,
+    span: tuple[int, int] | None = None,
+    agents_per_shop: int = 3,
+) -> list[PlantedLine]:
+    """Conversations, each line labelled; the same arguments give the same set.
+
+    Without `span` the conversations follow one another from START_MS (the evaluation
+    set); with `span` = (start_ms, end_ms) each starts at a random time in it, ending
+    before its end, to be mixed into generated traffic (`GenConfig.qc_conversations`).
+    """
     rng = random.Random(seed)
     scenes, weights = zip(*SCENES, strict=True)
     lines: list[PlantedLine] = []
     at_ms = START_MS + 3_600_000
     for n in range(conversations):
-        shop = rng.choice(SHOPS)
+        shop = rng.choice(shops)
         held_out = rng.random() < 0.5
         form = HELD_OUT if held_out else SEEN
+        if span is not None:
+            at_ms = rng.randrange(span[0], max(span[0] + 1, span[1] - 3_600_000))
         for sender, text, labels in rng.choices(scenes, weights)[0](rng, shop, held_out):
             at_ms += rng.randint(1_000, 60_000)
             lines.append(
                 PlantedLine(
                     event_id=f"qc-{seed}-{len(lines)}",
                     shop_id=shop.shop_id,
-                    buyer_id=f"qc-b{n}",
-                    agent_id="" if sender == "buyer" else f"{shop.shop_id}-a{n % 3}",
+                    buyer_id=f"qc-{seed}-b{n}",
+                    agent_id="" if sender == "buyer" else _agent(shop, n, agents_per_shop, span),
                     sender=sender,
                     occurred_at_ms=at_ms,
                     text=text,
@@ -204,3 +217,8 @@ def plant(seed: int = 18, conversations: int = 3000) -> list[PlantedLine]:
                 )
             )
     return lines
+
+
+def _agent(shop: PlantShop, n: int, agents: int, span: tuple[int, int] | None) -> str:
+    # In generated traffic the conversation goes to one of the shop's real agents.
+    return f"{shop.shop_id}-a{n % agents + (span is not None)}"

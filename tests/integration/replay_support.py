@@ -11,7 +11,7 @@ from typing import Any
 
 from core.errors import BadMessage
 from core.settings import KefuSettings
-from pipeline.generator import GenConfig, generate, write_jsonl
+from pipeline.generator import GenConfig, generate, qc_day, write_jsonl
 from schemas.events import BaseEvent, ChatMessage
 from schemas.inquiry import Inquiry, Message
 from schemas.validate import parse_event
@@ -21,6 +21,7 @@ from tests.reference.aftersales import buyer_days, fold_orders
 from tests.reference.inquiries import Hours, reference_inquiries
 
 TOLERANCE = 1e-9
+QC_SHOPS = "qc-shops.yaml"
 
 # A weekday morning peak: enough traffic to matter, small enough to replay in seconds.
 MORNING = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)
@@ -38,9 +39,23 @@ def settings_for(broker: Broker, tmp_path: Path, name: str, **more: Any) -> Kefu
 
 
 def generated_file(tmp_path: Path, **config: Any) -> Path:
+    """A generated file; with `qc_conversations`, its shops' QC settings in QC_SHOPS beside it."""
     path = tmp_path / "events.jsonl"
-    write_jsonl(generate(GenConfig(**{"start": MORNING, "days": 0.25, **config})), path)
+    made = GenConfig(**{"start": MORNING, "days": 0.25, **config})
+    write_jsonl(generate(made), path)
+    if made.qc_conversations:
+        (tmp_path / QC_SHOPS).write_text(qc_day.shops_yaml(made), encoding="utf-8")
     return path
+
+
+def qc_shops_file(tmp_path: Path) -> Path | None:
+    path = tmp_path / QC_SHOPS
+    return path if path.is_file() else None
+
+
+def stored_finding_keys(store: ChdbStore) -> list[tuple[str, str, str, str]]:
+    sql = "SELECT event_id, rule_id, category, matched FROM qc_findings FINAL"
+    return sorted(tuple(r) for r in store.query(sql).rows)
 
 
 def valid_events(path: Path) -> tuple[list[BaseEvent], int]:

@@ -63,7 +63,9 @@ async def test_reruns_on_fresh_topics_win_over_killed_runs(
 ) -> None:
     store, server = served_store
     # Duplicates arrive up to minutes later: some land on the other side of a checkpoint.
-    path = generated_file(tmp_path, seed=31, disorder_seconds=20, duplicate_rate=0.05)
+    path = generated_file(
+        tmp_path, seed=31, disorder_seconds=20, duplicate_rate=0.05, qc_conversations=600
+    )
     good, _ = valid_events(path)
     chats = len({e.event_id for e in good if e.type == "chat.message"})
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from core.settings import KefuSettings
+from core.settings import KefuSettings, QcSettings
 from core.topics import ensure_topics, topics_for
 from pipeline.embedded_broker import free_port
 from pipeline.raw_producer import RawSender
@@ -33,9 +33,12 @@ from tests.integration.replay_support import (
     as_rows,
     expected_inquiries,
     generated_file,
+    qc_shops_file,
+    stored_finding_keys,
     stored_inquiries,
     valid_events,
 )
+from tests.reference.qc import expected_findings, keys
 
 pytestmark = pytest.mark.kafka
 KEFU = str(Path(sys.executable).with_name("kefu"))
@@ -58,6 +61,7 @@ def worker_settings(broker: Broker, tmp_path: Path, name: str, url: str) -> Kefu
         app_id=name,
         topic_prefix=name,
         ingest_max_records=100,
+        qc=QcSettings(shops_file=qc_shops_file(tmp_path)),
     )
 
 
@@ -74,6 +78,7 @@ def start_worker(
         KEFU_TOPIC_PREFIX=settings.topic_prefix,
         KEFU_INGEST_MAX_RECORDS=str(settings.ingest_max_records),
         KEFU_WEB_PORT=str(web_port or free_port()),
+        **({"KEFU_QC__SHOPS_FILE": str(settings.qc.shops_file)} if settings.qc.shops_file else {}),
         **more_env,
     )
     log = (tmp_path / f"worker-{tag}.out").open("wb")
@@ -91,7 +96,9 @@ async def day_on_the_broker(
     broker: Broker, tmp_path: Path, name: str, url: str, seed: int
 ) -> tuple[KefuSettings, Path, RawSender]:
     """A noisy generated day produced onto fresh raw topics, before any worker runs."""
-    path = generated_file(tmp_path, seed=seed, disorder_seconds=20, duplicate_rate=0.02)
+    path = generated_file(
+        tmp_path, seed=seed, disorder_seconds=20, duplicate_rate=0.02, qc_conversations=600
+    )
     settings = worker_settings(broker, tmp_path, name, url)
     await ensure_topics(broker.bootstrap, settings)
     sent = await send_files(broker.bootstrap, topics_for(settings), [path])
@@ -108,6 +115,9 @@ async def finish_and_compare(
     assert as_rows(stored_inquiries(store)) == as_rows(expected_inquiries(unique, settings))
     chats = sum(e.type == "chat.message" for e in unique)
     assert store.query("SELECT count() FROM chat_messages FINAL").scalar() == chats
+    findings = keys(expected_findings(unique, settings.qc.shops_file))
+    assert stored_finding_keys(store) == findings
+    assert findings or settings.qc.shops_file is None, "no planted QC finding to compare"
 
 
 async def test_killed_worker_resumes_exactly(

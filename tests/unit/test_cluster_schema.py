@@ -164,6 +164,14 @@ SEED_ROWS = [
         number % 3 = 1, 0, toDate({T0} + toIntervalMinute(number * 7), 'Asia/Shanghai'),
         intDiv(number, 30) + 1
     FROM numbers(60)""",
+    f"""INSERT INTO {SINGLE}.qc_findings
+    SELECT concat('m', toString(number)), concat('s', toString(number % 2)),
+        concat('b', toString(number % 120)), concat('a', toString(number % 5)),
+        ['agent', 'buyer', 'bot'][number % 3 + 1],
+        {T0} + toIntervalMinute(number * 5), toDate({T0} + toIntervalMinute(number * 5), 'Asia/Shanghai'),
+        ['off_platform', 'complaint_threat', 'vague_answer'][number % 3 + 1],
+        ['critical', 'critical', 'info'][number % 3 + 1], 'rule', 'span'
+    FROM numbers(40)""",
 ]
 TABLES = (
     "chat_messages",
@@ -180,6 +188,7 @@ TABLES = (
     "work_order_events",
     "work_orders",
     "alert_controls",
+    "qc_findings",
 )
 
 

@@ -1,0 +1,129 @@
+"""One events partition's quality inspection, in event order (docs/metrics.md#quality-inspection).
+
+The context rules (`vague_answer`, `missed_promotion`) judge a reply by the buyer question
+before it, so messages are inspected in event-time order: a message waits until the
+partition's event time (the slowest ingest member less `lateness_seconds`, or a replay's
+flush marker) passes it, and a message later than that is inspected as it arrives.
+Whatever batching brings, the same input then yields the same findings, and a redelivered
+message (same id within the dedup window) is inspected once.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Callable
+from typing import Any
+
+from agents.partition.dedup import SeenWindow
+from agents.partition.memory import DAY_MS, Sweeps
+from agents.partition.watermarks import MemberWatermarks
+from agents.qc.context import Conversations, Pending
+from agents.qc.findings import SIDES, Finding, Message
+from agents.qc.matcher import Ruleset
+from core.settings import KefuSettings
+from schemas.packed import unpack
+
+
+def message_of(event: dict[str, Any]) -> Message | None:
+    """The chat message QC judges, or None for other events and senders QC does not read."""
+    if event.get("type") != "chat.message" or event.get("sender") not in SIDES:
+        return None
+    text = event.get("text")
+    if not text:
+        return None
+    return Message(
+        event_id=event["event_id"],
+        shop_id=event["shop_id"],
+        buyer_id=event["buyer_id"],
+        agent_id=event.get("agent_id") or "",
+        sender=event["sender"],
+        occurred_at_ms=int(event["occurred_at"]),
+        text=text,
+    )
+
+
+class QcPartition:
+    """Apply packed batches of one partition; `offset` is the last input applied."""
+
+    def __init__(self, settings: KefuSettings, rules: Callable[[], Ruleset]) -> None:
+        self.rules = rules
+        self.memory: dict[tuple[str, str], Pending] = {}
+        self.conversations = Conversations(self.memory)
+        self.seen = SeenWindow(settings.dedup_window_minutes * 60_000)
+        self.waiting: list[tuple[int, int, Message]] = []
+        self.arrived = 0
+        self.watermarks = MemberWatermarks()
+        self.lateness_ms = settings.lateness_seconds * 1000
+        self.memory_ms = settings.conversation_memory_days * DAY_MS
+        self.sweeps = Sweeps()
+        self.horizon_ms = 0
+        self.offset = -1
+
+    def apply(self, raw: bytes, offset: int) -> list[Finding]:
+        out: list[Finding] = []
+        batch = unpack(raw)
+        for event in batch.events:
+            msg = message_of(event)
+            if msg is None or not self.seen.first_time(msg.event_id, msg.occurred_at_ms):
+                continue
+            if msg.occurred_at_ms <= self.horizon_ms:
+                out += self._inspect(msg)
+            else:
+                self.arrived += 1
+                heapq.heappush(self.waiting, (msg.occurred_at_ms, self.arrived, msg))
+        horizon: int | None = batch.flush_ms
+        if horizon is None:
+            mark = self.watermarks.observe(batch.source, batch.watermark_ms)
+            horizon = None if mark is None else mark - self.lateness_ms
+        if horizon is not None and horizon > self.horizon_ms:
+            self.horizon_ms = horizon
+            out += self._release(horizon)
+        self.offset = offset
+        return out
+
+    def _inspect(self, msg: Message) -> tuple[Finding, ...]:
+        return self.conversations.inspect(msg, self.rules())
+
+    def _release(self, horizon: int) -> list[Finding]:
+        out: list[Finding] = []
+        while self.waiting and self.waiting[0][0] <= horizon:
+            out += self._inspect(heapq.heappop(self.waiting)[2])
+        if self.sweeps.due(horizon):
+            # A question unanswered for the conversation memory no longer makes a reply an answer.
+            self.conversations.forget_before(horizon - self.memory_ms)
+        return out
+
+    def dump(self) -> dict[str, Any]:
+        return {
+            "offset": self.offset,
+            "horizon": self.horizon_ms,
+            "swept": self.sweeps.swept_at,
+            "pending": [
+                [s, b, p.question, p.price_cue, p.at_ms] for (s, b), p in self.memory.items()
+            ],
+            "waiting": [[n, _fields(m)] for _, n, m in sorted(self.waiting)],
+            "seen": self.seen.export_all(),
+        }
+
+    def load(self, data: dict[str, Any]) -> None:
+        self.offset = data["offset"]
+        self.horizon_ms = data["horizon"]
+        self.sweeps.swept_at = data["swept"]
+        for shop_id, buyer_id, question, price_cue, at_ms in data["pending"]:
+            self.memory[(shop_id, buyer_id)] = Pending(question, price_cue, at_ms)
+        self.waiting = [(m[5], n, Message(*m)) for n, m in data["waiting"]]
+        heapq.heapify(self.waiting)
+        self.arrived = max((n for _, n, _ in self.waiting), default=0)
+        self.seen.load([(ident, at) for ident, at in data["seen"]])
+
+
+def _fields(msg: Message) -> list[Any]:
+    return [
+        msg.event_id,
+        msg.shop_id,
+        msg.buyer_id,
+        msg.agent_id,
+        msg.sender,
+        msg.occurred_at_ms,
+        msg.text,
+    ]

@@ -1,0 +1,193 @@
+"""A stage beside the stateful one: packed events in, records out, restart-safe by snapshots.
+
+Each stage reads the same `kefu.events` partitions with a small state per partition. Per
+batch: apply, publish what it produced and wait for the broker's acks, then hold the input.
+Every `checkpoint_seconds` under load, or at once when input pauses, before a rebalance and
+at shutdown, each changed partition's state is snapshotted (with the input offset it covers)
+and only then is the held input acked. A crash replays the input since the last snapshot;
+the stages' outputs carry ids from event time only, so the repeats collapse downstream, and
+input a snapshot covers is skipped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, Generic, Protocol, TypeVar
+
+import faust
+from aiokafka import AIOKafkaProducer
+from faust.types import TP, EventT, StreamT
+
+from agents.alarms import snapshot
+from agents.cadence import restart_state_due
+from agents.manual_acks import manual_acks, unacked_batches
+from core.settings import KefuSettings
+from core.topics import topics_for
+
+log = logging.getLogger(__name__)
+
+BATCH = 200
+WITHIN_SECONDS = 0.2
+TIMER_SECONDS = 0.25
+
+Out = TypeVar("Out")
+
+
+class PartitionState(Protocol[Out]):
+    """One events partition's state; `offset` is the last input it applied."""
+
+    offset: int
+
+    def apply(self, raw: bytes, offset: int) -> list[Out]: ...
+    def dump(self) -> dict[str, Any]: ...
+    def load(self, data: dict[str, Any]) -> None: ...
+
+
+Publish = Callable[[AIOKafkaProducer, list[Out]], Awaitable[None]]
+
+
+class SnapshotStage(Generic[Out]):
+    def __init__(
+        self,
+        name: str,
+        settings: KefuSettings,
+        bootstrap: str,
+        state_topic: str,
+        new_state: Callable[[], PartitionState[Out]],
+        publish: Publish[Out],
+    ) -> None:
+        self.name = name
+        self.settings = settings
+        self.bootstrap = bootstrap
+        self.topics = topics_for(settings)
+        self.state_topic = state_topic
+        self.new_state = new_state
+        self.publish = publish
+        self.states: dict[int, PartitionState[Out]] = {}
+        self._held: list[tuple[faust.Stream, EventT]] = []
+        self._changed: set[int] = set()
+        self._lock = asyncio.Lock()
+        self._producer: AIOKafkaProducer | None = None
+        self._snapshot_at = self._input_at = time.monotonic()
+
+    async def handle(self, stream: faust.Stream, events: Sequence[EventT]) -> list[Out]:
+        async with self._lock:
+            out: list[Out] = []
+            for event in events:
+                message = event.message
+                state = self.states.get(message.partition) or await self._restore(message.partition)
+                if message.offset <= state.offset:
+                    continue  # the snapshot covers it
+                try:
+                    out += state.apply(event.value or b"", message.offset)
+                except (ValueError, KeyError, TypeError):
+                    # Only ingest writes this topic, after validating: a bad batch is our bug.
+                    log.exception(
+                        "%s: skipping a bad batch at offset %d", self.name, message.offset
+                    )
+                    continue
+                self._changed.add(message.partition)
+            if out:
+                await self.publish(await self._ensure_producer(), out)
+            self._held += [(stream, e) for e in events]
+            self._input_at = time.monotonic()
+            await self._snapshot_if_due()
+            return out
+
+    async def snapshot_if_due(self) -> None:
+        if self._lock.locked():
+            return
+        async with self._lock:
+            await self._snapshot_if_due()
+
+    async def flush(self) -> None:
+        async with self._lock:
+            await self._snapshot_and_ack(set(self._changed))
+
+    async def on_revoked(self, sender: Any, *args: Any, signal: Any = None, **kwargs: Any) -> None:
+        """faust's on_partitions_revoked receiver: snapshot and ack, then forget the state."""
+        revoked: set[TP] = args[0]
+        gone = {tp.partition for tp in revoked if tp.topic == self.topics.events}
+        async with self._lock:
+            try:
+                await self._snapshot_and_ack(self._changed & gone)
+            except Exception:
+                log.exception(
+                    "%s snapshots at revocation failed; the next owner replays", self.name
+                )
+            for partition in gone:
+                self.states.pop(partition, None)
+            self._changed -= gone
+            self._held = [h for h in self._held if h[1].message.partition not in gone]
+
+    async def stop(self) -> None:
+        try:
+            await self.flush()
+        except Exception:
+            log.exception(
+                "%s snapshots at shutdown failed: a restart replays their input", self.name
+            )
+        if self._producer is not None:
+            await self._producer.stop()
+            self._producer = None
+
+    async def _snapshot_if_due(self) -> None:
+        interval = self.settings.checkpoint_seconds
+        if self._held and restart_state_due(
+            time.monotonic(), self._input_at, self._snapshot_at, interval
+        ):
+            await self._snapshot_and_ack(set(self._changed))
+
+    async def _snapshot_and_ack(self, partitions: set[int]) -> None:
+        producer = await self._ensure_producer()
+        for partition in sorted(partitions):
+            state = self.states[partition]
+            await snapshot.write(producer, self.state_topic, partition, state.dump())
+            self._changed.discard(partition)
+        self._snapshot_at = time.monotonic()
+        done = [h for h in self._held if h[1].message.partition not in self._changed]
+        self._held = [h for h in self._held if h[1].message.partition in self._changed]
+        for stream, event in done:
+            await stream.ack(event)
+
+    async def _restore(self, partition: int) -> PartitionState[Out]:
+        state = self.new_state()
+        found = await snapshot.read_latest(self.bootstrap, self.state_topic, partition)
+        if found is not None:
+            state.load(found)
+            log.info("%s partition %d restored at offset %d", self.name, partition, state.offset)
+        self.states[partition] = state
+        return state
+
+    async def _ensure_producer(self) -> AIOKafkaProducer:
+        if self._producer is None:
+            producer = AIOKafkaProducer(bootstrap_servers=self.bootstrap, acks="all")
+            await producer.start()
+            self._producer = producer
+        return self._producer
+
+
+def install(app: faust.App, stage: SnapshotStage[Any]) -> None:
+    """The stage's agent on the events topic, its snapshot timer and its revocation hook."""
+    topic = app.topic(
+        stage.topics.events,
+        value_serializer="raw",
+        key_serializer="raw",
+        partitions=stage.settings.partitions,
+    )
+
+    @app.agent(topic, name=stage.name)
+    async def apply_batches(stream: StreamT) -> None:
+        manual = manual_acks(stream)
+        async for batch in unacked_batches(manual, BATCH, WITHIN_SECONDS):
+            await stage.handle(manual, batch)
+
+    @app.timer(interval=TIMER_SECONDS)
+    async def snapshot_when_due() -> None:
+        await stage.snapshot_if_due()
+
+    # faust types receivers too narrowly for bound async methods; the call shape matches.
+    app.on_partitions_revoked.connect(stage.on_revoked)  # type: ignore[arg-type]

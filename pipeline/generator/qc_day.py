@@ -1,0 +1,98 @@
+"""Planted QC findings in generated traffic: `GenConfig.qc_conversations` a day.
+
+The planted conversations of `qc_plant` are mixed into the generated shops' traffic (their
+own buyers, the shops' real agents, times spread over the period) and delivered with the
+same disorder and duplicates. `labels` lists what quality inspection must find in them, and
+`shops_yaml` is the per-shop QC configuration they assume (each shop's brand and hotline on
+its allow-list, and its promotion), for `qc.shops_file`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from itertools import cycle
+from typing import Any
+
+import orjson
+import yaml
+
+from pipeline.generator.clock import to_ms
+from pipeline.generator.config import GenConfig
+from pipeline.generator.ids import shop_id
+from pipeline.generator.qc_plant import SHOPS, PlantedLine, PlantShop, plant
+
+
+def plant_shops(config: GenConfig) -> tuple[PlantShop, ...]:
+    """The generated shops dressed as the evaluation set's shops, in turn."""
+    start_ms = to_ms(config.start)
+    return tuple(
+        PlantShop(
+            shop_id(index),
+            template.brand,
+            template.hotline,
+            template.promotion,
+            None if template.promotion_ends_ms is None else start_ms,
+        )
+        for index, template in zip(range(config.shops), cycle(SHOPS), strict=False)
+    )
+
+
+def planted(config: GenConfig, tag: str) -> list[PlantedLine]:
+    count = round(config.qc_conversations * config.days)
+    span = (to_ms(config.start), to_ms(config.end))
+    lines = plant(config.seed, count, plant_shops(config), span, config.agents_per_shop)
+    # The run tag keeps two generated files from sharing an event id in one topic.
+    return [_tagged(line, tag) for line in lines]
+
+
+def _tagged(line: PlantedLine, tag: str) -> PlantedLine:
+    return PlantedLine(
+        f"{line.event_id}-{tag}",
+        line.shop_id,
+        line.buyer_id,
+        line.agent_id,
+        line.sender,
+        line.occurred_at_ms,
+        line.text,
+        line.labels,
+        line.form,
+    )
+
+
+def event(line: PlantedLine) -> dict[str, Any]:
+    """The line as a `chat.message` of docs/events.md."""
+    return {
+        "event_id": line.event_id,
+        "type": "chat.message",
+        "shop_id": line.shop_id,
+        "occurred_at": line.occurred_at_ms,
+        "buyer_id": line.buyer_id,
+        "sender": line.sender,
+        "agent_id": line.agent_id or None,
+        "msg_type": "text",
+        "text": line.text,
+    }
+
+
+def labels(lines: list[PlantedLine]) -> Iterator[bytes]:
+    """One JSON line per planted finding: event_id, category, form."""
+    for line in lines:
+        for category in sorted(line.labels):
+            yield orjson.dumps({"event_id": line.event_id, "category": category, "form": line.form})
+
+
+def shops_yaml(config: GenConfig) -> str:
+    shops: dict[str, Any] = {}
+    for shop in plant_shops(config):
+        entry: dict[str, Any] = {"allow": [shop.brand, shop.hotline]}
+        if shop.promotion:
+            promotion: dict[str, Any] = {
+                "name": shop.promotion[0],
+                "keywords": list(shop.promotion),
+            }
+            if shop.promotion_ends_ms is not None:
+                promotion["ends_at"] = shop.promotion_ends_ms
+            entry["promotions"] = [promotion]
+        shops[shop.shop_id] = entry
+    header = "# QC configuration the planted conversations assume (kefu gen --qc-plant).\n"
+    return header + yaml.safe_dump({"shops": shops}, allow_unicode=True, sort_keys=True)
