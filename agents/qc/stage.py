@@ -3,7 +3,8 @@
 The context rules (`vague_answer`, `missed_promotion`) judge a reply by the buyer question
 before it, so messages are inspected in event-time order: a message waits until the
 partition's event time (the slowest ingest member less `lateness_seconds`, or a replay's
-flush marker) passes it, and a message later than that is inspected as it arrives.
+flush marker) passes it, and a message later than that is inspected as it arrives. A
+message older than the dedup window is judged on its own words only (no context rule).
 Whatever batching brings, the same input then yields the same findings, and a redelivered
 message (same id within the dedup window) is inspected once.
 """
@@ -14,14 +15,15 @@ import heapq
 from collections.abc import Callable
 from typing import Any
 
-from agents.partition.dedup import SeenWindow
 from agents.partition.memory import DAY_MS, Sweeps
 from agents.partition.watermarks import MemberWatermarks
 from agents.qc.context import Conversations, Pending
-from agents.qc.findings import SIDES, Finding, Message
+from agents.qc.findings import SIDES, Finding, Message, ReplyContext, examine
 from agents.qc.matcher import Ruleset
 from core.settings import KefuSettings
 from schemas.packed import unpack
+
+_ALONE = ReplyContext(question=False)
 
 
 def message_of(event: dict[str, Any]) -> Message | None:
@@ -49,7 +51,11 @@ class QcPartition:
         self.rules = rules
         self.memory: dict[tuple[str, str], Pending] = {}
         self.conversations = Conversations(self.memory)
-        self.seen = SeenWindow(settings.dedup_window_minutes * 60_000)
+        # Ids are kept for the dedup window behind event time (the horizon), not behind the
+        # newest message: ingest may deliver one source hours ahead of another.
+        self.seen: dict[str, int] = {}
+        self.dedup_ms = settings.dedup_window_minutes * 60_000
+        self.prunes = Sweeps(every_ms=max(1, self.dedup_ms // 8))
         self.waiting: list[tuple[int, int, Message]] = []
         self.arrived = 0
         self.watermarks = MemberWatermarks()
@@ -64,8 +70,16 @@ class QcPartition:
         batch = unpack(raw)
         for event in batch.events:
             msg = message_of(event)
-            if msg is None or not self.seen.first_time(msg.event_id, msg.occurred_at_ms):
+            if msg is None:
                 continue
+            if msg.occurred_at_ms < self.horizon_ms - self.dedup_ms:
+                # Older than the dedup window: maybe a re-sent message already inspected, so
+                # it is judged on its own words, and the conversation memory is left alone.
+                out += examine(msg, self.rules(), _ALONE).findings
+                continue
+            if msg.event_id in self.seen:
+                continue
+            self.seen[msg.event_id] = msg.occurred_at_ms
             if msg.occurred_at_ms <= self.horizon_ms:
                 out += self._inspect(msg)
             else:
@@ -88,6 +102,9 @@ class QcPartition:
         out: list[Finding] = []
         while self.waiting and self.waiting[0][0] <= horizon:
             out += self._inspect(heapq.heappop(self.waiting)[2])
+        if self.prunes.due(horizon):
+            cutoff = horizon - self.dedup_ms
+            self.seen = {ident: at for ident, at in self.seen.items() if at >= cutoff}
         if self.sweeps.due(horizon):
             # A question unanswered for the conversation memory no longer makes a reply an answer.
             self.conversations.forget_before(horizon - self.memory_ms)
@@ -102,7 +119,8 @@ class QcPartition:
                 [s, b, p.question, p.price_cue, p.at_ms] for (s, b), p in self.memory.items()
             ],
             "waiting": [[n, _fields(m)] for _, n, m in sorted(self.waiting)],
-            "seen": self.seen.export_all(),
+            "pruned": self.prunes.swept_at,
+            "seen": list(self.seen.items()),
         }
 
     def load(self, data: dict[str, Any]) -> None:
@@ -114,7 +132,8 @@ class QcPartition:
         self.waiting = [(m[5], n, Message(*m)) for n, m in data["waiting"]]
         heapq.heapify(self.waiting)
         self.arrived = max((n for _, n, _ in self.waiting), default=0)
-        self.seen.load([(ident, at) for ident, at in data["seen"]])
+        self.prunes.swept_at = data["pruned"]
+        self.seen = {ident: at for ident, at in data["seen"]}
 
 
 def _fields(msg: Message) -> list[Any]:
