@@ -44,6 +44,8 @@ def config_view_statements(settings: KefuSettings, database: str) -> list[str]:
         _pairs(database, "kpi_shop_stages", ("shop_id", "stage"), kpi.shop_stages.items()),
         _refund_days(settings, database),
         _paid_order_days(settings, database),
+        _qc_weights(settings, database),
+        _agent_reply_days(settings, database),
     ]
 
 
@@ -128,4 +130,28 @@ def _paid_order_days(settings: KefuSettings, database: str) -> str:
         f"SELECT *, {local_date(settings, 'paid_at')} AS paid_date\n"
         f"FROM {database}.orders FINAL\n"
         f"WHERE paid_at IS NOT NULL"
+    )
+
+
+def _qc_weights(settings: KefuSettings, database: str) -> str:
+    rows = ", ".join(
+        f"({sql_string(severity)}, {_number(weight)})"
+        for severity, weight in settings.qc.severity_weights.items()
+    )
+    return (
+        f"-- settings: qc.severity_weights\n"
+        f"CREATE OR REPLACE VIEW {database}.qc_weights AS\n"
+        f"SELECT * FROM values('severity String, weight Float64',\n    {rows})"
+    )
+
+
+def _agent_reply_days(settings: KefuSettings, database: str) -> str:
+    return (
+        f"-- settings: shop time zones. Each agent's human replies per shop-local day.\n"
+        f"CREATE OR REPLACE VIEW {database}.agent_reply_days AS\n"
+        f"SELECT shop_id, agent_id, {local_date(settings, 'occurred_at')} AS business_date, "
+        f"count() AS replies\n"
+        f"FROM {database}.chat_messages FINAL\n"
+        f"WHERE sender = 'agent' AND agent_id != ''\n"
+        f"GROUP BY shop_id, agent_id, business_date"
     )

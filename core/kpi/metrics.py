@@ -14,7 +14,7 @@ from dataclasses import dataclass
 class Metric:
     name: str
     label: str
-    unit: str  # "s" (seconds), "rate" (0..1) or "yuan"
+    unit: str  # "s" (seconds), "rate" (0..1), "yuan" or "points" (0..100)
     lower_is_better: bool
     trailing_30d: bool  # valued over the 30 days ending on the period's last day (docs/metrics.md#after-sales)
 
@@ -30,6 +30,7 @@ METRICS: tuple[Metric, ...] = (
     Metric("refund_speed", "avg refund processing (退款处理时长)", "s", True, True),
     Metric("dispute_refund_rate", "dispute refund rate (纠纷退款率)", "rate", True, True),
     Metric("work_order_sla_rate", "work orders within SLA (工单SLA达标率)", "rate", False, False),
+    Metric("qc_score", "QC score (质检得分)", "points", False, False),
 )
 
 BY_NAME: dict[str, Metric] = {m.name: m for m in METRICS}

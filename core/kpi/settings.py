@@ -79,6 +79,7 @@ DEFAULT_COACHING: dict[str, str] = {
     "refund_speed": "after-sales workflow: decide refunds fast (售后处理流程)",
     "dispute_refund_rate": "refund policy and merchant responsibility (退款规则)",
     "work_order_sla_rate": "escalated conversations: act and close within the SLA (工单处理时效)",
+    "qc_score": "service standards: no off-platform contact, banned claims or shrugs (服务规范)",
 }
 
 Table = dict[str, MetricTarget]

@@ -200,4 +200,6 @@ def format_value(metric: Metric, value: float) -> str:
         return f"{value:.1f} s"
     if metric.unit == "yuan":
         return f"¥{value:.2f}"
+    if metric.unit == "points":
+        return f"{value:.1f}"
     return f"{100 * value:.1f}%"

@@ -1,17 +1,19 @@
 """A generated day with planted QC findings, replayed twice through the real path on both
 brokers: the stored findings equal the in-order reference and the planted labels within the
-issue's targets, the second replay adds nothing, and each critical agent finding raised one
-`qc_critical` alert."""
+issue's targets, the second replay adds nothing, each critical agent finding raised one
+`qc_critical` alert, and the QC scores of agent_daily and agent_scores equal the reference."""
 
 from __future__ import annotations
 
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from agents.inquiries.hours import hours_from_settings
 from agents.qc.model import AGENT_CATEGORIES, BUYER_CATEGORIES
-from core.settings import QcSettings
+from core.settings import KefuSettings, QcSettings
 from pipeline.generator import GenConfig
 from pipeline.generator.ids import run_tag
 from pipeline.generator.qc_day import planted
@@ -26,7 +28,7 @@ from tests.integration.replay_support import (
     stored_finding_keys,
     valid_events,
 )
-from tests.reference.qc import expected_findings, keys
+from tests.reference.qc import daily_scores, expected_findings, keys
 
 pytestmark = pytest.mark.kafka
 
@@ -77,3 +79,37 @@ async def test_planted_day_twice(kafka_broker: Broker, tmp_path: Path, unique_na
         assert alerts == len(critical) > 0
     # Generated traffic outside the planted conversations raises nothing.
     assert_within_targets({(f.event_id, f.category) for f in expected}, wanted)
+    with ChdbStore(settings.store_dir) as store:
+        assert_scores(store, settings, good, expected)
+
+
+def assert_scores(
+    store: ChdbStore, settings: KefuSettings, good: list[Any], expected: list[Any]
+) -> None:
+    hours = hours_from_settings(settings)
+    reference = daily_scores(
+        good,
+        expected,
+        lambda shop, ms: hours(shop).business_date(ms),
+        settings.qc.severity_weights,
+    )
+    daily = {
+        (r[0], r[1], r[2]): (r[3], r[4], r[5])
+        for r in store.query(
+            "SELECT shop_id, agent_id, business_date, replies, qc_findings, qc_score "
+            "FROM agent_daily WHERE replies > 0"
+        ).rows
+    }
+    assert daily.keys() == reference.keys()
+    for key, (replies, findings, score) in reference.items():
+        assert daily[key][:2] == (replies, findings), key
+        assert daily[key][2] == pytest.approx(score), key
+    assert any(score < 100 for _, _, score in reference.values())
+    scored = store.query(
+        "SELECT shop_id, agent_id, period_start, qc_score, qc_score_weight FROM agent_scores "
+        "WHERE period = 'day'"
+    ).rows
+    by_key = {(r[0], r[1], r[2]): r[3] for r in scored}
+    assert all(r[4] == 0 for r in scored)  # shown, not weighed, by default
+    for key, (_, _, score) in reference.items():
+        assert by_key[key] == pytest.approx(score), key
