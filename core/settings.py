@@ -35,26 +35,6 @@ EscalationRule = Literal[
 ]
 Priority = Literal["p1", "p2"]
 
-# A dictionary of complaint and regulator threats (docs/metrics.md, "Escalations"); the
-# matcher normalises text first, so one spelling per word covers full-width and case forms.
-DEFAULT_THREAT_WORDS = (
-    "投诉",
-    "12315",
-    "12345",
-    "工商",
-    "市场监管",
-    "消协",
-    "消费者协会",
-    "举报",
-    "差评",
-    "曝光",
-    "媒体",
-    "律师",
-    "起诉",
-    "报警",
-    "维权",
-)
-
 
 def _escalation_severities() -> dict[EscalationRule, Severity]:
     return {
@@ -102,10 +82,21 @@ class ShopSettings(BaseModel):
     unanswered_messages: int = Field(
         3, ge=2, description="repeated_unanswered: buyer messages in a row without a human reply"
     )
-    threat_words: tuple[str, ...] = Field(DEFAULT_THREAT_WORDS, min_length=1)
     oncall_owner: str = Field(
         "oncall", min_length=1, description="owner of work orders whose agent has no lead"
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_threat_words(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "threat_words" in data:
+            msg = (
+                "threat_words is gone: complaint threats come from the QC dictionary's "
+                "complaint_threat rules; add a shop's words in qc.shops_file under "
+                "shops.<shop>.rules with category complaint_threat"
+            )
+            raise ValueError(msg)
+        return data
 
     @field_validator("timezone")
     @classmethod

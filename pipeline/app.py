@@ -24,6 +24,7 @@ from agents.notify.service import NotifierService
 from agents.partition import agent as stateful
 from agents.qc import agent as qc_agent
 from agents.qc.live_rules import LiveRules
+from agents.qc.threats import threat_finder
 from agents.snapshot_stage import SnapshotStage
 from agents.snapshot_stage import install as install_stage
 from core.settings import KefuSettings
@@ -121,13 +122,15 @@ def create_app(settings: KefuSettings, bootstrap: str, store: Store, *, web: boo
     controls_table.install(app, topics, BatchWriter(store, health=health))
     notifier = NotifierService(settings, bootstrap, controls.book)
     app.add_dependency(notifier)
-    escalations = escalation_stage(settings, bootstrap, hours_from_settings(settings))
+    # One QC dictionary serves inspection and the escalations' complaint threats.
+    rules = LiveRules(settings.qc)
+    escalations = escalation_stage(
+        settings, bootstrap, hours_from_settings(settings), threat_finder(rules.current)
+    )
     install_stage(app, escalations)
     side_stages: tuple[SnapshotStage[Any], ...] = (escalations,)
     if settings.qc.enabled:
-        inspection = qc_agent.qc_stage(
-            settings, bootstrap, hours_from_settings(settings), LiveRules(settings.qc)
-        )
+        inspection = qc_agent.qc_stage(settings, bootstrap, hours_from_settings(settings), rules)
         install_stage(app, inspection)
         qc_agent.install_table(app, topics, BatchWriter(store, health=health))
         side_stages += (inspection,)

@@ -12,13 +12,14 @@ from agents.escalation.rules import Escalation
 from agents.escalation.stage import EscalationPartition, Output
 from agents.escalation.wire import escalation_json, lifecycle_json
 from agents.inquiries.hours import HoursFor
+from agents.qc.threats import ThreatFinder
 from agents.snapshot_stage import SnapshotStage
 from core.settings import KefuSettings
 from core.topics import topics_for
 
 
 def escalation_stage(
-    settings: KefuSettings, bootstrap: str, hours_for: HoursFor
+    settings: KefuSettings, bootstrap: str, hours_for: HoursFor, threats: ThreatFinder
 ) -> SnapshotStage[Output]:
     topics = topics_for(settings)
 
@@ -41,6 +42,6 @@ def escalation_stage(
         settings,
         bootstrap,
         topics.escalation_state,
-        lambda: EscalationPartition(settings, hours_for),
+        lambda: EscalationPartition(settings, hours_for, threats),
         publish,
     )

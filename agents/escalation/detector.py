@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agents.escalation.rules import Escalation, escalation_id
-from agents.escalation.threats import ThreatMatcher
 from agents.inquiries.hours import HoursFor
-from core.settings import EscalationRule, KefuSettings, ShopSettings
+from agents.qc.threats import ThreatFinder
+from core.settings import EscalationRule, KefuSettings
 
 # Conversations quiet this long (event time) with no wait running are forgotten: their
 # escalation ids name a business day long past, and the state stays bounded.
@@ -55,11 +55,11 @@ class Conversation:
 class Detector:
     """Conversations keyed by (shop_id, buyer_id); `apply` events, `advance` event time."""
 
-    def __init__(self, settings: KefuSettings, hours_for: HoursFor) -> None:
+    def __init__(self, settings: KefuSettings, hours_for: HoursFor, threats: ThreatFinder) -> None:
         self._settings = settings
         self._hours_for = hours_for
+        self._threats = threats
         self._dedup_ms = settings.dedup_window_minutes * 60_000
-        self._matchers: dict[tuple[str, ...], ThreatMatcher] = {}
         self._conversations: dict[tuple[str, str], Conversation] = {}
         # Running waits by due time; an entry whose conversation moved on is skipped.
         self._waits: list[tuple[int, str, str]] = []
@@ -156,7 +156,7 @@ class Detector:
         if conv.unanswered >= shop.unanswered_messages:
             detail = f"{conv.unanswered} messages"
             raised += self._raise(key, conv, "repeated_unanswered", at, conv.agent_id, detail)
-        words = self._matcher(shop).find(ev.get("text") or "")
+        words = self._threats(key[0], ev.get("text") or "")
         if words:
             raised += self._raise(key, conv, "complaint_threat", at, conv.agent_id, ",".join(words))
         return raised
@@ -217,9 +217,3 @@ class Detector:
             return []
         conv.raised.add(ident)
         return [Escalation(ident, shop_id, buyer_id, agent_id, rule, severity, at, day, detail)]
-
-    def _matcher(self, shop: ShopSettings) -> ThreatMatcher:
-        found = self._matchers.get(shop.threat_words)
-        if found is None:
-            found = self._matchers[shop.threat_words] = ThreatMatcher(shop.threat_words)
-        return found

@@ -15,6 +15,7 @@ from agents.escalation.rules import Escalation
 from agents.escalation.work_orders import Lifecycle, clocks, open_order
 from agents.inquiries.hours import HoursFor
 from agents.partition.watermarks import MemberWatermarks
+from agents.qc.threats import ThreatFinder
 from core.settings import KefuSettings
 from schemas.packed import unpack
 
@@ -24,10 +25,10 @@ Output = Escalation | Lifecycle
 class EscalationPartition:
     """Apply packed batches of one partition; `offset` is the last input applied."""
 
-    def __init__(self, settings: KefuSettings, hours_for: HoursFor) -> None:
+    def __init__(self, settings: KefuSettings, hours_for: HoursFor, threats: ThreatFinder) -> None:
         self.settings = settings
         self.hours_for = hours_for
-        self.detector = Detector(settings, hours_for)
+        self.detector = Detector(settings, hours_for, threats)
         self.watermarks = MemberWatermarks()
         self.lateness_ms = settings.lateness_seconds * 1000
         self.horizon_ms = 0

@@ -1,20 +1,21 @@
 """Escalations and the work orders they open, in one batch pass over a day's events.
 
 Deliberately plain and independent of agents/escalation: conversations are sorted lists,
-waits and runs are found by walking them, threats by substring search on text normalised
-here, SLA due times by walking service windows with datetimes. Only the settings model is
-shared. Work orders carry no person's action; a clock breached if it ran out by `horizon_ms`.
+waits and runs are found by walking them, SLA due times by walking service windows with
+datetimes. Only the settings model and the threat dictionary are shared: a threat is a QC
+`complaint_threat` finding, the matching itself is tested with QC. Work orders carry no person's action; a clock breached if it ran out by `horizon_ms`.
 """
 
 from __future__ import annotations
 
 import hashlib
-import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from agents.qc.live_rules import LiveRules
+from agents.qc.threats import complaint_threats
 from core.settings import KefuSettings
 from schemas.events import BaseEvent, ChatMessage, Rating, Refund
 
@@ -34,18 +35,6 @@ class ExpectedOrder:
     breached_first_action: int
     breached_resolve: int
     business_date: date
-
-
-def _normal(text: str) -> str:
-    text = unicodedata.normalize("NFKC", text).casefold()
-    out: list[str] = []
-    for i, ch in enumerate(text):
-        if ch.isspace() and out and out[-1].isdigit():
-            rest = text[i:].lstrip()
-            if rest[:1].isdigit():
-                continue
-        out.append(ch)
-    return "".join(out)
 
 
 def _local(ms: int, settings: KefuSettings, shop: str) -> datetime:
@@ -77,7 +66,7 @@ def _found(
 ) -> list[tuple[int, str, str]]:
     """(time, rule, agent) of every rule match of one conversation, in time order."""
     shop = settings.shop(events[0].shop_id)
-    words = [_normal(w) for w in shop.threat_words]
+    rules = LiveRules(settings.qc).rules
     found: list[tuple[int, str, str]] = []
     agent = ""
     run = 0
@@ -98,8 +87,7 @@ def _found(
                     wait = (opened + shop.escalate_after_seconds * 1000, agent)
                 if run >= shop.unanswered_messages:
                     found.append((at, "repeated_unanswered", agent))
-                text = _normal(e.text or "")
-                if any(w in text for w in words):
+                if complaint_threats(rules, e.shop_id, e.text or ""):
                     found.append((at, "complaint_threat", agent))
         elif isinstance(e, Refund):
             who = e.agent_id or ""

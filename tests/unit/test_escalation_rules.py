@@ -9,6 +9,8 @@ from zoneinfo import ZoneInfo
 from agents.escalation.detector import Detector
 from agents.escalation.rules import Escalation
 from agents.inquiries.hours import hours_from_settings
+from agents.qc.dictionary import reload
+from agents.qc.threats import threat_finder
 from core.settings import KefuSettings, ShopSettings
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -17,6 +19,8 @@ T0 = int(datetime(2026, 11, 23, 10, 0, tzinfo=SHANGHAI).timestamp() * 1000)
 SETTINGS = KefuSettings(
     shops={"s2": ShopSettings(escalation_rules={"dispute_opened": "warning"})},
 )
+RULES = reload()
+THREATS = threat_finder(lambda: RULES)
 
 
 def chat(
@@ -44,7 +48,7 @@ def event(kind: str, minute: float, shop: str = "s1", **fields: Any) -> dict[str
 
 
 def run(events: list[dict[str, Any]], horizon_minute: float | None = None) -> list[Escalation]:
-    detector = Detector(SETTINGS, hours_from_settings(SETTINGS))
+    detector = Detector(SETTINGS, hours_from_settings(SETTINGS), THREATS)
     out = [esc for ev in events for esc in detector.apply(ev)]
     if horizon_minute is not None:
         out += detector.advance(T0 + int(horizon_minute * MIN))
@@ -59,12 +63,12 @@ def test_threats_raise_once_per_conversation() -> None:
     found = run(
         [
             chat("agent", 0, "您好"),
-            chat("buyer", 1, "不发货我就投诉"),
+            chat("buyer", 1, "不发货我就去投诉"),
             chat("agent", 1.5, "马上处理"),
             chat("buyer", 2, "打１２３１５"),
         ]
     )
-    assert rules(found) == [("complaint_threat", 1, "投诉")]
+    assert rules(found) == [("complaint_threat", 1, "去投诉")]
     assert found[0].agent_id == "a1"
     assert found[0].severity == "critical"
 
@@ -135,7 +139,7 @@ def test_per_shop_rules_and_severities() -> None:
 
 
 def test_ids_are_deterministic_and_distinct_per_buyer() -> None:
-    first = run([chat("buyer", 0, "投诉", buyer="b1"), chat("buyer", 0, "投诉", buyer="b2")])
-    again = run([chat("buyer", 0, "投诉", buyer="b1"), chat("buyer", 0, "投诉", buyer="b2")])
+    first = run([chat("buyer", 0, "我要投诉", buyer="b1"), chat("buyer", 0, "我要投诉", buyer="b2")])
+    again = run([chat("buyer", 0, "我要投诉", buyer="b1"), chat("buyer", 0, "我要投诉", buyer="b2")])
     assert [e.escalation_id for e in first] == [e.escalation_id for e in again]
     assert len({e.escalation_id for e in first}) == 2

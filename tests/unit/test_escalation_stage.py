@@ -15,10 +15,14 @@ from hypothesis import strategies as st
 from agents.escalation.stage import EscalationPartition
 from agents.escalation.wire import decode, escalation_json, lifecycle_json, person_event
 from agents.inquiries.hours import hours_from_settings
+from agents.qc.dictionary import reload
+from agents.qc.threats import threat_finder
 from core.settings import KefuSettings
 from schemas.packed import pack, pack_flush
 
 SETTINGS = KefuSettings()
+RULES = reload()
+THREATS = threat_finder(lambda: RULES)
 HOURS = hours_from_settings(SETTINGS)
 T0 = int(datetime(2026, 11, 23, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai")).timestamp() * 1000)
 MIN = 60_000
@@ -53,14 +57,14 @@ def run(events: list[dict[str, Any]], cuts: list[int], snapshot_at: int | None) 
     """Feed packed batches split at `cuts`, restoring from a snapshot after batch `snapshot_at`."""
     bounds = [0, *sorted({min(c, len(events)) for c in cuts}), len(events)]
     batches = [events[a:b] for a, b in zip(bounds, bounds[1:], strict=False) if b > a]
-    stage = EscalationPartition(SETTINGS, HOURS)
+    stage = EscalationPartition(SETTINGS, HOURS, THREATS)
     out: list[Any] = []
     for offset, batch in enumerate(batches):
         raw = pack([orjson.dumps(e) for e in batch], watermark_ms=batch[-1]["occurred_at"])
         got = stage.apply(raw, offset)
         out += got
         if offset == snapshot_at:
-            restored = EscalationPartition(SETTINGS, HOURS)
+            restored = EscalationPartition(SETTINGS, HOURS, THREATS)
             restored.load(orjson.loads(orjson.dumps(stage.dump())))
             stage = restored
     got = stage.apply(pack_flush(events[-1]["occurred_at"] + 600 * MIN), len(batches))
@@ -96,7 +100,7 @@ def test_wire_round_trip_and_person_actions() -> None:
                 "shop_id": "s1",
                 "buyer_id": "b",
                 "sender": "buyer",
-                "text": "投诉",
+                "text": "我要投诉",
                 "occurred_at": T0,
             }
         ],

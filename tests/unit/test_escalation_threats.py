@@ -1,51 +1,37 @@
-"""The threat matcher finds dictionary words in their full-width, cased and spaced forms."""
+"""Escalation threats are QC's complaint_threat findings: their disguised forms, their
+negations, and a shop's own words."""
 
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
-from agents.escalation.threats import ThreatMatcher, normalise
-from core.settings import DEFAULT_THREAT_WORDS
+from agents.qc.dictionary import reload
+from agents.qc.model import Rule, ShopQc
+from agents.qc.threats import complaint_threats, threat_finder
 
-MATCHER = ThreatMatcher(DEFAULT_THREAT_WORDS)
+RULES = reload()
 
 
 @pytest.mark.parametrize(
-    ("text", "words"),
+    ("text", "threats"),
     [
-        ("再不处理我就去投诉", ["投诉"]),
+        ("再不处理我就去投诉", ["去投诉"]),
         ("打１２３１５", ["12315"]),
-        ("我要打 1 2 3 1 5 举报你们", ["12315", "举报"]),
-        ("给差评，还要曝光", ["差评", "曝光"]),
-        ("去工商局", ["工商"]),
-        ("投诉投诉投诉", ["投诉"]),
+        ("我要打 1 2 3 1 5 举报你们", ["12315", "举报你们"]),
+        ("给差评，还要曝光", ["给差评", "要曝光"]),
+        ("我要去工商局", ["去工商", "工商局"]),
         ("请问什么时候发货", []),
-        ("订单号 123 15", ["12315"]),
+        ("放心，我不会给差评的", []),
+        ("订单号 2026112312315678", []),
     ],
 )
-def test_finds_threats_in_their_forms(text: str, words: list[str]) -> None:
-    assert MATCHER.find(text) == words
+def test_threats_in_their_forms(text: str, threats: list[str]) -> None:
+    assert complaint_threats(RULES, "s1", text) == threats
 
 
-def test_case_folded_words_match_any_case() -> None:
-    matcher = ThreatMatcher(["CCTV", "315晚会"])
-    assert matcher.find("上cctv") == ["CCTV"]
-    assert matcher.find("找３１５晚会") == ["315晚会"]
-
-
-def test_empty_dictionary_is_refused() -> None:
-    with pytest.raises(ValueError, match="empty"):
-        ThreatMatcher([])
-    with pytest.raises(ValueError, match="empty once normalised"):
-        ThreatMatcher(["  "])
-
-
-@given(st.text(max_size=40), st.sampled_from(DEFAULT_THREAT_WORDS), st.text(max_size=40))
-def test_a_word_anywhere_is_found_like_a_substring_search(
-    before: str, word: str, after: str
-) -> None:
-    text = before + word + after
-    expected = [w for w in DEFAULT_THREAT_WORDS if normalise(w) in normalise(text)]
-    assert sorted(MATCHER.find(text)) == sorted(expected)
+def test_a_shops_own_words_count_only_in_that_shop() -> None:
+    word = Rule("s7.cctv", "complaint_threat", "critical", "test", ("上cctv",), shop_id="s7")
+    rules = reload(shops=[ShopQc("s7", rules=(word,))])
+    find = threat_finder(lambda: rules)
+    assert find("s7", "我要上ＣＣＴＶ") == ["上cctv"]
+    assert find("s1", "我要上ＣＣＴＶ") == []
