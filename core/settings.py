@@ -258,6 +258,13 @@ class QcSettings(BaseModel):
     critical_alerts: bool = Field(
         True, description="raise a qc_critical alert for each critical agent or bot finding"
     )
+    scripts_file: Path | None = Field(
+        None,
+        description="the shops' prepared replies (话术库), YAML `scripts:` [{id, shop, intent, text}]",
+    )
+    script_threshold: float = Field(
+        85.0, ge=0, le=100, description="similarity (0..100) from which a reply uses a script"
+    )
 
 
 class KefuSettings(BaseSettings):

@@ -85,6 +85,11 @@ class Topics:
         return f"{self.prefix}.qc-findings"
 
     @property
+    def script_uses(self) -> str:
+        """Agent replies matched to a script of the shop's library, keyed by event id."""
+        return f"{self.prefix}.script-uses"
+
+    @property
     def qc_state(self) -> str:
         """QC-stage snapshots; partition N belongs to events partition N."""
         return f"{self.prefix}.qc-state"
@@ -120,6 +125,7 @@ async def ensure_topics(bootstrap: str, settings: KefuSettings) -> None:
         topics.escalation_state: settings.partitions,
         topics.qc_state: settings.partitions,
         topics.qc_findings: settings.partitions,
+        topics.script_uses: settings.partitions,
     }
     wanted |= {topics.dead_letters: 1, topics.alerts: 1, topics.alerts_dead: 1}
     # One partition each: low volume, and one book folds every order in arrival order.

@@ -132,7 +132,8 @@ def create_app(settings: KefuSettings, bootstrap: str, store: Store, *, web: boo
     if settings.qc.enabled:
         inspection = qc_agent.qc_stage(settings, bootstrap, hours_from_settings(settings), rules)
         install_stage(app, inspection)
-        qc_agent.install_table(app, topics, BatchWriter(store, health=health))
+        qc_writer = BatchWriter(store, health=health)
+        qc_agent.install_tables(app, topics, qc_writer, rules)
         side_stages += (inspection,)
     book = work_order_book.WorkOrderBook(settings, store, hours_from_settings(settings))
     work_order_book.install(app, book)

@@ -86,7 +86,7 @@ async def _wait_stored(run: Running, flush_ms: int | None) -> None:
     # The side stages produced everything before their input was committed above.
     produced = [topics.escalations, topics.work_order_events]
     if run.settings.qc.enabled:
-        produced.append(topics.qc_findings)
+        produced += [topics.qc_findings, topics.script_uses]
     outputs = await end_offsets(run.bootstrap, produced)
     await wait_committed(run.bootstrap, run.settings.app_id, outputs)
     await wait_alarms(run.bootstrap, run.settings)

@@ -182,6 +182,19 @@ QC_FINDINGS = (
     "matched",
 )
 
+SCRIPT_USES = (
+    "event_id",
+    "shop_id",
+    "buyer_id",
+    "agent_id",
+    "occurred_at",
+    "business_date",
+    "script_id",
+    "similarity",
+)
+
+SCRIPTS = ("shop_id", "script_id", "intent", "text", "version")
+
 WORK_ORDER_EVENTS = ("event_id", "work_order_id", "action", "at", "by", "to", "received_at")
 
 WORK_ORDERS = (
@@ -219,4 +232,6 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "work_order_events": WORK_ORDER_EVENTS,
     "work_orders": WORK_ORDERS,
     "qc_findings": QC_FINDINGS,
+    "script_uses": SCRIPT_USES,
+    "scripts": SCRIPTS,
 }

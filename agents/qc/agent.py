@@ -1,14 +1,16 @@
-"""Quality inspection in the stream: a `SnapshotStage` beside the stateful one, and its table.
+"""Quality inspection in the stream: a `SnapshotStage` beside the stateful one, and its tables.
 
 Findings go to `kefu.qc-findings` (and a critical agent or bot finding raises a `qc_critical`
-alert) before the input is held for the next snapshot; a crash replays the input since the
-snapshot, which repeats findings with the same (event_id, rule_id), collapsed under FINAL.
+alert) and script uses to `kefu.script-uses` before the input is held for the next
+snapshot; a crash replays the input since the snapshot, which repeats records with the same
+keys, collapsed under FINAL. The script library in force is mirrored in `scripts`.
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 
 import faust
 from aiokafka import AIOKafkaProducer
@@ -18,8 +20,16 @@ from agents.inquiries.hours import HoursFor
 from agents.manual_acks import Row, store_rows
 from agents.qc.findings import Finding
 from agents.qc.live_rules import LiveRules
-from agents.qc.stage import QcPartition
-from agents.qc.wire import critical_alert, finding_json, finding_row, raises_alert
+from agents.qc.stage import Output, QcPartition
+from agents.qc.wire import (
+    critical_alert,
+    finding_json,
+    finding_row,
+    raises_alert,
+    script_row,
+    script_use_json,
+    script_use_row,
+)
 from agents.snapshot_stage import SnapshotStage
 from core.settings import KefuSettings
 from core.topics import Topics, topics_for
@@ -28,25 +38,30 @@ from sinks.writer import BatchWriter
 log = logging.getLogger(__name__)
 
 WITHIN_SECONDS = 0.2
+# Cheap when nothing changed: the files are looked at every qc.reload_seconds only.
+MIRROR_SECONDS = 1.0
 
 
 def qc_stage(
     settings: KefuSettings, bootstrap: str, hours_for: HoursFor, rules: LiveRules
-) -> SnapshotStage[Finding]:
+) -> SnapshotStage[Output]:
     topics = topics_for(settings)
 
-    async def publish(producer: AIOKafkaProducer, findings: list[Finding]) -> None:
+    async def publish(producer: AIOKafkaProducer, out: list[Output]) -> None:
         now_ms = int(time.time() * 1000)
         sends = []
-        for finding in findings:
-            day = hours_for(finding.shop_id).business_date(finding.occurred_at_ms)
-            key = finding.event_id.encode()
-            sends.append(
-                await producer.send(topics.qc_findings, finding_json(finding, day), key=key)
-            )
-            if settings.qc.critical_alerts and raises_alert(finding):
-                alert = critical_alert(finding, now_ms)
-                shop = finding.shop_id.encode()
+        for item in out:
+            day = hours_for(item.shop_id).business_date(item.occurred_at_ms)
+            key = item.event_id.encode()
+            if not isinstance(item, Finding):
+                sends.append(
+                    await producer.send(topics.script_uses, script_use_json(item, day), key=key)
+                )
+                continue
+            sends.append(await producer.send(topics.qc_findings, finding_json(item, day), key=key))
+            if settings.qc.critical_alerts and raises_alert(item):
+                alert = critical_alert(item, now_ms)
+                shop = item.shop_id.encode()
                 sends.append(await producer.send(topics.alerts, alert.to_json(), key=shop))
         for sent in sends:
             await sent
@@ -56,23 +71,49 @@ def qc_stage(
         settings,
         bootstrap,
         topics.qc_state,
-        lambda: QcPartition(settings, rules.current),
+        lambda: QcPartition(settings, rules.current, rules.current_library),
         publish,
     )
 
 
-def _row(event: EventT) -> Row | None:
-    try:
-        return finding_row(event.value)
-    except (ValueError, KeyError, TypeError):
-        # Only the QC stage writes this topic: a bad finding is our bug, not input.
-        log.exception("cannot store QC finding at offset %d", event.message.offset)
-        return None
+def _rows(decode: Callable[[bytes], Row], what: str) -> Callable[[EventT], Row | None]:
+    def row(event: EventT) -> Row | None:
+        try:
+            return decode(event.value)
+        except (ValueError, KeyError, TypeError):
+            # Only the QC stage writes these topics: a bad record is our bug, not input.
+            log.exception("cannot store %s at offset %d", what, event.message.offset)
+            return None
+
+    return row
 
 
-def install_table(app: faust.App, topics: Topics, writer: BatchWriter) -> None:
-    topic = app.topic(topics.qc_findings, value_serializer="raw", key_serializer="raw")
+def install_tables(app: faust.App, topics: Topics, writer: BatchWriter, rules: LiveRules) -> None:
+    findings = app.topic(topics.qc_findings, value_serializer="raw", key_serializer="raw")
+    uses = app.topic(topics.script_uses, value_serializer="raw", key_serializer="raw")
 
-    @app.agent(topic, name="kefu.qc-findings-table")
+    @app.agent(findings, name="kefu.qc-findings-table")
     async def qc_findings_table(stream: StreamT) -> None:
-        await store_rows(stream, writer, "qc_findings", _row, WITHIN_SECONDS)
+        await store_rows(
+            stream, writer, "qc_findings", _rows(finding_row, "a QC finding"), WITHIN_SECONDS
+        )
+
+    @app.agent(uses, name="kefu.script-uses-table")
+    async def script_uses_table(stream: StreamT) -> None:
+        await store_rows(
+            stream, writer, "script_uses", _rows(script_use_row, "a script use"), WITHIN_SECONDS
+        )
+
+    written = [-1]
+
+    @app.timer(interval=MIRROR_SECONDS, on_leader=False)
+    async def mirror_scripts() -> None:
+        """The library in force, into `scripts` at start and after each reload."""
+        library = rules.current_library()
+        if rules.reloads == written[0]:
+            return
+        version = time.time_ns()
+        for script in library.scripts:
+            writer.add("scripts", script_row(script, version))
+        await writer.flush(token_prefix=f"scripts:{version}")
+        written[0] = rules.reloads

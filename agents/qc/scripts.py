@@ -12,6 +12,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from rapidfuzz import fuzz, process
 
@@ -40,6 +41,19 @@ class ScriptMatch:
 
 
 @dataclass(frozen=True, slots=True)
+class ScriptUse:
+    """An agent reply that used a script: one row of `script_uses`."""
+
+    event_id: str
+    shop_id: str
+    buyer_id: str
+    agent_id: str
+    occurred_at_ms: int
+    script_id: str
+    similarity: float
+
+
+@dataclass(frozen=True, slots=True)
 class Suggestion:
     """A frequent reply no script covers: its commonest wording and how often it was sent."""
 
@@ -48,10 +62,34 @@ class Suggestion:
     count: int
 
 
+def parse_scripts(data: Any) -> tuple[Script, ...]:
+    """`scripts: [{id, shop, intent, text}, ...]` as `Script`s; a bad entry is named."""
+    entries = data.get("scripts") if isinstance(data, dict) else None
+    if not isinstance(entries, list):
+        msg = "scripts file: expected `scripts:` with a list of {id, shop, intent, text}"
+        raise ValueError(msg)
+    found: list[Script] = []
+    for n, entry in enumerate(entries):
+        try:
+            found.append(
+                Script(
+                    str(entry["id"]), str(entry["shop"]), str(entry["intent"]), str(entry["text"])
+                )
+            )
+        except (KeyError, TypeError) as exc:
+            msg = f"scripts file: entry {n} lacks id, shop, intent or text"
+            raise ValueError(msg) from exc
+    ids = [(s.shop_id, s.script_id) for s in found]
+    if len(set(ids)) != len(ids):
+        msg = "scripts file: a script id is repeated within a shop"
+        raise ValueError(msg)
+    return tuple(found)
+
+
 class ScriptLibrary:
     """A shop's scripts, folded once, for matching replies as they arrive."""
 
-    __slots__ = ("threshold", "_fold", "_keys", "_scripts")
+    __slots__ = ("threshold", "scripts", "_fold", "_keys", "_scripts")
 
     def __init__(
         self,
@@ -60,10 +98,11 @@ class ScriptLibrary:
         fold: Callable[[str], str] | None = None,
     ) -> None:
         self.threshold = threshold
+        self.scripts = tuple(scripts)
         self._fold = fold or Normaliser()
         self._keys: dict[str, list[str]] = defaultdict(list)
         self._scripts: dict[str, list[Script]] = defaultdict(list)
-        for script in scripts:
+        for script in self.scripts:
             self._keys[script.shop_id].append(self.key(script.text))
             self._scripts[script.shop_id].append(script)
 

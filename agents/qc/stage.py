@@ -20,10 +20,13 @@ from agents.partition.watermarks import MemberWatermarks
 from agents.qc.context import Conversations, Pending
 from agents.qc.findings import SIDES, Finding, Message, ReplyContext, examine
 from agents.qc.matcher import Ruleset
+from agents.qc.scripts import ScriptLibrary, ScriptUse
 from core.settings import KefuSettings
 from schemas.packed import unpack
 
 _ALONE = ReplyContext(question=False)
+_NO_SCRIPTS = ScriptLibrary(())
+Output = Finding | ScriptUse
 
 
 def message_of(event: dict[str, Any]) -> Message | None:
@@ -47,8 +50,14 @@ def message_of(event: dict[str, Any]) -> Message | None:
 class QcPartition:
     """Apply packed batches of one partition; `offset` is the last input applied."""
 
-    def __init__(self, settings: KefuSettings, rules: Callable[[], Ruleset]) -> None:
+    def __init__(
+        self,
+        settings: KefuSettings,
+        rules: Callable[[], Ruleset],
+        library: Callable[[], ScriptLibrary] = lambda: _NO_SCRIPTS,
+    ) -> None:
         self.rules = rules
+        self.library = library
         self.memory: dict[tuple[str, str], Pending] = {}
         self.conversations = Conversations(self.memory)
         # Ids are kept for the dedup window behind event time (the horizon), not behind the
@@ -65,8 +74,8 @@ class QcPartition:
         self.horizon_ms = 0
         self.offset = -1
 
-    def apply(self, raw: bytes, offset: int) -> list[Finding]:
-        out: list[Finding] = []
+    def apply(self, raw: bytes, offset: int) -> list[Output]:
+        out: list[Output] = []
         batch = unpack(raw)
         for event in batch.events:
             msg = message_of(event)
@@ -76,6 +85,7 @@ class QcPartition:
                 # Older than the dedup window: maybe a re-sent message already inspected, so
                 # it is judged on its own words, and the conversation memory is left alone.
                 out += examine(msg, self.rules(), _ALONE).findings
+                out += self._script(msg)
                 continue
             if msg.event_id in self.seen:
                 continue
@@ -95,11 +105,29 @@ class QcPartition:
         self.offset = offset
         return out
 
-    def _inspect(self, msg: Message) -> tuple[Finding, ...]:
-        return self.conversations.inspect(msg, self.rules())
+    def _inspect(self, msg: Message) -> list[Output]:
+        return [*self.conversations.inspect(msg, self.rules()), *self._script(msg)]
 
-    def _release(self, horizon: int) -> list[Finding]:
-        out: list[Finding] = []
+    def _script(self, msg: Message) -> list[Output]:
+        if msg.sender != "agent":
+            return []
+        used = self.library().match(msg.shop_id, msg.text)
+        if used is None:
+            return []
+        return [
+            ScriptUse(
+                msg.event_id,
+                msg.shop_id,
+                msg.buyer_id,
+                msg.agent_id,
+                msg.occurred_at_ms,
+                used.script.script_id,
+                used.score,
+            )  # fmt: skip
+        ]
+
+    def _release(self, horizon: int) -> list[Output]:
+        out: list[Output] = []
         while self.waiting and self.waiting[0][0] <= horizon:
             out += self._inspect(heapq.heappop(self.waiting)[2])
         if self.prunes.due(horizon):

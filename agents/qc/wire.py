@@ -1,4 +1,5 @@
-"""QC findings on `kefu.qc-findings` and in `qc_findings`, and the alert a critical one raises."""
+"""QC findings on `kefu.qc-findings` and in `qc_findings`, and the alert a critical one raises;
+script uses on `kefu.script-uses` and in `script_uses`."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import orjson
 from agents.alarms.model import FIRING, Alert
 from agents.qc.findings import Finding
 from agents.qc.model import CRITICAL
+from agents.qc.scripts import Script, ScriptUse
 from schemas.timestamps import from_epoch_ms
 
 FORMAT_VERSION = 1
@@ -63,6 +65,45 @@ def finding_row(raw: bytes) -> tuple[Any, ...]:
         body["rule_id"],
         body["matched"],
     )
+
+
+def script_use_json(use: ScriptUse, business_date: date) -> bytes:
+    return orjson.dumps(
+        {
+            "v": FORMAT_VERSION,
+            "event_id": use.event_id,
+            "shop_id": use.shop_id,
+            "buyer_id": use.buyer_id,
+            "agent_id": use.agent_id,
+            "occurred_at": use.occurred_at_ms,
+            "business_date": business_date.isoformat(),
+            "script_id": use.script_id,
+            "similarity": use.similarity,
+        }
+    )
+
+
+def script_use_row(raw: bytes) -> tuple[Any, ...]:
+    """The tuple in `sinks.tables.SCRIPT_USES` order."""
+    body = orjson.loads(raw)
+    if body.get("v") != FORMAT_VERSION:
+        msg = f"script use format {body.get('v')!r} is not {FORMAT_VERSION}"
+        raise ValueError(msg)
+    return (
+        body["event_id"],
+        body["shop_id"],
+        body["buyer_id"],
+        body["agent_id"],
+        from_epoch_ms(body["occurred_at"]),
+        date.fromisoformat(body["business_date"]),
+        body["script_id"],
+        float(body["similarity"]),
+    )
+
+
+def script_row(script: Script, version: int) -> tuple[Any, ...]:
+    """The tuple in `sinks.tables.SCRIPTS` order."""
+    return (script.shop_id, script.script_id, script.intent, script.text, version)
 
 
 def raises_alert(finding: Finding) -> bool:

@@ -386,3 +386,38 @@ SETTINGS replicated_deduplication_window = 1000;
 
 CREATE TABLE IF NOT EXISTS kefu.qc_findings ON CLUSTER kefu AS kefu_local.qc_findings
 ENGINE = Distributed(kefu, kefu_local, qc_findings, cityHash64(shop_id, buyer_id));
+
+-- sql/0019: the script library --------------------------------------------------------------
+
+CREATE TABLE IF NOT EXISTS kefu_local.scripts ON CLUSTER kefu
+(
+    shop_id   String,
+    script_id String,
+    intent    LowCardinality(String),
+    text      String,
+    version   UInt64
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/kefu_local/scripts', '{replica}', version)
+ORDER BY (shop_id, script_id);
+
+CREATE TABLE IF NOT EXISTS kefu.scripts ON CLUSTER kefu AS kefu_local.scripts
+ENGINE = Distributed(kefu, kefu_local, scripts, cityHash64(shop_id, script_id));
+
+CREATE TABLE IF NOT EXISTS kefu_local.script_uses ON CLUSTER kefu
+(
+    event_id      String,
+    shop_id       String,
+    buyer_id      String,
+    agent_id      String,
+    occurred_at   DateTime64(3, 'UTC'),
+    business_date Date,
+    script_id     String,
+    similarity    Float64
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/kefu_local/script_uses', '{replica}')
+PARTITION BY toYYYYMM(business_date)
+ORDER BY (shop_id, business_date, event_id)
+SETTINGS replicated_deduplication_window = 1000;
+
+CREATE TABLE IF NOT EXISTS kefu.script_uses ON CLUSTER kefu AS kefu_local.script_uses
+ENGINE = Distributed(kefu, kefu_local, script_uses, cityHash64(shop_id, buyer_id));

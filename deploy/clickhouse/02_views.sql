@@ -2184,3 +2184,61 @@ FROM
     LEFT JOIN kefu.shop_refund_rates_30d AS s
         ON s.shop_id = k.shop_id AND s.as_of_date = k.period_end
 );
+
+-- from sql/0019_script_library.sql
+
+CREATE OR REPLACE VIEW kefu.script_weekly ON CLUSTER kefu AS
+SELECT
+    w.shop_id AS shop_id,
+    w.script_id AS script_id,
+    w.week AS week,
+    s.intent AS intent,
+    s.text AS text,
+    w.uses AS uses,
+    w.agents AS agents,
+    w.answering_uses AS answering_uses,
+    w.avg_response_seconds AS avg_response_seconds,
+    d.buyer_days AS buyer_days_with,
+    d.converted AS converted_with,
+    if(buyer_days_with = 0, NULL, converted_with / buyer_days_with) AS conversion_with,
+    t.buyer_days - d.buyer_days AS buyer_days_without,
+    t.converted - d.converted AS converted_without,
+    if(buyer_days_without = 0, NULL, converted_without / buyer_days_without) AS conversion_without,
+    conversion_with - conversion_without AS conversion_lift
+FROM
+(
+    SELECT
+        u.shop_id AS shop_id, u.script_id AS script_id, toMonday(u.business_date) AS week,
+        count() AS uses, uniqExact(u.agent_id) AS agents,
+        count(i.response_seconds) AS answering_uses,
+        avg(i.response_seconds) AS avg_response_seconds
+    FROM (SELECT * FROM kefu.script_uses FINAL) AS u
+    LEFT JOIN
+    (
+        SELECT shop_id, buyer_id, assumeNotNull(answered_at) AS answered_at, response_seconds
+        FROM kefu.inquiries FINAL
+        WHERE answered_at IS NOT NULL
+    ) AS i ON i.shop_id = u.shop_id AND i.buyer_id = u.buyer_id AND i.answered_at = u.occurred_at
+    GROUP BY shop_id, script_id, week
+) AS w
+LEFT JOIN
+(
+    SELECT
+        u.shop_id AS shop_id, u.script_id AS script_id, toMonday(u.business_date) AS week,
+        count() AS buyer_days, toUInt64(sum(b.converted)) AS converted
+    FROM (SELECT DISTINCT shop_id, script_id, buyer_id, business_date FROM kefu.script_uses FINAL) AS u
+    INNER JOIN
+    (
+        SELECT shop_id, buyer_id, business_date, converted FROM kefu.buyer_days FINAL
+    ) AS b ON b.shop_id = u.shop_id AND b.buyer_id = u.buyer_id AND b.business_date = u.business_date
+    GROUP BY shop_id, script_id, week
+) AS d ON d.shop_id = w.shop_id AND d.script_id = w.script_id AND d.week = w.week
+LEFT JOIN
+(
+    SELECT shop_id, toMonday(business_date) AS week, count() AS buyer_days,
+        toUInt64(sum(converted)) AS converted
+    FROM kefu.buyer_days FINAL
+    GROUP BY shop_id, week
+) AS t ON t.shop_id = w.shop_id AND t.week = w.week
+LEFT JOIN (SELECT shop_id, script_id, intent, text FROM kefu.scripts FINAL) AS s
+    ON s.shop_id = w.shop_id AND s.script_id = w.script_id;

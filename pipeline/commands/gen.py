@@ -53,7 +53,8 @@ def register(commands: Any) -> None:
         default=0,
         metavar="N",
         help="N conversations a day with planted quality-inspection findings; with --out, "
-        "their labels go to OUT.qc-labels.jsonl and the shops' QC settings to OUT.qc-shops.yaml",
+        "their labels go to OUT.qc-labels.jsonl, the shops' QC settings to OUT.qc-shops.yaml "
+        "and a script library to OUT.scripts.yaml",
     )
     parser.set_defaults(handler=handle)
 
@@ -91,21 +92,27 @@ def _config(args: argparse.Namespace) -> Any:
     return dataclasses.replace(config, incidents=incidents) if incidents else config
 
 
-def qc_files(out: Path) -> tuple[Path, Path]:
-    """Where `--qc-plant` puts the labels and the shops' QC settings, beside OUT."""
+def qc_files(out: Path) -> tuple[Path, Path, Path]:
+    """Where `--qc-plant` puts the labels, the shops' QC settings and scripts, beside OUT."""
     stem = out.name.removesuffix(".gz").removesuffix(".jsonl")
-    return out.with_name(f"{stem}.qc-labels.jsonl"), out.with_name(f"{stem}.qc-shops.yaml")
+    return (
+        out.with_name(f"{stem}.qc-labels.jsonl"),
+        out.with_name(f"{stem}.qc-shops.yaml"),
+        out.with_name(f"{stem}.scripts.yaml"),
+    )
 
 
 def _write_qc_files(config: Any, out: Path) -> None:
     from pipeline.generator import qc_day, write_jsonl
     from pipeline.generator.ids import run_tag
 
-    labels_path, shops_path = qc_files(out)
+    labels_path, shops_path, scripts_path = qc_files(out)
     lines = qc_day.planted(config, run_tag(*config.world_key()))
     count = write_jsonl(qc_day.labels(lines), labels_path)
     shops_path.write_text(qc_day.shops_yaml(config), encoding="utf-8")
-    print(f"wrote {count} planted findings to {labels_path}; set KEFU_QC__SHOPS_FILE={shops_path}")
+    scripts_path.write_text(qc_day.scripts_yaml(config), encoding="utf-8")
+    print(f"wrote {count} planted findings to {labels_path}")
+    print(f"set KEFU_QC__SHOPS_FILE={shops_path} KEFU_QC__SCRIPTS_FILE={scripts_path}")
 
 
 def _silent_agent(spec: str, start: datetime) -> Any:

@@ -2,9 +2,10 @@
 
 The planted conversations of `qc_plant` are mixed into the generated shops' traffic (their
 own buyers, the shops' real agents, times spread over the period) and delivered with the
-same disorder and duplicates. `labels` lists what quality inspection must find in them, and
+same disorder and duplicates. `labels` lists what quality inspection must find in them,
 `shops_yaml` is the per-shop QC configuration they assume (each shop's brand and hotline on
-its allow-list, and its promotion), for `qc.shops_file`.
+its allow-list, and its promotion), for `qc.shops_file`, and `scripts_yaml` a script library
+for the generated agents' replies, for `qc.scripts_file`.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import yaml
 from pipeline.generator.clock import to_ms
 from pipeline.generator.config import GenConfig
 from pipeline.generator.ids import shop_id
+from pipeline.generator.phrases import LOGISTICS, PRESALE
 from pipeline.generator.qc_plant import SHOPS, PlantedLine, PlantShop, plant
 
 
@@ -79,6 +81,28 @@ def labels(lines: list[PlantedLine]) -> Iterator[bytes]:
     for line in lines:
         for category in sorted(line.labels):
             yield orjson.dumps({"event_id": line.event_id, "category": category, "form": line.form})
+
+
+def scripts_yaml(config: GenConfig) -> str:
+    """Every other prepared reply of the generated agents, per shop, as its script library.
+
+    Scripts are written without the leading 亲 agents add, so matching is fuzzy; the replies
+    left out are what `kefu scripts suggest` should find.
+    """
+    banks = (("presale", PRESALE), ("logistics", LOGISTICS))
+    scripts = [
+        {"id": f"{intent}-{n}", "shop": shop_id(index), "intent": intent, "text": _plain(reply)}
+        for index in range(config.shops)
+        for intent, bank in banks
+        for n, (_, reply) in enumerate(bank)
+        if n % 2 == 0
+    ]
+    header = "# The shops' script library for generated traffic (kefu gen --qc-plant).\n"
+    return header + yaml.safe_dump({"scripts": scripts}, allow_unicode=True, sort_keys=False)
+
+
+def _plain(reply: str) -> str:
+    return reply.removeprefix("亲，").removeprefix("亲")
 
 
 def shops_yaml(config: GenConfig) -> str:

@@ -22,6 +22,7 @@ from tests.reference.inquiries import Hours, reference_inquiries
 
 TOLERANCE = 1e-9
 QC_SHOPS = "qc-shops.yaml"
+SCRIPTS = "scripts.yaml"
 
 # A weekday morning peak: enough traffic to matter, small enough to replay in seconds.
 MORNING = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)
@@ -45,6 +46,7 @@ def generated_file(tmp_path: Path, **config: Any) -> Path:
     write_jsonl(generate(made), path)
     if made.qc_conversations:
         (tmp_path / QC_SHOPS).write_text(qc_day.shops_yaml(made), encoding="utf-8")
+        (tmp_path / SCRIPTS).write_text(qc_day.scripts_yaml(made), encoding="utf-8")
     return path
 
 

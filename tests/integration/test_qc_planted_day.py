@@ -12,8 +12,10 @@ from typing import Any
 import pytest
 
 from agents.inquiries.hours import hours_from_settings
+from agents.qc.live_rules import LiveRules
 from agents.qc.model import AGENT_CATEGORIES, BUYER_CATEGORIES
 from core.settings import KefuSettings, QcSettings
+from pipeline.cli import main
 from pipeline.generator import GenConfig
 from pipeline.generator.ids import run_tag
 from pipeline.generator.qc_day import planted
@@ -22,13 +24,17 @@ from sinks.chdb_store import ChdbStore
 from tests.integration.conftest import Broker
 from tests.integration.replay_support import (
     MORNING,
+    SCRIPTS,
+    expected_inquiries,
     generated_file,
     qc_shops_file,
     settings_for,
     stored_finding_keys,
     valid_events,
 )
+from tests.reference.aftersales import buyer_days, fold_orders
 from tests.reference.qc import daily_scores, expected_findings, keys
+from tests.reference.scripts import script_weekly
 
 pytestmark = pytest.mark.kafka
 
@@ -54,10 +60,17 @@ def assert_within_targets(found: set[tuple[str, str]], wanted: set[tuple[str, st
         assert hits[category] / max(found_n, 1) >= precision, f"{category} precision"
 
 
-async def test_planted_day_twice(kafka_broker: Broker, tmp_path: Path, unique_name: str) -> None:
+async def test_planted_day_twice(
+    kafka_broker: Broker,
+    tmp_path: Path,
+    unique_name: str,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     path = generated_file(tmp_path, qc_conversations=PLANTED, **GEN)
     shops = qc_shops_file(tmp_path)
-    settings = settings_for(kafka_broker, tmp_path, unique_name, qc=QcSettings(shops_file=shops))
+    qc = QcSettings(shops_file=shops, scripts_file=tmp_path / SCRIPTS)
+    settings = settings_for(kafka_broker, tmp_path, unique_name, qc=qc)
     good, _ = valid_events(path)
     expected = expected_findings(good, shops)
     wanted = labelled()
@@ -81,6 +94,36 @@ async def test_planted_day_twice(kafka_broker: Broker, tmp_path: Path, unique_na
     assert_within_targets({(f.event_id, f.category) for f in expected}, wanted)
     with ChdbStore(settings.store_dir) as store:
         assert_scores(store, settings, good, expected)
+        assert_script_weeks(store, settings, good)
+    monkeypatch.setenv("KEFU_QC__SCRIPTS_FILE", str(tmp_path / SCRIPTS))
+    capsys.readouterr()
+    assert main(["scripts", "suggest", "--shop", "s1", "--store", str(settings.store_dir)]) == 0
+    # A reply the library leaves out, and none it holds.
+    printed = capsys.readouterr().out
+    assert "还有其他可以帮您的吗" in printed and "付款后48小时内发货" not in printed
+
+
+def assert_script_weeks(store: ChdbStore, settings: KefuSettings, good: list[Any]) -> None:
+    hours = hours_from_settings(settings)
+    unique = list({e.event_id: e for e in good}.values())
+    inquiries = expected_inquiries(unique, settings)
+    days = buyer_days(inquiries, fold_orders(unique), settings.conversion_status)
+    library = LiveRules(settings.qc).library
+    reference = script_weekly(
+        unique, library, inquiries, days, lambda shop, ms: hours(shop).business_date(ms)
+    )
+    rows = store.query(
+        "SELECT shop_id, script_id, week, uses, agents, answering_uses, avg_response_seconds, "
+        "buyer_days_with, converted_with, buyer_days_without, converted_without, intent "
+        "FROM script_weekly"
+    ).rows
+    stored = {(r[0], r[1], r[2]): tuple(r[3:11]) for r in rows}
+    assert stored.keys() == reference.keys() and len(stored) >= 10
+    for key, want in reference.items():
+        got = stored[key]
+        assert got[:3] == want[:3] and got[4:] == want[4:], key
+        assert got[3] == pytest.approx(want[3]), key
+    assert all(r[11] for r in rows), "every used script has its intent from `scripts`"
 
 
 def assert_scores(

@@ -172,6 +172,16 @@ SEED_ROWS = [
         ['off_platform', 'complaint_threat', 'vague_answer'][number % 3 + 1],
         ['critical', 'critical', 'info'][number % 3 + 1], 'rule', 'span'
     FROM numbers(40)""",
+    f"""INSERT INTO {SINGLE}.scripts
+    SELECT concat('s', toString(number % 2)), concat('k', toString(number % 4)), 'presale',
+        concat('text ', toString(number)), number
+    FROM numbers(8)""",
+    f"""INSERT INTO {SINGLE}.script_uses
+    SELECT concat('m', toString(number)), concat('s', toString(number % 2)),
+        concat('b', toString(number % 120)), concat('a', toString(number % 5)),
+        {T0} + toIntervalMinute(number * 5), toDate({T0} + toIntervalMinute(number * 5), 'Asia/Shanghai'),
+        concat('k', toString(number % 4)), 90.0
+    FROM numbers(60)""",
 ]
 TABLES = (
     "chat_messages",
@@ -189,6 +199,8 @@ TABLES = (
     "work_orders",
     "alert_controls",
     "qc_findings",
+    "scripts",
+    "script_uses",
 )
 
 
@@ -338,6 +350,7 @@ def test_distributed_tables_shard_by_the_rows_identity(probed: dict[str, Any], t
         "dead_letters": "cityHash64(topic, partition, offset)",
         "generations": "cityHash64(generation, partition)",
         "work_order_events": "cityHash64(work_order_id)",
+        "scripts": "cityHash64(shop_id, script_id)",
     }
     expected = key.get(table, "cityHash64(shop_id, buyer_id)")
     assert engine_full == f"Distributed('kefu', 'kefu_local', '{table}', {expected})"

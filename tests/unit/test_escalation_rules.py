@@ -139,7 +139,11 @@ def test_per_shop_rules_and_severities() -> None:
 
 
 def test_ids_are_deterministic_and_distinct_per_buyer() -> None:
-    first = run([chat("buyer", 0, "我要投诉", buyer="b1"), chat("buyer", 0, "我要投诉", buyer="b2")])
-    again = run([chat("buyer", 0, "我要投诉", buyer="b1"), chat("buyer", 0, "我要投诉", buyer="b2")])
+    first = run(
+        [chat("buyer", 0, "我要投诉", buyer="b1"), chat("buyer", 0, "我要投诉", buyer="b2")]
+    )
+    again = run(
+        [chat("buyer", 0, "我要投诉", buyer="b1"), chat("buyer", 0, "我要投诉", buyer="b2")]
+    )
     assert [e.escalation_id for e in first] == [e.escalation_id for e in again]
     assert len({e.escalation_id for e in first}) == 2

@@ -55,3 +55,16 @@ def test_suggest_lists_frequent_replies_no_script_covers() -> None:
     assert [(s.shop_id, s.text, s.count) for s in LIBRARY.suggest(replies)] == [
         ("s1", "亲，这款是纯棉的，不起球", 5)
     ]
+
+
+def test_a_scripts_file_names_its_bad_entries() -> None:
+    from agents.qc.scripts import parse_scripts
+
+    good = {"scripts": [{"id": "x", "shop": "s1", "intent": "greet", "text": "您好"}]}
+    assert parse_scripts(good)[0].script_id == "x"
+    with pytest.raises(ValueError, match="entry 0"):
+        parse_scripts({"scripts": [{"id": "x", "shop": "s1"}]})
+    with pytest.raises(ValueError, match="repeated"):
+        parse_scripts({"scripts": good["scripts"] * 2})
+    with pytest.raises(ValueError, match="expected"):
+        parse_scripts({"scripts": "none"})
