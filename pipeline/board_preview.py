@@ -171,8 +171,11 @@ async def _replay_sample(work: Path) -> Path:
     from core.settings import load_settings
     from pipeline.replay import replay
 
-    settings = load_settings(home=work / "home", store_path=work / "store")
-    await replay(settings, [sample.write_day(work)])
+    path = sample.write_day(work)
+    settings = load_settings(
+        home=work / "home", store_path=work / "store", qc=sample.qc_settings(work)
+    )
+    await replay(settings, [path])
     return work / "store"
 
 

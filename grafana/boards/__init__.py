@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from grafana_foundation_sdk.builders.dashboard import Dashboard
 
-from grafana.boards import after_sales, agents, live_floor, on_call, pipeline_health
+from grafana.boards import after_sales, agents, live_floor, on_call, pipeline_health, quality
 
 # file stem -> builder; the stem is also the JSON file name and the preview's name.
 BOARDS: dict[str, Callable[[], Dashboard]] = {
@@ -15,4 +15,5 @@ BOARDS: dict[str, Callable[[], Dashboard]] = {
     "after_sales": after_sales.build,
     "pipeline_health": pipeline_health.build,
     "on_call": on_call.build,
+    "quality": quality.build,
 }

@@ -19,7 +19,7 @@ import yaml
 
 from pipeline.generator.clock import to_ms
 from pipeline.generator.config import GenConfig
-from pipeline.generator.ids import shop_id
+from pipeline.generator.ids import agent_id, shop_id
 from pipeline.generator.phrases import LOGISTICS, PRESALE
 from pipeline.generator.qc_plant import SHOPS, PlantedLine, PlantShop, plant
 
@@ -43,16 +43,25 @@ def planted(config: GenConfig, tag: str) -> list[PlantedLine]:
     count = round(config.qc_conversations * config.days)
     span = (to_ms(config.start), to_ms(config.end))
     lines = plant(config.seed, count, plant_shops(config), span, config.agents_per_shop)
+    # An agent an incident silences speaks in no planted conversation either.
+    silent = {i.agent_id for i in config.incidents}
+    stand_in = {a: _other_agent(config, a, silent) for a in silent}
     # The run tag keeps two generated files from sharing an event id in one topic.
-    return [_tagged(line, tag) for line in lines]
+    return [_tagged(line, tag, stand_in.get(line.agent_id, line.agent_id)) for line in lines]
 
 
-def _tagged(line: PlantedLine, tag: str) -> PlantedLine:
+def _other_agent(config: GenConfig, silent_agent: str, silent: set[str]) -> str:
+    shop = silent_agent.rsplit("-a", 1)[0]
+    others = [agent_id(shop, n) for n in range(config.agents_per_shop)]
+    return next((a for a in others if a not in silent), silent_agent)
+
+
+def _tagged(line: PlantedLine, tag: str, agent: str) -> PlantedLine:
     return PlantedLine(
         f"{line.event_id}-{tag}",
         line.shop_id,
         line.buyer_id,
-        line.agent_id,
+        agent,
         line.sender,
         line.occurred_at_ms,
         line.text,

@@ -31,6 +31,7 @@ async def replayed_day(tmp_path_factory: pytest.TempPathFactory, tansu_broker: T
         store_path=work / "store",
         app_id=name,
         topic_prefix=name,
+        qc=sample.qc_settings(work),
     )
     counts = await replay(settings, [sample.write_day(work)])
     assert counts.inquiries > 0

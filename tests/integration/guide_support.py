@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline import sample_day as sample
-from pipeline.generator import GenConfig, generate, write_jsonl
+from pipeline.generator import GenConfig
 
 GUIDE = Path(__file__).resolve().parents[2] / "docs" / "analysts.md"
 MAY_BE_EMPTY = "-- may return no rows"
@@ -73,6 +73,6 @@ def day_config() -> GenConfig:
 
 
 def day_file(directory: Path) -> Path:
-    path = directory / "guide-day.jsonl"
-    write_jsonl(generate(day_config()), path)
-    return path
+    """The noisy day, and beside it the QC files (sample_day.qc_settings reads them)."""
+    sample.write_day(directory, day_config())
+    return directory / "sample-day.jsonl"

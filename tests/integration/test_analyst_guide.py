@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from core.settings import KefuSettings
+from pipeline import sample_day as sample
 from pipeline.embedded_broker import TansuBroker
 from pipeline.replay import replay
 from sinks.chdb_store import ChdbStore
@@ -37,6 +38,7 @@ async def guide_day(tmp_path_factory: pytest.TempPathFactory, tansu_broker: Tans
         store_path=work / "store",
         app_id=name,
         topic_prefix=name,
+        qc=sample.qc_settings(work),
     )
     counts = await replay(settings, [day_file(work)])
     assert counts.inquiries > 0 and counts.alerts > 0 and counts.dead_letters > 0

@@ -23,6 +23,7 @@ UIDS = {
     "after_sales": "kefu-after-sales",
     "pipeline_health": "kefu-pipeline-health",
     "on_call": "kefu-on-call",
+    "quality": "kefu-quality",
 }
 
 
