@@ -35,6 +35,8 @@ TOPICS = (
     "dead letters by reason",
     "open inquiries right now",
     "p90 response time per agent",
+    "qc score",
+    "scripts ranked by effect",
 )
 
 
