@@ -72,7 +72,7 @@ def _peer(plan: Plan, notes: list[str]) -> Path | None:
 
 def _check_counts(report: Report) -> None:
     expected = report.reference[0]
-    for name in ("peer", "pipeline"):
+    for name in ("peer", "pipeline", "pipeline_no_qc"):
         result = report.contenders.get(name)
         if result is not None and result.extra.get("inquiries") != expected:
             report.notes.append(

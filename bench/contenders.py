@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 CEILING_MIN_SECONDS = 2.0
 LABELS = {
     "pipeline": "our pipeline",
+    "pipeline_no_qc": "our pipeline, QC off",
     "ceiling": "ceiling: aiokafka + orjson",
     "peer": "peer: Quix Streams",
     "naive": "naive faust agent",
@@ -57,7 +58,12 @@ def side_by_side(
         results["pipeline"], _ = run_workers(data, plan.partitions, workdir)
     else:
         data.produce()
-    for name in (n for n in LABELS if n in plan.runners and n != "pipeline"):
+    if "pipeline_no_qc" in plan.runners:
+        # Fresh topics for the same traffic: the runs must not share internal topics.
+        log.info("running %s", LABELS["pipeline_no_qc"])
+        again = prepare(bootstrap, TrafficSpec(events=plan.events), plan.partitions)
+        results["pipeline_no_qc"], _ = run_workers(again, plan.partitions, workdir, qc=False)
+    for name in (n for n in LABELS if n in plan.runners and not n.startswith("pipeline")):
         if name == "peer" and peer is None:
             log.warning("no peer environment: Quix Streams skipped")
             continue

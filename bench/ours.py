@@ -19,8 +19,13 @@ from bench.spawn import Runner
 SETTLE_SECONDS = 1.0  # after the last UP, for a rebalance it caused elsewhere to end
 
 
-def _args(data: DataSet, partitions: int, workdir: Path, index: int) -> list[str]:
+# The issue's figure: QC's cost with a dictionary of this many entries.
+QC_ENTRIES = 2000
+
+
+def _args(data: DataSet, partitions: int, workdir: Path, index: int, qc: bool) -> list[str]:
     args = ["--bootstrap", data.bootstrap, "--prefix", data.prefix, "--partitions", str(partitions)]
+    args += ["--qc-entries", str(QC_ENTRIES if qc else 0)]
     args += ["--workdir", str(workdir / data.prefix / f"w{index}")]
     args += ["--events", str(len(data.events)), "--flush-ms", str(data.flush_ms)]
     return args + (["--follower"] if index else [])
@@ -32,12 +37,15 @@ def run_workers(
     workdir: Path,
     workers: int = 1,
     wrap: list[str] | None = None,
+    *,
+    qc: bool = True,
 ) -> tuple[RunnerResult, list[RunnerResult]]:
-    """The lead's result and the followers'; `wrap` prefixes the lead's command (py-spy)."""
+    """The lead's result and the followers'; `wrap` prefixes the lead's command (py-spy);
+    `qc` runs quality inspection with a dictionary of QC_ENTRIES entries."""
     runners = [
         Runner(
             "bench.runners.pipeline",
-            _args(data, partitions, workdir, i),
+            _args(data, partitions, workdir, i, qc),
             workdir,
             wrap=None if i else wrap,
         )  # fmt: skip

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-RUNNERS = ("ceiling", "peer", "naive", "pipeline")
+RUNNERS = ("ceiling", "peer", "naive", "pipeline", "pipeline_no_qc")
 
 
 @dataclass(frozen=True)

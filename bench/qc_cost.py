@@ -13,6 +13,7 @@ import random
 import time
 from collections.abc import Callable, Sequence
 
+import yaml
 from ahocorasick_rs import AhoCorasick
 
 from agents.qc.context import Conversations
@@ -60,6 +61,27 @@ def with_entries(total: int, pool: str = _POOL, seed: int = 5) -> QcConfig:
         if t
     ]
     return load_config(shops=[*base.shops, *extra])
+
+
+def shops_yaml(total: int) -> str:
+    """`with_entries(total)`'s shop additions as a `qc.shops_file`, for a pipeline run."""
+    shops = {
+        shop.shop_id: {
+            "rules": [
+                {
+                    "rule_id": r.rule_id,
+                    "category": r.category,
+                    "severity": r.severity,
+                    "source": r.source,
+                    "terms": list(r.terms),
+                }
+                for r in shop.rules
+            ]
+        }
+        for shop in with_entries(total).shops
+        if shop.rules
+    }
+    return yaml.safe_dump({"shops": shops}, allow_unicode=True)
 
 
 def _plant_shop(shop: PlantShop) -> ShopQc:

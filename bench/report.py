@@ -19,7 +19,9 @@ BENCHMARKS = REPO / "BENCHMARKS.md"
 BASELINE = REPO / "bench" / "baseline.json"
 BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
 WORK = {
-    "pipeline": "ingest → packed batches → stateful agent → chDB, alarms, until stored",
+    "pipeline": "ingest → packed batches → stateful agent → chDB, alarms, escalations, QC "
+    "(2,000 dictionary entries), until stored",
+    "pipeline_no_qc": "the same with quality inspection off",
     "ceiling": "poll with faust's fetch settings, `orjson.loads` each value",
     "peer": "stateful apply per conversation, `group_by` shop, 1-min tumbling windows",
     "naive": "same reply-rate work, `async for` one message at a time, auto acks",
@@ -74,6 +76,20 @@ def contenders_table(report: Report) -> list[str]:
             f"| {result.cpu_per_million:,.1f} | {_mib(result.peak_rss_bytes)} | {inquiries} |"
         )
     return lines
+
+
+def qc_cost_line(report: Report) -> list[str]:
+    """QC's CPU per chat message: the two pipeline runs' CPU per event, side by side."""
+    on, off = report.contenders.get("pipeline"), report.contenders.get("pipeline_no_qc")
+    if on is None or off is None:
+        return []
+    added = on.cpu_per_million - off.cpu_per_million  # CPU s per million events = µs per event
+    return [
+        "",
+        f"Quality inspection (2,000 dictionary entries) adds {added:.1f} µs of CPU per chat "
+        f"message: {on.cpu_per_million:,.1f} against {off.cpu_per_million:,.1f} CPU s per "
+        "million events (target: at most 5 µs; `python -m bench.qc_cost` splits it by step).",
+    ]
 
 
 def paced_table(paced: RunnerResult) -> list[str]:
@@ -168,6 +184,7 @@ def render(report: Report) -> str:
         "### Side by side",
         "",
         *contenders_table(report),
+        *qc_cost_line(report),
     ]
     if report.paced is not None:
         out += ["", "### Latency at half our throughput", "", *paced_table(report.paced)]

@@ -17,9 +17,12 @@ from agents.qc.normalise import Trace
 SIDES = {"agent": AGENT, "bot": AGENT, "buyer": BUYER}
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Message:
-    """The fields of a chat message (docs/events.md) that QC reads."""
+    """The fields of a chat message (docs/events.md) that QC reads.
+
+    Not frozen: one is built per message, and a frozen dataclass's __init__ costs several
+    times a plain one's (bench.qc_cost)."""
 
     event_id: str
     shop_id: str

@@ -106,6 +106,10 @@ class ScriptLibrary:
             self._keys[script.shop_id].append(self.key(script.text))
             self._scripts[script.shop_id].append(script)
 
+    @property
+    def has_scripts(self) -> bool:
+        return bool(self.scripts)
+
     def key(self, text: str) -> str:
         """What replies are compared on: folded text without punctuation or emoji codes."""
         return _NOISE.sub("", self._fold(text))

@@ -77,6 +77,9 @@ class QcPartition:
     def apply(self, raw: bytes, offset: int) -> list[Output]:
         out: list[Output] = []
         batch = unpack(raw)
+        # One version of the rules and scripts per batch: a reload lands between batches.
+        rules, library = self.rules(), self.library()
+        scripted = library.has_scripts
         for event in batch.events:
             msg = message_of(event)
             if msg is None:
@@ -84,14 +87,15 @@ class QcPartition:
             if msg.occurred_at_ms < self.horizon_ms - self.dedup_ms:
                 # Older than the dedup window: maybe a re-sent message already inspected, so
                 # it is judged on its own words, and the conversation memory is left alone.
-                out += examine(msg, self.rules(), _ALONE).findings
-                out += self._script(msg)
+                out += examine(msg, rules, _ALONE).findings
+                if scripted:
+                    self._script(out, msg, library)
                 continue
             if msg.event_id in self.seen:
                 continue
             self.seen[msg.event_id] = msg.occurred_at_ms
             if msg.occurred_at_ms <= self.horizon_ms:
-                out += self._inspect(msg)
+                self._inspect(out, msg, rules, library if scripted else None)
             else:
                 self.arrived += 1
                 heapq.heappush(self.waiting, (msg.occurred_at_ms, self.arrived, msg))
@@ -101,42 +105,47 @@ class QcPartition:
             horizon = None if mark is None else mark - self.lateness_ms
         if horizon is not None and horizon > self.horizon_ms:
             self.horizon_ms = horizon
-            out += self._release(horizon)
+            self._release(out, horizon, rules, library if scripted else None)
         self.offset = offset
         return out
 
-    def _inspect(self, msg: Message) -> list[Output]:
-        return [*self.conversations.inspect(msg, self.rules()), *self._script(msg)]
+    def _inspect(
+        self, out: list[Output], msg: Message, rules: Ruleset, library: ScriptLibrary | None
+    ) -> None:
+        if found := self.conversations.inspect(msg, rules):
+            out += found
+        if library is not None:
+            self._script(out, msg, library)
 
-    def _script(self, msg: Message) -> list[Output]:
+    def _script(self, out: list[Output], msg: Message, library: ScriptLibrary) -> None:
         if msg.sender != "agent":
-            return []
-        used = self.library().match(msg.shop_id, msg.text)
-        if used is None:
-            return []
-        return [
-            ScriptUse(
-                msg.event_id,
-                msg.shop_id,
-                msg.buyer_id,
-                msg.agent_id,
-                msg.occurred_at_ms,
-                used.script.script_id,
-                used.score,
-            )  # fmt: skip
-        ]
+            return
+        used = library.match(msg.shop_id, msg.text)
+        if used is not None:
+            out.append(
+                ScriptUse(
+                    msg.event_id,
+                    msg.shop_id,
+                    msg.buyer_id,
+                    msg.agent_id,
+                    msg.occurred_at_ms,
+                    used.script.script_id,
+                    used.score,
+                )  # fmt: skip
+            )
 
-    def _release(self, horizon: int) -> list[Output]:
-        out: list[Output] = []
-        while self.waiting and self.waiting[0][0] <= horizon:
-            out += self._inspect(heapq.heappop(self.waiting)[2])
+    def _release(
+        self, out: list[Output], horizon: int, rules: Ruleset, library: ScriptLibrary | None
+    ) -> None:
+        waiting = self.waiting
+        while waiting and waiting[0][0] <= horizon:
+            self._inspect(out, heapq.heappop(waiting)[2], rules, library)
         if self.prunes.due(horizon):
             cutoff = horizon - self.dedup_ms
             self.seen = {ident: at for ident, at in self.seen.items() if at >= cutoff}
         if self.sweeps.due(horizon):
             # A question unanswered for the conversation memory no longer makes a reply an answer.
             self.conversations.forget_before(horizon - self.memory_ms)
-        return out
 
     def dump(self) -> dict[str, Any]:
         return {

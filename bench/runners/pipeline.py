@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 
 from bench.measure import PRODUCED, UP, Meter, RunnerResult, emit
+from bench.qc_cost import shops_yaml
 from bench.worker import (
     barrier,
     events_in,
@@ -27,7 +28,7 @@ from bench.worker import (
     start_on_first_event,
     worker_settings,
 )
-from core.settings import KefuSettings
+from core.settings import KefuSettings, QcSettings
 from pipeline.replay import wait_stored
 from pipeline.runtime import Running, running
 
@@ -41,6 +42,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--partitions", type=int, default=4)
     parser.add_argument("--flush-ms", type=int, help="event time of the final flush marker")
     parser.add_argument("--follower", action="store_true")
+    parser.add_argument(
+        "--qc-entries", type=int, default=0, help="QC dictionary padded to N entries; 0: QC off"
+    )
     return parser.parse_args()
 
 
@@ -87,10 +91,20 @@ async def follow(settings: KefuSettings) -> RunnerResult:
         return result
 
 
+def qc_settings(workdir: Path, entries: int) -> QcSettings:
+    if not entries:
+        return QcSettings(enabled=False)
+    shops = workdir / "qc-shops.yaml"
+    workdir.mkdir(parents=True, exist_ok=True)
+    shops.write_text(shops_yaml(entries), encoding="utf-8")
+    return QcSettings(shops_file=shops)
+
+
 def main() -> None:
     args = parse_args()
     logging.basicConfig(level=logging.WARNING)
     settings = worker_settings(args.bootstrap, args.prefix, args.workdir, args.partitions)
+    settings = settings.model_copy(update={"qc": qc_settings(args.workdir, args.qc_entries)})
     asyncio.run(prepare(settings))
     barrier()
     if args.follower:

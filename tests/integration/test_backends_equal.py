@@ -28,6 +28,7 @@ from typing import Any
 import pytest
 
 from core.settings import KefuSettings
+from pipeline import sample_day as sample
 from pipeline.embedded_broker import TansuBroker
 from pipeline.replay import ReplayCounts, replay
 from sinks.chdb_http import serve
@@ -110,13 +111,14 @@ def answers(store: Store, counts: ReplayCounts, guide: list[GuideQuery]) -> Repl
     return Replayed(counts, relations, tables, {q.number: store.query(q.sql).rows for q in guide})
 
 
-def worker_settings(broker: TansuBroker, work: Path, **store: Any) -> KefuSettings:
+def worker_settings(broker: TansuBroker, work: Path, day: Path, **store: Any) -> KefuSettings:
     name = f"kefu-test-{uuid.uuid4().hex[:12]}"
     return KefuSettings(
         kafka_bootstrap=broker.bootstrap,
         home=work / "home",
         app_id=name,
         topic_prefix=name,
+        qc=sample.qc_settings(day.parent),
         **store,
     )
 
@@ -131,7 +133,7 @@ async def embedded(
     tmp_path_factory: pytest.TempPathFactory, tansu_broker: TansuBroker, day: Path
 ) -> Replayed:
     work = tmp_path_factory.mktemp("embedded")
-    settings = worker_settings(tansu_broker, work, store_path=work / "store")
+    settings = worker_settings(tansu_broker, work, day, store_path=work / "store")
     counts = await replay(settings, [day])
     with ChdbStore(work / "store", DATABASE) as store:
         return answers(store, counts, GUIDE)
@@ -146,7 +148,7 @@ async def server(
 ) -> Replayed:
     work = tmp_path_factory.mktemp("server")
     with ChdbStore(work / "store", DATABASE) as chdb, serve(chdb, "127.0.0.1", 0) as http:
-        settings = worker_settings(tansu_broker, work, clickhouse_url=http.url)
+        settings = worker_settings(tansu_broker, work, day, clickhouse_url=http.url)
         counts = await replay(settings, [day])
         with ServerStore(http.url, "default", "", DATABASE) as client:
             return answers(client, counts, GUIDE)
