@@ -53,6 +53,7 @@ async def replayed(
         orders_without_chat_per_shop_day=20,
         disorder_seconds=20,
         duplicate_rate=0.02,
+        qc_conversations=150,
     )
     write_jsonl(generate(config), path)
     settings = settings_for(kafka_broker, home, f"kefu-views-{uuid.uuid4().hex[:10]}")

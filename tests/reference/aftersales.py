@@ -24,6 +24,7 @@ from schemas.inquiry import OPEN, Inquiry
 from tests.reference.escalations import expected_orders
 from tests.reference.inquiries import local
 from tests.reference.kpi_scoring import Scorecard, scorecard
+from tests.reference.qc import daily_scores, expected_findings
 
 WINDOW_MS = 72 * 3600 * 1000
 # docs/metrics.md#memory-horizons, at the default conversation_memory_days.
@@ -255,6 +256,8 @@ class Facts:
                 for o in expected_orders(events, settings, horizon)
             ]  # fmt: skip
         self.work_orders = work_orders
+        findings = expected_findings(events, settings.qc.shops_file)
+        self.qc = daily_scores(events, findings, self.local_date, settings.qc.severity_weights)
 
     def _in(self, shop: str, ms: int | None, start: date, end: date) -> bool:
         return ms is not None and start <= self.local_date(shop, ms) <= end

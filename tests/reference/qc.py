@@ -49,7 +49,7 @@ def daily_scores(
     events: Iterable[BaseEvent],
     findings: Iterable[Finding],
     day_of: Callable[[str, int], date],
-    weights: Mapping[str, float],
+    weights: Mapping[Any, float],
 ) -> dict[tuple[str, str, date], tuple[int, int, float | None]]:
     """(shop, agent, day) -> (replies, agent findings, qc_score) for agents who replied."""
     replies: Counter[tuple[str, str, date]] = Counter()

@@ -166,7 +166,11 @@ def shop_daily(facts: Facts) -> dict[tuple[Any, ...], Row]:
 def agent_daily(facts: Facts) -> dict[tuple[Any, ...], Row]:
     """Keyed (shop, agent, business date)."""
     groups = _groups(facts, lambda shop, agent: (shop, agent))
-    return {key: daily_row(g, shop=False) for key, g in groups.items()}
+    rows = {key: daily_row(g, shop=False) for key, g in groups.items()}
+    for key, row in rows.items():
+        replies, findings, score = facts.qc.get(key, (0, 0, None))
+        row |= {"replies": replies, "qc_findings": findings, "qc_score": score}
+    return rows
 
 
 def minutely_row(inquiries: list[Inquiry]) -> Row:
