@@ -118,6 +118,7 @@ async def month(
         disorder_seconds=20,
         duplicate_rate=0.01,
         malformed_rate=0.001,
+        qc_conversations=20,
     )
     write_jsonl(generate(config), path)
     settings = month_settings(tansu_broker.bootstrap, home)

@@ -144,15 +144,15 @@ def assert_scores(
         ).rows
     }
     assert daily.keys() == reference.keys()
-    for key, (replies, findings, score) in reference.items():
-        assert daily[key][:2] == (replies, findings), key
-        assert daily[key][2] == pytest.approx(score), key
-    assert any(score < 100 for _, _, score in reference.values())
+    for key, day in reference.items():
+        assert daily[key][:2] == (day.replies, day.findings), key
+        assert daily[key][2] == pytest.approx(day.score), key
+    assert any(day.score is not None and day.score < 100 for day in reference.values())
     scored = store.query(
         "SELECT shop_id, agent_id, period_start, qc_score, qc_score_weight FROM agent_scores "
         "WHERE period = 'day'"
     ).rows
     by_key = {(r[0], r[1], r[2]): r[3] for r in scored}
     assert all(r[4] == 0 for r in scored)  # shown, not weighed, by default
-    for key, (_, _, score) in reference.items():
-        assert by_key[key] == pytest.approx(score), key
+    for key, day in reference.items():
+        assert by_key[key] == pytest.approx(day.score), key

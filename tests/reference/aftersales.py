@@ -24,7 +24,7 @@ from schemas.inquiry import OPEN, Inquiry
 from tests.reference.escalations import expected_orders
 from tests.reference.inquiries import local
 from tests.reference.kpi_scoring import Scorecard, scorecard
-from tests.reference.qc import daily_scores, expected_findings
+from tests.reference.qc import daily_scores, expected_findings, qc_score
 
 WINDOW_MS = 72 * 3600 * 1000
 # docs/metrics.md#memory-horizons, at the default conversation_memory_days.
@@ -332,6 +332,8 @@ class Sums:
     decided: int = 0
     work_orders_settled: int = 0  # outcome known: resolved, or a clock ran out
     work_orders_met: int = 0  # resolved within both clocks
+    qc_replies: int = 0  # human replies, the QC score's denominator
+    qc_penalty: float = 0.0  # severity-weighted findings on them
 
 
 AgentDay = tuple[str, str, date]
@@ -381,6 +383,10 @@ def agent_days(facts: Facts) -> dict[AgentDay, Sums]:
         s = out[(w.shop_id, w.agent_id, w.business_date)]
         s.work_orders_settled += int(w.settled)
         s.work_orders_met += int(w.state == "resolved" and not w.breached)
+    for (shop, agent, day), qc in facts.qc.items():
+        s = out[(shop, agent, day)]
+        s.qc_replies += qc.replies
+        s.qc_penalty += qc.penalty
     return out
 
 
@@ -429,6 +435,8 @@ def agent_scores(facts: Facts) -> dict[tuple[str, date, str, str], AgentScore]:
             p.decided += s.decided
             p.work_orders_settled += s.work_orders_settled
             p.work_orders_met += s.work_orders_met
+            p.qc_replies += s.qc_replies
+            p.qc_penalty += s.qc_penalty
     kpi = facts.settings.kpi
     out: dict[tuple[str, date, str, str], AgentScore] = {}
     for (period, start, shop, agent), p in periods.items():
@@ -457,6 +465,7 @@ def _values(p: Sums, rates: RefundRates) -> dict[str, float | None]:
         "refund_speed": rates.avg_refund_seconds,
         "dispute_refund_rate": rates.dispute_refund_rate,
         "work_order_sla_rate": _ratio(p.work_orders_met, p.work_orders_settled),
+        "qc_score": qc_score(p.qc_penalty, p.qc_replies),
     }
     assert tuple(values) == NAMES
     return values

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -45,13 +46,23 @@ def keys(findings: Iterable[Finding]) -> list[FindingKey]:
     return sorted((f.event_id, f.rule_id, f.category, f.matched) for f in findings)
 
 
+@dataclass(frozen=True)
+class QcDay:
+    """One agent's day: human replies, findings on them, their severity-weighted sum, score."""
+
+    replies: int
+    findings: int
+    penalty: float
+    score: float | None
+
+
 def daily_scores(
     events: Iterable[BaseEvent],
     findings: Iterable[Finding],
     day_of: Callable[[str, int], date],
     weights: Mapping[Any, float],
-) -> dict[tuple[str, str, date], tuple[int, int, float | None]]:
-    """(shop, agent, day) -> (replies, agent findings, qc_score) for agents who replied."""
+) -> dict[tuple[str, str, date], QcDay]:
+    """(shop, agent, day) -> QcDay, for agents who replied."""
     replies: Counter[tuple[str, str, date]] = Counter()
     for event in {e.event_id: e for e in events}.values():
         if isinstance(event, ChatMessage) and event.sender == "agent" and event.agent_id:
@@ -63,8 +74,11 @@ def daily_scores(
             key = (f.shop_id, f.agent_id, day_of(f.shop_id, f.occurred_at_ms))
             penalty[key] += weights.get(f.severity, 0.0)
             counted[key] += 1
-    out: dict[tuple[str, str, date], tuple[int, int, Any]] = {}
-    for key, n in replies.items():
-        score = max(0.0, min(100.0, 100.0 - 100.0 * penalty[key] / n))
-        out[key] = (n, counted[key], score)
-    return out
+    return {
+        key: QcDay(n, counted[key], penalty[key], qc_score(penalty[key], n))
+        for key, n in replies.items()
+    }
+
+
+def qc_score(penalty: float, replies: int) -> float | None:
+    return None if replies == 0 else max(0.0, min(100.0, 100.0 - 100.0 * penalty / replies))

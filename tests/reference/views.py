@@ -168,8 +168,12 @@ def agent_daily(facts: Facts) -> dict[tuple[Any, ...], Row]:
     groups = _groups(facts, lambda shop, agent: (shop, agent))
     rows = {key: daily_row(g, shop=False) for key, g in groups.items()}
     for key, row in rows.items():
-        replies, findings, score = facts.qc.get(key, (0, 0, None))
-        row |= {"replies": replies, "qc_findings": findings, "qc_score": score}
+        qc = facts.qc.get(key)
+        row |= {
+            "replies": qc.replies if qc else 0,
+            "qc_findings": qc.findings if qc else 0,
+            "qc_score": qc.score if qc else None,
+        }
     return rows
 
 
