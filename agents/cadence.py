@@ -11,5 +11,9 @@ from __future__ import annotations
 IDLE_SECONDS = 0.2
 
 
-def restart_state_due(now: float, input_at: float, written_at: float, interval: float) -> bool:
-    return now - input_at >= IDLE_SECONDS or now - written_at >= interval
+def restart_state_due(
+    now: float, input_at: float, written_at: float, interval: float, min_gap: float = 0.0
+) -> bool:
+    """`min_gap` spaces the writes at pauses, for a state that is costly to write."""
+    paused = now - input_at >= IDLE_SECONDS and now - written_at >= min_gap
+    return paused or now - written_at >= interval

@@ -32,6 +32,10 @@ log = logging.getLogger(__name__)
 BATCH = 200
 WITHIN_SECONDS = 0.2
 TIMER_SECONDS = 0.25
+# Snapshots at input pauses take at most about 1/GAP_PER_COST of the stage's time: a stage
+# faster than its input pauses between most batches, and a large state (QC holds the
+# messages waiting for event time) would otherwise be written several times a second.
+GAP_PER_COST = 20.0
 
 Out = TypeVar("Out")
 
@@ -72,6 +76,7 @@ class SnapshotStage(Generic[Out]):
         self._lock = asyncio.Lock()
         self._producer: AIOKafkaProducer | None = None
         self._snapshot_at = self._input_at = time.monotonic()
+        self._snapshot_seconds = 0.0
 
     async def handle(self, stream: faust.Stream, events: Sequence[EventT]) -> list[Out]:
         async with self._lock:
@@ -136,18 +141,21 @@ class SnapshotStage(Generic[Out]):
 
     async def _snapshot_if_due(self) -> None:
         interval = self.settings.checkpoint_seconds
+        gap = GAP_PER_COST * self._snapshot_seconds
         if self._held and restart_state_due(
-            time.monotonic(), self._input_at, self._snapshot_at, interval
+            time.monotonic(), self._input_at, self._snapshot_at, interval, gap
         ):
             await self._snapshot_and_ack(set(self._changed))
 
     async def _snapshot_and_ack(self, partitions: set[int]) -> None:
         producer = await self._ensure_producer()
+        started = time.monotonic()
         for partition in sorted(partitions):
             state = self.states[partition]
             await snapshot.write(producer, self.state_topic, partition, state.dump())
             self._changed.discard(partition)
         self._snapshot_at = time.monotonic()
+        self._snapshot_seconds = self._snapshot_at - started
         done = [h for h in self._held if h[1].message.partition not in self._changed]
         self._held = [h for h in self._held if h[1].message.partition in self._changed]
         for stream, event in done:

@@ -155,7 +155,7 @@ class QcPartition:
             "pending": [
                 [s, b, p.question, p.price_cue, p.at_ms] for (s, b), p in self.memory.items()
             ],
-            "waiting": [[n, _fields(m)] for _, n, m in sorted(self.waiting)],
+            "waiting": [[n, _fields(m)] for _, n, m in self.waiting],
             "pruned": self.prunes.swept_at,
             "seen": list(self.seen.items()),
         }
