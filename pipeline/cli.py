@@ -20,7 +20,7 @@ EXIT_INTERRUPTED = 130
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from pipeline.commands import alerts, db, gen, grafana, orders, replay, run, score, sql
+    from pipeline.commands import alerts, db, gen, grafana, orders, plan, replay, run, score, sql
 
     parser = argparse.ArgumentParser(
         prog="kefu", description="Kefu Pulse: live customer-service metrics"
@@ -29,7 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
         "-v", "--verbose", action="count", default=0, help="more log output (-vv: debug)"
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in (run, replay, sql, gen, db, score, grafana, orders, alerts):
+    for module in (run, replay, sql, gen, db, score, plan, grafana, orders, alerts):
         module.register(commands)
     return parser
 

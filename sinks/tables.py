@@ -190,6 +190,23 @@ WORK_ORDERS = (
     "version",
 )
 
+STAFFING_PLAN = (
+    "shop_id",
+    "interval_start",
+    "business_date",
+    "forecast_inquiries",
+    "forecast_low",
+    "forecast_high",
+    "promotion",
+    "handle_seconds",
+    "concurrency",
+    "target_rate",
+    "target_seconds",
+    "required_agents",
+    "required_agents_high",
+    "planned_at",
+)
+
 COLUMNS: dict[str, tuple[str, ...]] = {
     "chat_messages": CHAT_MESSAGES,
     "inquiries": INQUIRIES,
@@ -204,4 +221,5 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "escalations": ESCALATIONS,
     "work_order_events": WORK_ORDER_EVENTS,
     "work_orders": WORK_ORDERS,
+    "staffing_plan": STAFFING_PLAN,
 }
