@@ -8,7 +8,8 @@ from datetime import date, datetime, timedelta
 from sinks.store import Store
 
 HISTORY_SQL = """
-SELECT interval_start, inquiries, answered, handle_seconds, concurrency
+SELECT interval_start, inquiries, answered, handle_seconds, concurrency, active_agents,
+    rate_3m, rate_5m
 FROM shop_intervals
 WHERE shop_id = {shop:String} AND business_date >= {first:Date} AND business_date < {start:Date}
 ORDER BY interval_start
@@ -24,6 +25,9 @@ class ObservedInterval:
     answered: int
     handle_seconds: float | None
     concurrency: float | None
+    active_agents: int = 0
+    rate_3m: float | None = None
+    rate_5m: float | None = None
 
 
 def read_history(store: Store, shop_id: str, start: date, days: int) -> list[ObservedInterval]:

@@ -2,7 +2,8 @@
 
 Reads the shop's observed half hours (shop_intervals) before `--from`, forecasts the coming
 days and prints, per half hour of service hours, the forecast inquiries and the fewest agents
-that hold the shop's target (planning/); the plan is written to `staffing_plan`.
+that hold the shop's target (planning/); the plan is written to `staffing_plan`. A last line
+compares the model's predicted reply rate with the observed one for the agents that were on.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from core.settings import KefuSettings
+from planning.model_check import ModelCheck
 from planning.plan import Plan
 
 
@@ -39,6 +41,7 @@ def handle(args: argparse.Namespace) -> int:
 
     from pipeline.commands.options import settings_from
     from planning.history import read_history
+    from planning.model_check import check_model
     from planning.plan import Target, make_plan
     from planning.promotions import PromotionCalendar
     from sinks import tables
@@ -65,7 +68,19 @@ def handle(args: argparse.Namespace) -> int:
         store.close()
     console = Console(width=None if sys.stdout.isatty() else 120)
     console.print(plan_table(args.shop, plan, settings.planning.forecast_level))
+    console.print(model_check_line(check_model(history, plan.load, plan.target.seconds), plan))
     return 0
+
+
+def model_check_line(check: ModelCheck | None, plan: Plan) -> str:
+    within = f"answered within {plan.target.seconds} s"
+    if check is None:
+        return f"model check: no past half hour with agents on and an observed share {within}"
+    return (
+        f"model check over {check.intervals} past half hours, for the agents that were on: "
+        f"predicted {check.predicted:.1%} {within}, observed {check.observed:.1%} "
+        f"(mean difference per half hour {check.mean_abs_difference:.1%})"
+    )
 
 
 def plan_rows(shop_id: str, plan: Plan) -> list[tuple[Any, ...]]:

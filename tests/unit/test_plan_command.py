@@ -49,10 +49,13 @@ def test_plan_prints_and_stores_one_agent_per_service_half_hour(
 ) -> None:
     args = ["plan", "--store", str(store_dir), "--shop", "s1", "--from", "2026-12-07", "--days"]
     assert main([*args, "2"]) == 0
-    printed = capsys.readouterr().out
+    printed = " ".join(capsys.readouterr().out.split())  # unwrapped
     assert "handle 60 s" in printed
     assert "Mon 12-07" in printed and "Tue 12-08" in printed
     assert "08:00" in printed and "22:30" in printed and "23:00" not in printed
+    # Every past half hour: 6 inquiries, 3 agents on, all answered in 60 s; the model says 100 %.
+    assert "model check over 420 past half hours" in printed
+    assert "predicted 100.0% answered within 180 s, observed 100.0%" in printed
     assert main([*args, "2"]) == 0  # a re-plan replaces the rows
     with ChdbStore(store_dir, "kefu") as store:
         rows = store.query(PLAN).rows
