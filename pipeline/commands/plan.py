@@ -9,6 +9,7 @@ compares the model's predicted reply rate with the observed one for the agents t
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -17,6 +18,9 @@ from typing import Any
 from core.settings import KefuSettings
 from planning.model_check import ModelCheck
 from planning.plan import Plan
+from sinks.errors import StoreError
+
+log = logging.getLogger(__name__)
 
 
 def register(commands: Any) -> None:
@@ -52,7 +56,10 @@ def handle(args: argparse.Namespace) -> int:
     shop = settings.shop(args.shop)
     store = open_store_for_reading(settings)
     try:
-        apply_kpi_views(store, settings)  # the shop time zones shop_intervals reads
+        try:
+            apply_kpi_views(store, settings)  # the shop time zones shop_intervals reads
+        except StoreError as exc:  # a read-only account still gets the store's own views
+            log.warning("cannot write the settings views, reading the stored ones: %s", exc)
         history = read_history(store, args.shop, args.start, settings.planning.history_days)
         plan = make_plan(
             history,
