@@ -1,8 +1,11 @@
 """Inquiries per 30-minute interval for the coming days, with a prediction interval.
 
-statsforecast's MSTL splits the history into a daily (48 half hours) and, with two weeks or
-more, a weekly (336) seasonal part plus a trend that AutoETS forecasts; its prediction
-interval comes with the point. Half hours without a row in shop_intervals had no inquiry,
+statsforecast's MSTL splits the history into a daily (48 half hours) and possibly a weekly
+(336) seasonal part plus a trend that AutoETS forecasts; its prediction interval comes with
+the point. The weekly part is kept only where it earns its place: with three weeks of
+history or more, both models forecast the last week from the weeks before it, and the one
+with the smaller absolute error is fitted again on the whole history. A weekly part
+estimated from a few noisy weeks otherwise forecasts the noise again. Half hours without a row in shop_intervals had no inquiry,
 so the series is filled with zeros. Promotion days are taken out of the history and put
 back into the forecast with their multiplier (planning.promotions).
 """
@@ -56,7 +59,7 @@ def forecast_inquiries(
     adjusted = adjust(by_day, calendar)
     series = [v for day in sorted(adjusted.days) for v in adjusted.days[day]]
     offset = (start - max(by_day) - timedelta(days=1)).days * SLOTS
-    point, low, high = _mstl(series, offset + days * SLOTS, level)
+    point, low, high = _mstl(series, offset + days * SLOTS, seasonalities(series), level)
     out = []
     for k in range(days * SLOTS):
         at = datetime.combine(start, time(), tzinfo=UTC) + k * HALF_HOUR
@@ -95,12 +98,27 @@ def _days(history: Sequence[IntervalCount], start: date) -> dict[date, list[floa
     return days
 
 
-def _mstl(series: list[float], horizon: int, level: int) -> tuple[list[float], ...]:
+def seasonalities(series: list[float]) -> list[int]:
+    """Daily, or daily and weekly if that forecasts the history's last week better."""
+    daily = [SLOTS]
+    if len(series) < 3 * WEEK:
+        return daily
+    train, held = series[:-WEEK], series[-WEEK:]
+
+    def error(seasons: list[int]) -> float:
+        point = _mstl(train, WEEK, seasons, 80)[0]
+        return sum(abs(max(p, 0.0) - a) for p, a in zip(point, held, strict=True))
+
+    return min((daily, [SLOTS, WEEK]), key=error)
+
+
+def _mstl(
+    series: list[float], horizon: int, seasons: list[int], level: int
+) -> tuple[list[float], ...]:
     import pandas as pd
     from statsforecast import StatsForecast
     from statsforecast.models import MSTL
 
-    seasons = [SLOTS, WEEK] if len(series) >= 2 * WEEK else [SLOTS]
     frame = pd.DataFrame({"unique_id": "shop", "ds": range(len(series)), "y": series})
     model = StatsForecast(models=[MSTL(season_length=seasons)], freq=1)
     result = model.forecast(df=frame, h=horizon, level=[level])

@@ -11,20 +11,22 @@ import pytest
 
 from core.settings import KefuSettings
 from planning.errors import PlanningError
-from planning.forecast import IntervalCount, IntervalForecast, forecast_inquiries
+from planning.forecast import IntervalCount, IntervalForecast, seasonalities, forecast_inquiries
 from planning.promotions import PromotionCalendar
 
 MONDAY = date(2026, 11, 2)
 NONE = PromotionCalendar(frozenset(), frozenset(), 2.0)
 
 
-def expected(day: date, slot: int) -> float:
+def expected(day: date, slot: int, weekend: float = 1.5) -> float:
     """Quiet nights, an evening peak, weekends half as busy again."""
     daily = 6 + 5 * math.sin(2 * math.pi * (slot - 18) / 48)
-    return daily * (1.5 if day.weekday() >= 5 else 1.0)
+    return daily * (weekend if day.weekday() >= 5 else 1.0)
 
 
-def history(days: int, promotions: dict[date, float] | None = None) -> list[IntervalCount]:
+def history(
+    days: int, promotions: dict[date, float] | None = None, weekend: float = 1.5
+) -> list[IntervalCount]:
     rng = random.Random(7)
     out = []
     for d in range(days):
@@ -32,7 +34,7 @@ def history(days: int, promotions: dict[date, float] | None = None) -> list[Inte
         factor = (promotions or {}).get(day, 1.0)
         for slot in range(48):
             at = datetime.combine(day, time(), tzinfo=UTC) + timedelta(minutes=30 * slot)
-            mean = expected(day, slot) * factor
+            mean = expected(day, slot, weekend) * factor
             out.append(IntervalCount(at, max(0.0, round(rng.gauss(mean, math.sqrt(mean))))))
     return out
 
@@ -63,6 +65,15 @@ def test_a_week_ahead_follows_the_day_and_the_week() -> None:
     assert saturday / weekday == pytest.approx(1.5, rel=0.15)
     peak = max(range(48), key=lambda i: forecast[i].inquiries)
     assert 26 <= peak <= 34  # the curve's top is at slot 30 (15:00)
+
+
+def test_the_weekly_part_is_kept_only_where_the_history_has_one() -> None:
+    def seasons(past: list[IntervalCount]) -> list[int]:
+        return seasonalities([h.inquiries for h in past])
+
+    assert seasons(history(28)) == [48, 336]
+    assert seasons(history(28, weekend=1.0)) == [48]
+    assert seasons(history(20)) == [48]  # under three weeks: nothing to hold out
 
 
 def test_the_prediction_interval_holds_the_point() -> None:
