@@ -11,7 +11,7 @@ import pytest
 
 from core.settings import KefuSettings
 from planning.errors import PlanningError
-from planning.forecast import IntervalCount, IntervalForecast, seasonalities, forecast_inquiries
+from planning.forecast import IntervalCount, IntervalForecast, forecast_inquiries, seasonalities
 from planning.promotions import PromotionCalendar
 
 MONDAY = date(2026, 11, 2)
