@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
-from datetime import time
+from datetime import date, time
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
@@ -84,6 +84,15 @@ class ShopSettings(BaseModel):
     )
     oncall_owner: str = Field(
         "oncall", min_length=1, description="owner of work orders whose agent has no lead"
+    )
+    staffing_target_rate: float = Field(
+        0.80, gt=0, lt=1, description="staffing: share of inquiries to answer within the time below"
+    )
+    staffing_target_seconds: int = Field(
+        180, ge=1, description="staffing: the answer time of the target (the 3-minute basis)"
+    )
+    campaign_days: tuple[date, ...] = Field(
+        (), description="the shop's own promotion days (店铺活动), forecast like platform ones"
     )
 
     @model_validator(mode="before")
@@ -267,6 +276,36 @@ class QcSettings(BaseModel):
     )
 
 
+class PlanningSettings(BaseModel):
+    """Forecast and staffing (docs/metrics.md#staffing); per-shop targets are in ShopSettings."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    promotion_dates: tuple[str, ...] = Field(
+        ("06-18", "11-11", "12-12"),
+        description="platform promotion days (大促) as MM-DD, every year: 618, 双11, 双12",
+    )
+    promotion_multiplier: float = Field(
+        2.0,
+        gt=0,
+        description="inquiries on a promotion day over an ordinary one, used while the "
+        "history holds no promotion day to learn it from",
+    )
+    forecast_level: int = Field(80, ge=50, le=99, description="prediction interval, percent")
+    history_days: int = Field(28, ge=2, description="days of shop_intervals the forecast reads")
+
+    @field_validator("promotion_dates")
+    @classmethod
+    def _month_days(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for text in value:
+            try:
+                date.fromisoformat(f"2024-{text}")  # a leap year: 02-29 is a valid day
+            except ValueError as exc:
+                msg = f"promotion date {text!r} is not MM-DD"
+                raise ValueError(msg) from exc
+        return value
+
+
 class KefuSettings(BaseSettings):
     """Everything the workers and the CLI read; frozen once loaded."""
 
@@ -368,6 +407,7 @@ class KefuSettings(BaseSettings):
     kpi: KpiSettings = Field(
         default_factory=KpiSettings, description="scorecard (docs/metrics.md#kpi-score)"
     )
+    planning: PlanningSettings = PlanningSettings()
 
     @classmethod
     def settings_customise_sources(

@@ -26,6 +26,7 @@ def build_parser() -> argparse.ArgumentParser:
         gen,
         grafana,
         orders,
+        plan,
         replay,
         run,
         score,
@@ -40,7 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
         "-v", "--verbose", action="count", default=0, help="more log output (-vv: debug)"
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in (run, replay, sql, gen, db, score, grafana, orders, alerts, scripts):
+    for module in (run, replay, sql, gen, db, score, plan, grafana, orders, alerts, scripts):
         module.register(commands)
     return parser
 

@@ -14,7 +14,7 @@ configured zone.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from core.kpi.metrics import NAMES
 from core.kpi.settings import KpiSettings
@@ -46,6 +46,8 @@ def config_view_statements(settings: KefuSettings, database: str) -> list[str]:
         _paid_order_days(settings, database),
         _qc_weights(settings, database),
         _agent_reply_days(settings, database),
+        _inquiry_local_times(settings, database),
+        _agent_message_local_times(settings, database),
     ]
 
 
@@ -98,17 +100,36 @@ def _pairs(
 
 def local_date(settings: KefuSettings, column: str) -> str:
     """`column`'s shop-local date: one constant-zone branch per zone other than the default."""
+    return _per_zone(settings, lambda zone: f"toDate({column}, {zone})")
+
+
+def local_wall_time(settings: KefuSettings, column: str) -> str:
+    """`column`'s shop-local wall-clock reading, typed DateTime64(3, 'UTC').
+
+    The UTC label lets shops of different zones share one column; the value is what a clock
+    on the shop's wall showed (docs/analysts.md, "Staffing intervals").
+    """
+    return _per_zone(
+        settings,
+        lambda zone: (
+            f"fromUnixTimestamp64Milli(toUnixTimestamp64Milli({column})"
+            f" + 1000 * timeZoneOffset(toTimeZone({column}, {zone})), 'UTC')"
+        ),
+    )
+
+
+def _per_zone(settings: KefuSettings, expression: Callable[[str], str]) -> str:
+    """expression(zone) with one branch per configured zone other than the default."""
     default = settings.shop_defaults.timezone
     zones: dict[str, list[str]] = {}
     for shop_id, shop in sorted(settings.shops.items()):
         if shop.timezone != default:
             zones.setdefault(shop.timezone, []).append(shop_id)
     branches = [
-        f"shop_id IN ({', '.join(sql_string(s) for s in shops)}), "
-        f"toDate({column}, {sql_string(zone)})"
+        f"shop_id IN ({', '.join(sql_string(s) for s in shops)}), {expression(sql_string(zone))}"
         for zone, shops in sorted(zones.items())
     ]
-    fallback = f"toDate({column}, {sql_string(default)})"
+    fallback = expression(sql_string(default))
     return f"multiIf({', '.join([*branches, fallback])})" if branches else fallback
 
 
@@ -154,4 +175,27 @@ def _agent_reply_days(settings: KefuSettings, database: str) -> str:
         f"FROM {database}.chat_messages FINAL\n"
         f"WHERE sender = 'agent' AND agent_id != ''\n"
         f"GROUP BY shop_id, agent_id, business_date"
+    )
+
+
+def _inquiry_local_times(settings: KefuSettings, database: str) -> str:
+    return (
+        f"-- settings: shop time zones. Inquiries (latest state) with the shop-local wall-clock\n"
+        f"-- times of their clock start and answer, for shop_intervals.\n"
+        f"CREATE OR REPLACE VIEW {database}.inquiry_local_times AS\n"
+        f"SELECT *, {local_wall_time(settings, 'effective_opened_at')} AS local_clock_start,\n"
+        f"    {local_wall_time(settings, 'answered_at')} AS local_answered_at\n"
+        f"FROM {database}.inquiries FINAL"
+    )
+
+
+def _agent_message_local_times(settings: KefuSettings, database: str) -> str:
+    return (
+        f"-- settings: shop time zones. Human agents' chat messages with their shop-local\n"
+        f"-- wall-clock time, for shop_intervals.\n"
+        f"CREATE OR REPLACE VIEW {database}.agent_message_local_times AS\n"
+        f"SELECT shop_id, buyer_id, agent_id, event_id, occurred_at,\n"
+        f"    {local_wall_time(settings, 'occurred_at')} AS local_at\n"
+        f"FROM {database}.chat_messages FINAL\n"
+        f"WHERE sender = 'agent'"
     )

@@ -217,6 +217,23 @@ WORK_ORDERS = (
     "version",
 )
 
+STAFFING_PLAN = (
+    "shop_id",
+    "interval_start",
+    "business_date",
+    "forecast_inquiries",
+    "forecast_low",
+    "forecast_high",
+    "promotion",
+    "handle_seconds",
+    "concurrency",
+    "target_rate",
+    "target_seconds",
+    "required_agents",
+    "required_agents_high",
+    "planned_at",
+)
+
 COLUMNS: dict[str, tuple[str, ...]] = {
     "chat_messages": CHAT_MESSAGES,
     "inquiries": INQUIRIES,
@@ -234,4 +251,5 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "qc_findings": QC_FINDINGS,
     "script_uses": SCRIPT_USES,
     "scripts": SCRIPTS,
+    "staffing_plan": STAFFING_PLAN,
 }

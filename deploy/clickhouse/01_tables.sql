@@ -421,3 +421,28 @@ SETTINGS replicated_deduplication_window = 1000;
 
 CREATE TABLE IF NOT EXISTS kefu.script_uses ON CLUSTER kefu AS kefu_local.script_uses
 ENGINE = Distributed(kefu, kefu_local, script_uses, cityHash64(shop_id, buyer_id));
+-- sql/0021: staffing plans (per shop and half hour; a re-plan replaces the row) -------------
+
+CREATE TABLE IF NOT EXISTS kefu_local.staffing_plan ON CLUSTER kefu
+(
+    shop_id              String,
+    interval_start       DateTime('UTC'),
+    business_date        Date,
+    forecast_inquiries   Float64,
+    forecast_low         Float64,
+    forecast_high        Float64,
+    promotion            UInt8,
+    handle_seconds       Float64,
+    concurrency          Float64,
+    target_rate          Float64,
+    target_seconds       UInt32,
+    required_agents      UInt32,
+    required_agents_high UInt32,
+    planned_at           DateTime64(3, 'UTC')
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/kefu_local/staffing_plan', '{replica}', planned_at)
+PARTITION BY toYYYYMM(interval_start)
+ORDER BY (shop_id, interval_start);
+
+CREATE TABLE IF NOT EXISTS kefu.staffing_plan ON CLUSTER kefu AS kefu_local.staffing_plan
+ENGINE = Distributed(kefu, kefu_local, staffing_plan, cityHash64(shop_id));

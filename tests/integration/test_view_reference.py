@@ -1,5 +1,5 @@
-"""Every column of shop_daily, agent_daily, shop_minutely and agent_minutely equals the batch
-reference (tests/reference/views.py) on generated days replayed through broker, agents and
+"""Every column of shop_daily, agent_daily, shop_minutely, agent_minutely and shop_intervals
+equals the batch reference (tests/reference/views.py, intervals.py) on generated days replayed through broker, agents and
 sink, on both brokers: a whole Shanghai day with its night inquiries, then a live day whose
 event time stops at noon with inquiries still open; with disorder and duplicates."""
 
@@ -15,16 +15,17 @@ import pytest
 
 from pipeline.generator import GenConfig, generate, write_jsonl
 from pipeline.replay import replay
-from schemas.inquiry import OPEN
+from schemas.inquiry import OPEN, Message
 from sinks.chdb_store import ChdbStore
 from tests.integration.conftest import Broker
 from tests.integration.replay_support import (
     assert_rows_equal,
+    chat_messages,
     expected_inquiries,
     settings_for,
     valid_events,
 )
-from tests.reference import views
+from tests.reference import intervals, views
 from tests.reference.aftersales import Facts
 
 pytestmark = pytest.mark.kafka
@@ -37,6 +38,7 @@ MIDNIGHT = datetime(2026, 11, 22, 16, 0, tzinfo=UTC)
 class Replayed:
     store: ChdbStore
     facts: Facts
+    messages: list[Message]
 
 
 @pytest.fixture(scope="module")
@@ -63,7 +65,7 @@ async def replayed(
     facts = Facts(unique, expected_inquiries(unique, settings), settings)
     store = ChdbStore(settings.store_dir, settings.clickhouse_database)
     try:
-        yield Replayed(store, facts)
+        yield Replayed(store, facts, chat_messages(unique))
     finally:
         store.close()
 
@@ -118,3 +120,17 @@ async def test_shop_minutely_equals_reference(replayed: Replayed) -> None:
 async def test_agent_minutely_equals_reference(replayed: Replayed) -> None:
     expected = views.minutely(replayed.facts.inquiries, by_agent=True)
     assert_view_equals(replayed, "agent_minutely", ("shop_id", "agent_id", "minute"), expected)
+
+
+async def test_shop_intervals_equals_reference(replayed: Replayed) -> None:
+    facts = replayed.facts
+    expected = intervals.shop_intervals(
+        facts.inquiries, replayed.messages, lambda shop: facts.settings.shop(shop).zone
+    )
+    assert_view_equals(replayed, "shop_intervals", ("shop_id", "interval_start"), expected)
+    rows = expected.values()
+    assert sum(r["is_final"] == 0 for r in rows) > 0  # the live day's open inquiries
+    assert sum(r["inquiries"] == 0 for r in rows) > 0  # agents still at work on a quiet half hour
+    assert sum(r["active_agents"] > 1 for r in rows) > 0
+    assert sum((r["handle_seconds"] or 0) > 0 for r in rows) > 0
+    assert sum((r["concurrency"] or 0) > 0 for r in rows) > 0

@@ -182,6 +182,12 @@ SEED_ROWS = [
         {T0} + toIntervalMinute(number * 5), toDate({T0} + toIntervalMinute(number * 5), 'Asia/Shanghai'),
         concat('k', toString(number % 4)), 90.0
     FROM numbers(60)""",
+    f"""INSERT INTO {SINGLE}.staffing_plan
+    SELECT concat('s', toString(number % 2)), toDateTime('2026-12-07 00:00:00', 'UTC') + number * 900,
+        toDate(toDateTime('2026-12-07 00:00:00', 'UTC') + number * 900), number / 3, number / 4,
+        number / 2, number % 7 = 0, 30 + number, 1.5, 0.8, 180, number % 5, number % 5 + 1,
+        {T0} + toIntervalSecond(number % 3)
+    FROM numbers(40)""",
 ]
 TABLES = (
     "chat_messages",
@@ -201,6 +207,7 @@ TABLES = (
     "qc_findings",
     "scripts",
     "script_uses",
+    "staffing_plan",
 )
 
 
@@ -346,6 +353,7 @@ def test_distributed_tables_shard_by_the_rows_identity(probed: dict[str, Any], t
     engine_full = probed["cluster"][table][1]
     key = {
         "alerts": "cityHash64(shop_id)",
+        "staffing_plan": "cityHash64(shop_id)",
         "alert_controls": "cityHash64(kind, control_id)",
         "dead_letters": "cityHash64(topic, partition, offset)",
         "generations": "cityHash64(generation, partition)",
