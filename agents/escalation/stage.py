@@ -14,7 +14,7 @@ from agents.escalation.detector import Detector
 from agents.escalation.rules import Escalation
 from agents.escalation.work_orders import Lifecycle, clocks, open_order
 from agents.inquiries.hours import HoursFor
-from agents.partition.watermarks import MemberWatermarks
+from agents.partition.watermarks import MemberWatermarks, batch_horizon
 from agents.qc.threats import ThreatFinder
 from core.settings import KefuSettings
 from schemas.packed import unpack
@@ -40,10 +40,7 @@ class EscalationPartition:
         batch = unpack(raw)
         for event in batch.events:
             self._opened(out, self.detector.apply(event))
-        horizon: int | None = batch.flush_ms
-        if horizon is None:
-            mark = self.watermarks.observe(batch.source, batch.watermark_ms)
-            horizon = None if mark is None else mark - self.lateness_ms
+        horizon = batch_horizon(batch, self.watermarks, self.lateness_ms)
         if horizon is not None and horizon > self.horizon_ms:
             self.horizon_ms = horizon
             self._opened(out, self.detector.advance(horizon))

@@ -10,6 +10,8 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+from schemas.packed import PackedBatch
+
 
 class MemberWatermarks:
     __slots__ = ("_clock", "_marks", "expire_s")
@@ -31,3 +33,12 @@ class MemberWatermarks:
         if not live or any(mark is None for mark in live):
             return None
         return min(m for m in live if m is not None)
+
+
+def batch_horizon(batch: PackedBatch, marks: MemberWatermarks, lateness_ms: int) -> int | None:
+    """Event time up to which a side stage's input is complete: a replay's flush marker, else
+    the slowest ingest member less the lateness (None while a member's mark is unknown)."""
+    if batch.flush_ms is not None:
+        return batch.flush_ms
+    mark = marks.observe(batch.source, batch.watermark_ms)
+    return None if mark is None else mark - lateness_ms

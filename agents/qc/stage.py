@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from agents.partition.memory import DAY_MS, Sweeps
-from agents.partition.watermarks import MemberWatermarks
+from agents.partition.watermarks import MemberWatermarks, batch_horizon
 from agents.qc.context import Conversations, Pending
 from agents.qc.findings import SIDES, Finding, Message, ReplyContext, examine
 from agents.qc.matcher import Ruleset
@@ -99,10 +99,7 @@ class QcPartition:
             else:
                 self.arrived += 1
                 heapq.heappush(self.waiting, (msg.occurred_at_ms, self.arrived, msg))
-        horizon: int | None = batch.flush_ms
-        if horizon is None:
-            mark = self.watermarks.observe(batch.source, batch.watermark_ms)
-            horizon = None if mark is None else mark - self.lateness_ms
+        horizon = batch_horizon(batch, self.watermarks, self.lateness_ms)
         if horizon is not None and horizon > self.horizon_ms:
             self.horizon_ms = horizon
             self._release(out, horizon, rules, library if scripted else None)

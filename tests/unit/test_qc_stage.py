@@ -20,6 +20,7 @@ from agents.qc.live_rules import LiveRules
 from agents.qc.stage import QcPartition
 from agents.qc.wire import critical_alert, finding_json, finding_row, raises_alert
 from core.settings import KefuSettings, QcSettings
+from pipeline.generator.qc_day import event
 from pipeline.generator.qc_plant import SHOPS, plant
 from schemas.packed import pack, pack_flush
 from tests.unit.test_qc_eval import shop_config
@@ -28,19 +29,6 @@ SETTINGS = KefuSettings()
 RULES = reload(shops=[shop_config(s) for s in SHOPS])
 LINES = plant(seed=7, conversations=60)
 LATENESS_MS = SETTINGS.lateness_seconds * 1000
-
-
-def as_event(line: Any) -> dict[str, Any]:
-    return {
-        "event_id": line.event_id,
-        "type": "chat.message",
-        "shop_id": line.shop_id,
-        "buyer_id": line.buyer_id,
-        "sender": line.sender,
-        "agent_id": line.agent_id or None,
-        "text": line.text,
-        "occurred_at": line.occurred_at_ms,
-    }
 
 
 def in_event_order() -> list[Finding]:
@@ -66,9 +54,7 @@ def in_event_order() -> list[Finding]:
 def delivered(seed: int, duplicates: float) -> list[dict[str, Any]]:
     """Events shuffled within less than the lateness, some delivered twice."""
     rng = random.Random(seed)
-    keyed = [
-        (line.occurred_at_ms + rng.randrange(LATENESS_MS // 2), as_event(line)) for line in LINES
-    ]
+    keyed = [(line.occurred_at_ms + rng.randrange(LATENESS_MS // 2), event(line)) for line in LINES]
     keyed += [(at + rng.randrange(60_000), e) for at, e in keyed if rng.random() < duplicates]
     return [e for _, e in sorted(keyed, key=lambda p: p[0])]
 
