@@ -6,7 +6,15 @@ from collections.abc import Callable
 
 from grafana_foundation_sdk.builders.dashboard import Dashboard
 
-from grafana.boards import after_sales, agents, live_floor, on_call, pipeline_health, quality
+from grafana.boards import (
+    after_sales,
+    agents,
+    live_floor,
+    on_call,
+    pipeline_health,
+    quality,
+    staffing,
+)
 
 # file stem -> builder; the stem is also the JSON file name and the preview's name.
 BOARDS: dict[str, Callable[[], Dashboard]] = {
@@ -16,4 +24,5 @@ BOARDS: dict[str, Callable[[], Dashboard]] = {
     "pipeline_health": pipeline_health.build,
     "on_call": on_call.build,
     "quality": quality.build,
+    "staffing": staffing.build,
 }
