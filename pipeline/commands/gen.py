@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import dataclasses
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +48,18 @@ def register(commands: Any) -> None:
         help="an agent who stops replying, e.g. s1:s1-a1:600:30 (from 10:00 for 30 minutes)",
     )
     parser.add_argument(
+        "--weekly", action="store_true", help="a weekly pattern: busier Fridays and weekends"
+    )
+    parser.add_argument(
+        "--promotion-day",
+        action="append",
+        default=[],
+        type=date.fromisoformat,
+        metavar="DATE",
+        help="a promotion day (大促) bringing --promotion-multiplier times the buyers (repeatable)",
+    )
+    parser.add_argument("--promotion-multiplier", type=float, default=2.5)
+    parser.add_argument(
         "--qc-plant",
         type=int,
         default=0,
@@ -86,6 +98,9 @@ def _config(args: argparse.Namespace) -> Any:
         duplicate_rate=args.duplicates,
         malformed_rate=args.malformed,
         qc_conversations=args.qc_plant,
+        weekly=args.weekly,
+        promotion_days=tuple(args.promotion_day),
+        promotion_multiplier=args.promotion_multiplier,
         **extra,
     )
     incidents = [_silent_agent(spec, config.start) for spec in args.silent_agent]

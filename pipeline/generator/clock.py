@@ -43,6 +43,11 @@ def local_hour(ms: int, offset_ms: int) -> float:
     return ((ms + offset_ms) % DAY) / HOUR
 
 
+def local_date(ms: int, offset_ms: int) -> date:
+    """The shop-local calendar date of `ms`."""
+    return (_EPOCH + timedelta(milliseconds=ms + offset_ms)).date()
+
+
 def in_service(ms: int, offset_ms: int) -> bool:
     return SERVICE_START_HOUR <= local_hour(ms, offset_ms) < SERVICE_END_HOUR
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from core.errors import ConfigError
 from pipeline.generator.ids import agent_id, shop_id
@@ -78,6 +78,11 @@ class GenConfig:
     incidents: list[Incident] = field(default_factory=list)
     # Conversations a day with planted quality-inspection findings (pipeline.generator.qc_day).
     qc_conversations: int = 0
+    # A weekly pattern (busier Fridays and weekends) and promotion days (大促: 双11, 618, a
+    # shop's campaign) that multiply the day's buyers, for forecasting (pipeline.generator.traffic).
+    weekly: bool = False
+    promotion_days: tuple[date, ...] = ()
+    promotion_multiplier: float = 2.5
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "start", _require_aware("start", self.start))
@@ -92,20 +97,29 @@ class GenConfig:
         """What shapes the events themselves; delivery noise (disorder, duplicates,
         malformed lines) is left out so a noisy run carries the same events as a clean one."""
         return (
-            self.seed,
-            self.start.isoformat(),
-            self.shops,
-            self.agents_per_shop,
-            self.buyers_per_shop_day,
-            self.orders_without_chat_per_shop_day,
-            self.bot_share,
-            self.order_probability,
-            self.refund_probability,
-            self.rating_probability,
-            self.complaint_probability,
-            self.epoch_ms_share,
-            tuple(self.incidents),
-        ) + ((self.qc_conversations,) if self.qc_conversations else ())
+            (
+                self.seed,
+                self.start.isoformat(),
+                self.shops,
+                self.agents_per_shop,
+                self.buyers_per_shop_day,
+                self.orders_without_chat_per_shop_day,
+                self.bot_share,
+                self.order_probability,
+                self.refund_probability,
+                self.rating_probability,
+                self.complaint_probability,
+                self.epoch_ms_share,
+                tuple(self.incidents),
+            )
+            + ((self.qc_conversations,) if self.qc_conversations else ())
+            + self._seasons()
+        )
+
+    def _seasons(self) -> tuple[object, ...]:
+        if not (self.weekly or self.promotion_days):
+            return ()
+        return (self.weekly, self.promotion_days, self.promotion_multiplier)
 
     def _check_ranges(self) -> None:
         if self.days <= 0:
@@ -119,6 +133,7 @@ class GenConfig:
             "orders_without_chat_per_shop_day": self.orders_without_chat_per_shop_day,
             "disorder_seconds": self.disorder_seconds,
             "qc_conversations": self.qc_conversations,
+            "promotion_multiplier": self.promotion_multiplier,
         }
         for name, value in rates.items():
             if value < 0:

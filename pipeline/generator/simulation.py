@@ -11,7 +11,7 @@ from pipeline.generator.config import GenConfig
 from pipeline.generator.events import EventFactory
 from pipeline.generator.feedback import wrap_up
 from pipeline.generator.orders import basket, place_order
-from pipeline.generator.traffic import arrivals
+from pipeline.generator.traffic import arrivals, day_factor
 from pipeline.generator.world import Agent
 
 # Buyers who come back (a second question, a delivery check) find their last agent.
@@ -32,7 +32,12 @@ class ShopSimulation:
 
     def run_slot(self, start: int, end: int) -> None:
         shop, rng, config = self._out.shop, self._rng, self._config
-        for t0 in arrivals(rng, config.buyers_per_shop_day, start, end, shop.offset_ms):
+        # An hour slot lies within one local day (zones are whole hours from UTC).
+        days = day_factor(
+            start, shop.offset_ms, config.weekly, frozenset(config.promotion_days),
+            config.promotion_multiplier,
+        )  # fmt: skip
+        for t0 in arrivals(rng, config.buyers_per_shop_day * days, start, end, shop.offset_ms):
             self._conversation(t0)
         silent_orders = config.orders_without_chat_per_shop_day
         for t0 in arrivals(rng, silent_orders, start, end, shop.offset_ms):

@@ -1,11 +1,13 @@
-"""When buyers arrive: a shop-local daily curve with a late-morning and an evening peak."""
+"""When buyers arrive: a shop-local daily curve with a late-morning and an evening peak, and,
+when asked for, a weekly pattern and promotion days that scale a whole day."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Set
+from datetime import date
 from random import Random
 
-from pipeline.generator.clock import DAY, HOUR, local_hour
+from pipeline.generator.clock import DAY, HOUR, local_date, local_hour
 
 # Relative arrival intensity at each local hour (Pinduoduo traffic: quiet nights, a
 # late-morning peak, a lunch dip and the biggest peak 20:00-22:00).
@@ -14,6 +16,17 @@ _HOURLY: tuple[float, ...] = (
     0.90, 0.80, 0.85, 0.90, 0.85, 0.80, 0.85, 1.00, 1.35, 1.45, 1.20, 0.70,
 )  # fmt: skip
 _MEAN = sum(_HOURLY) / len(_HOURLY)
+
+
+# Relative volume of each local weekday, Monday first (mean 1): Fridays and weekends busier.
+_WEEKDAYS: tuple[float, ...] = (0.92, 0.88, 0.90, 0.95, 1.05, 1.20, 1.10)
+
+
+def day_factor(ms: int, offset_ms: int, weekly: bool, promotions: Set[date], boost: float) -> float:
+    """How many times the configured daily buyers the shop-local day of `ms` brings."""
+    day = local_date(ms, offset_ms)
+    factor = _WEEKDAYS[day.weekday()] if weekly else 1.0
+    return factor * boost if day in promotions else factor
 
 
 def intensity(hour: float) -> float:
