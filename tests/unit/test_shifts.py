@@ -6,7 +6,9 @@ from __future__ import annotations
 from datetime import date, time
 
 import pytest
+from pydantic import ValidationError
 
+from core.settings import ShiftSettings
 from planning.errors import PlanningError
 from planning.shifts import ShiftRules, schedule_day, slot_of
 
@@ -88,3 +90,13 @@ def test_the_roster_days_off_limit_the_agents_of_the_day() -> None:
 def test_a_shift_longer_than_the_service_day_is_an_error() -> None:
     with pytest.raises(PlanningError, match="fits in the service hours"):
         schedule_day(DAY, [0] * 48, ShiftRules(lengths_hours=(8.0,)), (time(9), time(12)))
+
+
+def test_the_settings_take_half_hour_lengths_and_known_days_off() -> None:
+    settings = ShiftSettings(agents={"a1": ("sat", "2026-12-09")}, max_agents_per_day=5)
+    rules = ShiftRules.from_settings(settings)
+    assert rules.lengths_hours == (8.0, 4.0) and rules.agents_on(date(2026, 12, 9)) == 0
+    with pytest.raises(ValidationError, match="not a positive number of half hours"):
+        ShiftSettings(lengths_hours=(4.2,))
+    with pytest.raises(ValidationError, match="neither mon..sun nor YYYY-MM-DD"):
+        ShiftSettings(agents={"a1": ("Saturday",)})
