@@ -309,6 +309,17 @@ class ShiftSettings(BaseModel):
                 raise ValueError(msg)
         return value
 
+    @model_validator(mode="after")
+    def _room_for_the_break(self) -> ShiftSettings:
+        for hours in self.lengths_hours:
+            if hours >= self.break_from_hours and hours <= 2 * self.break_margin_hours:
+                msg = (
+                    f"a {hours} h shift has no room for its break outside the first and last "
+                    f"{self.break_margin_hours} h"
+                )
+                raise ValueError(msg)
+        return self
+
     @field_validator("agents")
     @classmethod
     def _days_off(

@@ -97,7 +97,7 @@ def slot_time(slot: int) -> time:
 def patterns(rules: ShiftRules, service_hours: tuple[time, time]) -> list[Shift]:
     """Every shift that may be scheduled, with zero agents."""
     opens = slot_of(service_hours[0])
-    closes = SLOTS_PER_DAY if service_hours[1] == time(0) else slot_of(service_hours[1])
+    closes = slot_of(service_hours[1])
     found: list[Shift] = []
     for hours in rules.lengths_hours:
         slots = round(hours * 2)

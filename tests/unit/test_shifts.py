@@ -100,3 +100,5 @@ def test_the_settings_take_half_hour_lengths_and_known_days_off() -> None:
         ShiftSettings(lengths_hours=(4.2,))
     with pytest.raises(ValidationError, match="neither mon..sun nor YYYY-MM-DD"):
         ShiftSettings(agents={"a1": ("Saturday",)})
+    with pytest.raises(ValidationError, match="no room for its break"):
+        ShiftSettings(lengths_hours=(6.0,), break_margin_hours=3.0)
