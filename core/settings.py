@@ -276,6 +276,71 @@ class QcSettings(BaseModel):
     )
 
 
+_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+class ShiftSettings(BaseModel):
+    """Shift rules for `kefu plan` (排班): lengths, the break, the agent limit and the roster."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    lengths_hours: tuple[float, ...] = Field(
+        (8.0, 4.0), min_length=1, description="allowed shift lengths, in half hours' steps"
+    )
+    break_from_hours: float = Field(
+        6.0, gt=0, description="a shift this long or longer has one half-hour break"
+    )
+    break_margin_hours: float = Field(
+        2.0, ge=0, description="no break in a shift's first or last this many hours"
+    )
+    max_agents_per_day: int | None = Field(None, ge=0, description="at most this many shifts a day")
+    agents: dict[str, tuple[str, ...]] | None = Field(
+        None,
+        description="the roster: agent -> days off (mon..sun or YYYY-MM-DD); each agent works "
+        "at most one shift a day",
+    )
+
+    @field_validator("lengths_hours")
+    @classmethod
+    def _half_hours(cls, value: tuple[float, ...]) -> tuple[float, ...]:
+        for hours in value:
+            if hours <= 0 or hours * 2 != round(hours * 2):
+                msg = f"shift length {hours} h is not a positive number of half hours"
+                raise ValueError(msg)
+        return value
+
+    @model_validator(mode="after")
+    def _room_for_the_break(self) -> ShiftSettings:
+        for hours in self.lengths_hours:
+            if hours >= self.break_from_hours and hours <= 2 * self.break_margin_hours:
+                msg = (
+                    f"a {hours} h shift has no room for its break outside the first and last "
+                    f"{self.break_margin_hours} h"
+                )
+                raise ValueError(msg)
+        return self
+
+    @field_validator("agents")
+    @classmethod
+    def _days_off(
+        cls, value: dict[str, tuple[str, ...]] | None
+    ) -> dict[str, tuple[str, ...]] | None:
+        for agent, days in (value or {}).items():
+            for day in days:
+                if day not in _WEEKDAYS and not _is_iso_date(day):
+                    msg = f"day off {day!r} of {agent} is neither mon..sun nor YYYY-MM-DD"
+                    raise ValueError(msg)
+        return value
+
+
+def _is_iso_date(text: str) -> bool:
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
 class PlanningSettings(BaseModel):
     """Forecast and staffing (docs/metrics.md#staffing); per-shop targets are in ShopSettings."""
 
@@ -293,6 +358,7 @@ class PlanningSettings(BaseModel):
     )
     forecast_level: int = Field(80, ge=50, le=99, description="prediction interval, percent")
     history_days: int = Field(28, ge=2, description="days of shop_intervals the forecast reads")
+    shifts: ShiftSettings = ShiftSettings()
 
     @field_validator("promotion_dates")
     @classmethod

@@ -234,6 +234,16 @@ STAFFING_PLAN = (
     "planned_at",
 )
 
+STAFFING_SHIFTS = (
+    "shop_id",
+    "business_date",
+    "shift_start",
+    "hours",
+    "break_after_minutes",
+    "agents",
+    "planned_at",
+)
+
 COLUMNS: dict[str, tuple[str, ...]] = {
     "chat_messages": CHAT_MESSAGES,
     "inquiries": INQUIRIES,
@@ -252,4 +262,5 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "script_uses": SCRIPT_USES,
     "scripts": SCRIPTS,
     "staffing_plan": STAFFING_PLAN,
+    "staffing_shifts": STAFFING_SHIFTS,
 }

@@ -446,3 +446,22 @@ ORDER BY (shop_id, interval_start);
 
 CREATE TABLE IF NOT EXISTS kefu.staffing_plan ON CLUSTER kefu AS kefu_local.staffing_plan
 ENGINE = Distributed(kefu, kefu_local, staffing_plan, cityHash64(shop_id));
+
+-- sql/0022: staffing shifts (per shop, day and shift pattern; a day's newest plan counts) ---
+
+CREATE TABLE IF NOT EXISTS kefu_local.staffing_shifts ON CLUSTER kefu
+(
+    shop_id             String,
+    business_date       Date,
+    shift_start         DateTime('UTC'),
+    hours               Float64,
+    break_after_minutes UInt16,
+    agents              UInt32,
+    planned_at          DateTime64(3, 'UTC')
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/kefu_local/staffing_shifts', '{replica}', planned_at)
+PARTITION BY toYYYYMM(business_date)
+ORDER BY (shop_id, business_date, shift_start, hours, break_after_minutes);
+
+CREATE TABLE IF NOT EXISTS kefu.staffing_shifts ON CLUSTER kefu AS kefu_local.staffing_shifts
+ENGINE = Distributed(kefu, kefu_local, staffing_shifts, cityHash64(shop_id));

@@ -2,8 +2,10 @@
 
 Reads the shop's observed half hours (shop_intervals) before `--from`, forecasts the coming
 days and prints, per half hour of service hours, the forecast inquiries and the fewest agents
-that hold the shop's target (planning/); the plan is written to `staffing_plan`. A last line
+that hold the shop's target (planning/); the plan is written to `staffing_plan`. A line
 compares the model's predicted reply rate with the observed one for the agents that were on.
+Then the shifts that cover the plan under `planning.shifts` (排班): per day each shift's start,
+length, break and agents, and a coverage summary; they are written to `staffing_shifts`.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import Any
 from core.settings import KefuSettings
 from planning.model_check import ModelCheck
 from planning.plan import Plan
+from planning.shifts import DayShifts, slot_time
 from sinks.errors import StoreError
 
 log = logging.getLogger(__name__)
@@ -48,6 +51,7 @@ def handle(args: argparse.Namespace) -> int:
     from planning.model_check import check_model
     from planning.plan import Target, make_plan
     from planning.promotions import PromotionCalendar
+    from planning.shifts import ShiftRules, requirements, schedule_week
     from sinks import tables
     from sinks.kpi_views import apply_kpi_views
     from sinks.open import open_store_for_reading
@@ -70,13 +74,68 @@ def handle(args: argparse.Namespace) -> int:
             (shop.service_start, shop.service_end),
             settings.planning.forecast_level,
         )
+        service_hours = (shop.service_start, shop.service_end)
+        rules = ShiftRules.from_settings(settings.planning.shifts)
+        shifts = schedule_week(requirements(plan), rules, service_hours)
+        planned_at = datetime.now(UTC)
         store.insert("staffing_plan", tables.STAFFING_PLAN, plan_rows(args.shop, plan))
+        store.insert(
+            "staffing_shifts", tables.STAFFING_SHIFTS, shift_rows(args.shop, shifts, planned_at)
+        )
     finally:
         store.close()
     console = Console(width=None if sys.stdout.isatty() else 120)
     console.print(plan_table(args.shop, plan, settings.planning.forecast_level))
     console.print(model_check_line(check_model(history, plan.load, plan.target.seconds), plan))
+    console.print(shifts_table(args.shop, shifts))
+    console.print(coverage_line(shifts))
     return 0
+
+
+def shift_rows(shop_id: str, days: list[DayShifts], planned_at: datetime) -> list[tuple[Any, ...]]:
+    return [
+        (
+            shop_id,
+            d.day,
+            datetime.combine(d.day, slot_time(s.start_slot), UTC),
+            s.hours,
+            0 if s.break_slot is None else (s.break_slot - s.start_slot) * 30,
+            s.agents,
+            planned_at,
+        )
+        for d in days
+        for s in d.shifts
+    ]
+
+
+def shifts_table(shop_id: str, days: list[DayShifts]) -> Any:
+    from rich.table import Table
+
+    table = Table(title=f"{shop_id}: shifts (排班)")
+    for name in ("day", "start", "hours", "break", "agents"):
+        table.add_column(name, justify="right" if name in ("hours", "agents") else "left")
+    for d in days:
+        for s in d.shifts:
+            rest = "" if s.break_slot is None else f"{slot_time(s.break_slot):%H:%M}"
+            table.add_row(
+                f"{d.day:%a %m-%d}",
+                f"{slot_time(s.start_slot):%H:%M}",
+                f"{s.hours:g}",
+                rest,
+                str(s.agents),
+            )
+    return table
+
+
+def coverage_line(days: list[DayShifts]) -> str:
+    """Agent-hours on (breaks excluded) against required, and the half hours left short."""
+    required = sum(sum(d.required) for d in days) / 2
+    scheduled = sum(sum(d.scheduled()) for d in days) / 2
+    short = sum(d.under_covered() for d in days)
+    return (
+        f"coverage: {scheduled:g} agent-hours scheduled for {required:g} required "
+        f"({scheduled - required:+g}); {short} half hours under-covered"
+    )
 
 
 def model_check_line(check: ModelCheck | None, plan: Plan) -> str:

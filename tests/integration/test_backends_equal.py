@@ -58,9 +58,15 @@ _RELATION = re.compile(
     r"CREATE (?:TABLE IF NOT EXISTS|OR REPLACE VIEW) \{database\}\.(\w+)", re.IGNORECASE
 )
 RELATIONS = sorted({m for p in SQL_DIR.glob("*.sql") for m in _RELATION.findall(p.read_text())})
-# No roles or stages configured, and silences, acks and staffing plans (`kefu plan`) are
-# people's doing: none on a replay.
-EMPTY_BY_DEFAULT = {"kpi_agent_roles", "kpi_shop_stages", "alert_controls", "staffing_plan"}
+# No roles or stages configured, and silences, acks and staffing plans and shifts (`kefu
+# plan`) are people's doing: none on a replay.
+EMPTY_BY_DEFAULT = {
+    "kpi_agent_roles",
+    "kpi_shop_stages",
+    "alert_controls",
+    "staffing_plan",
+    "staffing_shifts",
+}
 # Guide queries whose answers depend on the run, not on the data: stored rows before FINAL
 # (how batches were cut and merged) and the wall-clock receive times of dead letters.
 RUN_DEPENDENT = ("FINAL: one logical row per key", "Dead letters by reason")

@@ -188,6 +188,12 @@ SEED_ROWS = [
         number / 2, number % 7 = 0, 30 + number, 1.5, 0.8, 180, number % 5, number % 5 + 1,
         {T0} + toIntervalSecond(number % 3)
     FROM numbers(40)""",
+    f"""INSERT INTO {SINGLE}.staffing_shifts
+    SELECT concat('s', toString(number % 2)), toDate('2026-12-07') + intDiv(number, 6),
+        toDateTime('2026-12-07 08:00:00', 'UTC') + intDiv(number, 6) * 86400 + number % 6 * 1800,
+        [8.0, 4.0][number % 2 + 1], if(number % 2 = 0, 150, 0), number % 4 + 1,
+        {T0} + toIntervalSecond(number % 3)
+    FROM numbers(30)""",
 ]
 TABLES = (
     "chat_messages",
@@ -208,6 +214,7 @@ TABLES = (
     "scripts",
     "script_uses",
     "staffing_plan",
+    "staffing_shifts",
 )
 
 
@@ -354,6 +361,7 @@ def test_distributed_tables_shard_by_the_rows_identity(probed: dict[str, Any], t
     key = {
         "alerts": "cityHash64(shop_id)",
         "staffing_plan": "cityHash64(shop_id)",
+        "staffing_shifts": "cityHash64(shop_id)",
         "alert_controls": "cityHash64(kind, control_id)",
         "dead_letters": "cityHash64(topic, partition, offset)",
         "generations": "cityHash64(generation, partition)",

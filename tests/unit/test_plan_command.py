@@ -8,6 +8,7 @@ hours needs one agent and the night none.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -31,6 +32,11 @@ SELECT concat(kind, toString(number)), 's1', concat('b', toString(number)),
     {OPENED} + toIntervalSecond(if(kind = 'q', 0, if(kind = 'r', 60, 120))), 'text'
 FROM numbers(14 * 180) ARRAY JOIN ['q', 'r', 'f'] AS kind"""
 PLAN = "SELECT required_agents, handle_seconds, interval_start FROM staffing_plan FINAL"
+SHIFTS = """SELECT business_date, shift_start, hours, break_after_minutes, agents
+FROM staffing_shifts FINAL
+WHERE (business_date, planned_at) IN
+    (SELECT business_date, max(planned_at) FROM staffing_shifts GROUP BY business_date)
+ORDER BY shift_start, hours, break_after_minutes"""
 
 
 @pytest.fixture
@@ -64,6 +70,20 @@ def test_plan_prints_and_stores_one_agent_per_service_half_hour(
     assert all(by_hour[(h, m)] == 1 for h in range(8, 23) for m in (0, 30))
     assert all(by_hour[(h, m)] == 0 for h in (*range(8), 23) for m in (0, 30))
     assert {handle for _, handle, _ in rows} == {60.0}
+    # One agent through the 15 h service day: no half hour short, and at least 1 h a day over
+    # (a 4 h shift covers 4 h, an 8 h one 7.5 h with a break another shift must cover).
+    coverage = "coverage: 32 agent-hours scheduled for 30 required (+2); 0 half hours under-covered"
+    assert coverage in printed
+    with ChdbStore(store_dir, "kefu") as store:
+        shifts = store.query(SHIFTS).rows
+    assert {day.isoformat() for day, *_ in shifts} == {"2026-12-07", "2026-12-08"}
+    for day in {day for day, *_ in shifts}:
+        hours = [(h, agents) for d, _, h, _, agents in shifts if d == day]
+        on = sum(agents * (h - 0.5 if h >= 6 else h) for h, agents in hours)
+        assert on == 16.0
+    assert all(at.date() == day and at.hour >= 8 for day, at, *_ in shifts)
+    for day, at, hours, _, agents in shifts:  # each stored shift is a printed row
+        assert re.search(rf"{day:%a %m-%d} │ {at:%H:%M} │ {hours:g} │ [^│]*│ {agents} │", printed)
 
 
 def test_a_shop_without_history_is_one_line_on_stderr(
