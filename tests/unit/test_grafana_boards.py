@@ -24,6 +24,7 @@ UIDS = {
     "pipeline_health": "kefu-pipeline-health",
     "on_call": "kefu-on-call",
     "quality": "kefu-quality",
+    "staffing": "kefu-staffing",
 }
 
 
