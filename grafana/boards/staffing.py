@@ -37,6 +37,21 @@ INQUIRIES = f"""
     ORDER BY time, series
 """
 
+# A day's schedule is its newest plan's shifts; each covers its half hours but its break.
+NEWEST_SHIFTS = """
+        SELECT s.shift_start AS shift_start, s.hours AS hours,
+            s.break_after_minutes AS break_after_minutes, s.agents AS agents
+        FROM kefu.staffing_shifts AS s FINAL
+        INNER JOIN
+        (
+            SELECT shop_id, business_date, max(planned_at) AS newest
+            FROM kefu.staffing_shifts FINAL GROUP BY shop_id, business_date
+        ) AS n ON n.shop_id = s.shop_id AND n.business_date = s.business_date
+            AND n.newest = s.planned_at
+        WHERE s.shop_id IN (${shop:singlequote})
+"""
+SHIFT_SLOT = f"toDateTime(toString(shift_start + k * 1800), '{TIMEZONE}')"
+
 AGENTS = f"""
     SELECT time, series, value
     FROM
@@ -50,6 +65,12 @@ AGENTS = f"""
         SELECT {LOCAL} AS time, 'required (high)' AS series,
             toFloat64(sum(required_agents_high)) AS value
         FROM kefu.staffing_plan FINAL WHERE {SHOPS} GROUP BY time
+        UNION ALL
+        SELECT {SHIFT_SLOT} AS time, 'scheduled' AS series, toFloat64(sum(agents)) AS value
+        FROM ({NEWEST_SHIFTS})
+        ARRAY JOIN range(toUInt32(hours * 2)) AS k
+        WHERE NOT (break_after_minutes > 0 AND k * 30 = break_after_minutes)
+        GROUP BY time
     )
     WHERE $__timeFilter(time)
     ORDER BY time, series
@@ -89,8 +110,9 @@ def build() -> Dashboard:
         .with_panel(
             timeseries_panel(
                 "所需与在线客服",
-                "Agents who sent a human message in the half hour, and the fewest the plan "
-                "requires to answer 80 % within 3 minutes (for the forecast and its high bound).",
+                "Agents who sent a human message in the half hour, the fewest the plan requires "
+                "to answer 80 % within 3 minutes (for the forecast and its high bound), and the "
+                "agents its shifts schedule (not counting breaks).",
                 sql(AGENTS, Format.TIME_SERIES),
                 unit="none",
                 bounds=(0, None),
