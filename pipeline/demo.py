@@ -14,7 +14,7 @@ from datetime import UTC, datetime, time, timedelta
 
 from core.settings import KefuSettings, ShopSettings
 from core.topics import topics_for
-from pipeline.generator import GenConfig, Incident, generate, paced
+from pipeline.generator import GenConfig, Incident, generate, paced, qc_day
 from pipeline.generator.ids import agent_id, shop_id
 from pipeline.generator.pacing import in_thread
 from pipeline.raw_producer import RawSender, raw_producer
@@ -24,6 +24,9 @@ log = logging.getLogger(__name__)
 SHOPS = 4
 # Measured on generated days: chat, orders, refunds and feedback per consulting buyer.
 EVENTS_PER_BUYER = 16
+# Conversations a day with planted QC findings: one every few seconds of a live demo, so the
+# Quality board fills while you watch (a small share of the demo's buyers).
+QC_CONVERSATIONS = 5000
 ROUND_THE_CLOCK = {"service_start": time(0, 0), "service_end": time(23, 59, 59, 999999)}
 # 10:00 in Shanghai on a fixed day; the generator's shifts and peaks follow local time.
 DEMO_DAY_START = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
@@ -35,6 +38,22 @@ def demo_settings(settings: KefuSettings) -> KefuSettings:
     return settings.model_copy(
         update={"shop_defaults": ShopSettings(**defaults.model_dump()), "shops": shops}
     )
+
+
+def demo_qc(settings: KefuSettings, rate_per_second: float) -> KefuSettings:
+    """The demo shops' QC files (allow-lists, promotions, a script library) under home,
+    unless QC files are configured: the Quality board then has scripts to rank."""
+    qc = settings.qc
+    if qc.shops_file is not None or qc.scripts_file is not None:
+        return settings
+    folder = settings.home / "demo-qc"
+    folder.mkdir(parents=True, exist_ok=True)
+    config = demo_config(rate_per_second)
+    shops, scripts = folder / "qc-shops.yaml", folder / "scripts.yaml"
+    shops.write_text(qc_day.shops_yaml(config), encoding="utf-8")
+    scripts.write_text(qc_day.scripts_yaml(config), encoding="utf-8")
+    update = {"shops_file": shops, "scripts_file": scripts}
+    return settings.model_copy(update={"qc": qc.model_copy(update=update)})
 
 
 def demo_config(rate_per_second: float) -> GenConfig:
@@ -55,6 +74,7 @@ def demo_config(rate_per_second: float) -> GenConfig:
         shops=SHOPS,
         buyers_per_shop_day=buyers,
         incidents=[silent],
+        qc_conversations=QC_CONVERSATIONS,
     )
 
 

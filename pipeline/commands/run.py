@@ -15,7 +15,7 @@ from rich.live import Live
 
 from core.errors import ServiceUnavailable
 from core.settings import KefuSettings
-from pipeline.demo import demo_settings, feed_demo
+from pipeline.demo import demo_qc, demo_settings, feed_demo
 from pipeline.live_view import render, snapshot
 from pipeline.runtime import Running, running
 
@@ -39,7 +39,7 @@ def handle(args: argparse.Namespace) -> int:
 
     settings = settings_from(args)
     if args.demo:
-        settings = demo_settings(settings)
+        settings = demo_qc(demo_settings(settings), args.rate)
     _log_to_file(settings)
     asyncio.run(_run(settings, demo=args.demo, rate=args.rate))
     return 0

@@ -2,7 +2,8 @@
 on /health, and exits non-zero for its supervisor when the store stays away too long.
 
 The worker is a `kefu run` process writing through clickhouse-connect to a chDB store this
-test serves over ClickHouse's HTTP interface; the outage stops that server.
+test serves over ClickHouse's HTTP interface; the outage stops that server. The outage is
+the store's, so one broker is enough: the restart and re-run tests cover both brokers.
 """
 
 from __future__ import annotations
@@ -61,14 +62,15 @@ async def wait_for_health(port: int, status: int, timeout: float = 60) -> str:
 
 
 async def test_an_outage_mid_replay_loses_and_doubles_nothing(
-    kafka_broker: Broker,
+    tansu_broker: TansuBroker,
     tmp_path: Path,
     unique_name: str,
     served_store: tuple[ChdbStore, StoreServer],
 ) -> None:
     store, server = served_store
+    broker = Broker(kind="tansu", bootstrap=tansu_broker.bootstrap)
     settings, path, sent = await day_on_the_broker(
-        kafka_broker, tmp_path, unique_name, server.url, seed=41
+        broker, tmp_path, unique_name, server.url, seed=41
     )
     web_port = free_port()
     worker = start_worker(settings, tmp_path, "a", web_port=web_port)
