@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any, cast
 
@@ -9,6 +10,8 @@ import faust
 from faust.types import EventT, StreamT
 
 from sinks.writer import BatchWriter
+
+log = logging.getLogger(__name__)
 
 Row = tuple[Any, ...]
 BATCH = 1000
@@ -29,6 +32,20 @@ async def unacked_batches(
     """
     async for taken in manual.noack_take(size, within=within):
         yield cast(Sequence[EventT], taken)
+
+
+def rows_of_ours(decode: Callable[[bytes], Row], what: str) -> Callable[[EventT], Row | None]:
+    """`store_rows`' row function for a topic only our own stages write: a record that does
+    not decode is our bug, logged with its offset and skipped, not input to dead-letter."""
+
+    def row(event: EventT) -> Row | None:
+        try:
+            return decode(event.value)
+        except (ValueError, KeyError, TypeError):
+            log.exception("cannot store %s at offset %d", what, event.message.offset)
+            return None
+
+    return row
 
 
 async def store_rows(

@@ -8,16 +8,14 @@ keys, collapsed under FINAL. The script library in force is mirrored in `scripts
 
 from __future__ import annotations
 
-import logging
 import time
-from collections.abc import Callable
 
 import faust
 from aiokafka import AIOKafkaProducer
-from faust.types import EventT, StreamT
+from faust.types import StreamT
 
 from agents.inquiries.hours import HoursFor
-from agents.manual_acks import Row, store_rows
+from agents.manual_acks import rows_of_ours, store_rows
 from agents.qc.findings import Finding
 from agents.qc.live_rules import LiveRules
 from agents.qc.stage import Output, QcPartition
@@ -34,8 +32,6 @@ from agents.snapshot_stage import SnapshotStage
 from core.settings import KefuSettings
 from core.topics import Topics, topics_for
 from sinks.writer import BatchWriter
-
-log = logging.getLogger(__name__)
 
 WITHIN_SECONDS = 0.2
 # Cheap when nothing changed: the files are looked at every qc.reload_seconds only.
@@ -76,18 +72,6 @@ def qc_stage(
     )
 
 
-def _rows(decode: Callable[[bytes], Row], what: str) -> Callable[[EventT], Row | None]:
-    def row(event: EventT) -> Row | None:
-        try:
-            return decode(event.value)
-        except (ValueError, KeyError, TypeError):
-            # Only the QC stage writes these topics: a bad record is our bug, not input.
-            log.exception("cannot store %s at offset %d", what, event.message.offset)
-            return None
-
-    return row
-
-
 def install_tables(app: faust.App, topics: Topics, writer: BatchWriter, rules: LiveRules) -> None:
     findings = app.topic(topics.qc_findings, value_serializer="raw", key_serializer="raw")
     uses = app.topic(topics.script_uses, value_serializer="raw", key_serializer="raw")
@@ -95,13 +79,17 @@ def install_tables(app: faust.App, topics: Topics, writer: BatchWriter, rules: L
     @app.agent(findings, name="kefu.qc-findings-table")
     async def qc_findings_table(stream: StreamT) -> None:
         await store_rows(
-            stream, writer, "qc_findings", _rows(finding_row, "a QC finding"), WITHIN_SECONDS
+            stream, writer, "qc_findings", rows_of_ours(finding_row, "a QC finding"), WITHIN_SECONDS
         )
 
     @app.agent(uses, name="kefu.script-uses-table")
     async def script_uses_table(stream: StreamT) -> None:
         await store_rows(
-            stream, writer, "script_uses", _rows(script_use_row, "a script use"), WITHIN_SECONDS
+            stream,
+            writer,
+            "script_uses",
+            rows_of_ours(script_use_row, "a script use"),
+            WITHIN_SECONDS,
         )
 
     written = [-1]
