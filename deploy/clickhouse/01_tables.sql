@@ -465,3 +465,185 @@ ORDER BY (shop_id, business_date, shift_start, hours, break_after_minutes);
 
 CREATE TABLE IF NOT EXISTS kefu.staffing_shifts ON CLUSTER kefu AS kefu_local.staffing_shifts
 ENGINE = Distributed(kefu, kefu_local, staffing_shifts, cityHash64(shop_id));
+
+-- sql/0023: exact rollups (marks, refreshes, and the stored FINAL computations) -----------
+-- Sharded by shop: a refresh writes a period's rows once, and readers filter by shop.
+-- The materialized views that write rollup_marks (02_views.sql) sit on the Distributed
+-- tables, so the node that takes an insert marks its periods; keep the servers' clocks
+-- in step (NTP), since a mark and a refresh start are compared across nodes.
+
+CREATE TABLE IF NOT EXISTS kefu_local.rollup_marks ON CLUSTER kefu
+(
+    tier      LowCardinality(String),
+    shop_id   String,
+    period    DateTime('UTC'),
+    marked_at DateTime64(6, 'UTC')
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/kefu_local/rollup_marks', '{replica}', marked_at)
+ORDER BY (tier, shop_id, period);
+
+CREATE TABLE IF NOT EXISTS kefu.rollup_marks ON CLUSTER kefu AS kefu_local.rollup_marks
+ENGINE = Distributed(kefu, kefu_local, rollup_marks, cityHash64(shop_id));
+
+CREATE TABLE IF NOT EXISTS kefu_local.rollup_refreshes ON CLUSTER kefu
+(
+    view_name     LowCardinality(String),
+    tier          LowCardinality(String),
+    shop_id       String,
+    period        DateTime('UTC'),
+    computed_at   DateTime64(6, 'UTC'),
+    settings_hash UInt64
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/kefu_local/rollup_refreshes', '{replica}', computed_at)
+ORDER BY (view_name, shop_id, period);
+
+CREATE TABLE IF NOT EXISTS kefu.rollup_refreshes ON CLUSTER kefu AS kefu_local.rollup_refreshes
+ENGINE = Distributed(kefu, kefu_local, rollup_refreshes, cityHash64(shop_id));
+
+CREATE TABLE IF NOT EXISTS kefu_local.shop_daily_rollup ON CLUSTER kefu
+(
+    shop_id                      String,
+    business_date                Date,
+    inquiries                    UInt64,
+    answered                     UInt64,
+    consulting_buyers            UInt64,
+    rate_30s                     Nullable(Float64),
+    rate_3m                      Nullable(Float64),
+    rate_5m                      Nullable(Float64),
+    avg_response_seconds         Nullable(Float64),
+    p50_response_seconds         Nullable(Float64),
+    p90_response_seconds         Nullable(Float64),
+    avg_first_response_seconds   Nullable(Float64),
+    buyer_rate_30s               Nullable(Float64),
+    buyer_rate_3m                Nullable(Float64),
+    buyer_rate_5m                Nullable(Float64),
+    converted_buyers             UInt64,
+    conversion_rate              Nullable(Float64),
+    converted_amount             Decimal(38, 2),
+    avg_order_value              Nullable(Float64),
+    ratings                      UInt64,
+    positive_rating_rate         Nullable(Float64),
+    complaints                   UInt64,
+    complaint_rate               Nullable(Float64),
+    is_final                     UInt8,
+    inquiries_8_23               UInt64,
+    consulting_buyers_8_23       UInt64,
+    rate_30s_8_23                Nullable(Float64),
+    rate_3m_8_23                 Nullable(Float64),
+    rate_5m_8_23                 Nullable(Float64),
+    avg_response_seconds_8_23    Nullable(Float64),
+    buyer_rate_30s_8_23          Nullable(Float64),
+    buyer_rate_3m_8_23           Nullable(Float64),
+    buyer_rate_5m_8_23           Nullable(Float64),
+    consulting_buyers_all_day    UInt64,
+    rate_30s_all_day             Nullable(Float64),
+    rate_3m_all_day              Nullable(Float64),
+    rate_5m_all_day              Nullable(Float64),
+    avg_response_seconds_all_day Nullable(Float64),
+    buyer_rate_30s_all_day       Nullable(Float64),
+    buyer_rate_3m_all_day        Nullable(Float64),
+    buyer_rate_5m_all_day        Nullable(Float64),
+    computed_at                  DateTime64(6, 'UTC')
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/kefu_local/shop_daily_rollup', '{replica}')
+PARTITION BY toYYYYMM(business_date)
+ORDER BY (shop_id, business_date);
+
+CREATE TABLE IF NOT EXISTS kefu.shop_daily_rollup ON CLUSTER kefu AS kefu_local.shop_daily_rollup
+ENGINE = Distributed(kefu, kefu_local, shop_daily_rollup, cityHash64(shop_id));
+
+CREATE TABLE IF NOT EXISTS kefu_local.agent_daily_rollup ON CLUSTER kefu
+(
+    shop_id                      String,
+    agent_id                     String,
+    business_date                Date,
+    inquiries                    UInt64,
+    answered                     UInt64,
+    consulting_buyers            UInt64,
+    rate_30s                     Nullable(Float64),
+    rate_3m                      Nullable(Float64),
+    rate_5m                      Nullable(Float64),
+    avg_response_seconds         Nullable(Float64),
+    p50_response_seconds         Nullable(Float64),
+    p90_response_seconds         Nullable(Float64),
+    buyer_rate_30s               Nullable(Float64),
+    buyer_rate_3m                Nullable(Float64),
+    buyer_rate_5m                Nullable(Float64),
+    converted_buyers             UInt64,
+    conversion_rate              Nullable(Float64),
+    converted_amount             Decimal(38, 2),
+    avg_order_value              Nullable(Float64),
+    ratings                      UInt64,
+    positive_rating_rate         Nullable(Float64),
+    complaints                   UInt64,
+    complaint_rate               Nullable(Float64),
+    is_final                     UInt8,
+    inquiries_8_23               UInt64,
+    consulting_buyers_8_23       UInt64,
+    rate_30s_8_23                Nullable(Float64),
+    rate_3m_8_23                 Nullable(Float64),
+    rate_5m_8_23                 Nullable(Float64),
+    avg_response_seconds_8_23    Nullable(Float64),
+    buyer_rate_30s_8_23          Nullable(Float64),
+    buyer_rate_3m_8_23           Nullable(Float64),
+    buyer_rate_5m_8_23           Nullable(Float64),
+    consulting_buyers_all_day    UInt64,
+    rate_30s_all_day             Nullable(Float64),
+    rate_3m_all_day              Nullable(Float64),
+    rate_5m_all_day              Nullable(Float64),
+    avg_response_seconds_all_day Nullable(Float64),
+    buyer_rate_30s_all_day       Nullable(Float64),
+    buyer_rate_3m_all_day        Nullable(Float64),
+    buyer_rate_5m_all_day        Nullable(Float64),
+    replies                      UInt64,
+    qc_findings                  UInt64,
+    qc_score                     Nullable(Float64),
+    computed_at                  DateTime64(6, 'UTC')
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/kefu_local/agent_daily_rollup', '{replica}')
+PARTITION BY toYYYYMM(business_date)
+ORDER BY (shop_id, business_date, agent_id);
+
+CREATE TABLE IF NOT EXISTS kefu.agent_daily_rollup ON CLUSTER kefu AS kefu_local.agent_daily_rollup
+ENGINE = Distributed(kefu, kefu_local, agent_daily_rollup, cityHash64(shop_id));
+
+CREATE TABLE IF NOT EXISTS kefu_local.shop_minutely_rollup ON CLUSTER kefu
+(
+    shop_id              String,
+    minute               DateTime64(3, 'UTC'),
+    inquiries            UInt64,
+    answered             UInt64,
+    rate_30s             Nullable(Float64),
+    rate_3m              Nullable(Float64),
+    rate_5m              Nullable(Float64),
+    avg_response_seconds Nullable(Float64),
+    is_final             UInt8,
+    computed_at          DateTime64(6, 'UTC')
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/kefu_local/shop_minutely_rollup', '{replica}')
+PARTITION BY toYYYYMM(minute)
+ORDER BY (shop_id, minute);
+
+CREATE TABLE IF NOT EXISTS kefu.shop_minutely_rollup ON CLUSTER kefu AS kefu_local.shop_minutely_rollup
+ENGINE = Distributed(kefu, kefu_local, shop_minutely_rollup, cityHash64(shop_id));
+
+CREATE TABLE IF NOT EXISTS kefu_local.agent_minutely_rollup ON CLUSTER kefu
+(
+    shop_id              String,
+    agent_id             String,
+    minute               DateTime64(3, 'UTC'),
+    inquiries            UInt64,
+    answered             UInt64,
+    rate_30s             Nullable(Float64),
+    rate_3m              Nullable(Float64),
+    rate_5m              Nullable(Float64),
+    avg_response_seconds Nullable(Float64),
+    is_final             UInt8,
+    computed_at          DateTime64(6, 'UTC')
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/kefu_local/agent_minutely_rollup', '{replica}')
+PARTITION BY toYYYYMM(minute)
+ORDER BY (shop_id, minute, agent_id);
+
+CREATE TABLE IF NOT EXISTS kefu.agent_minutely_rollup ON CLUSTER kefu AS kefu_local.agent_minutely_rollup
+ENGINE = Distributed(kefu, kefu_local, agent_minutely_rollup, cityHash64(shop_id));

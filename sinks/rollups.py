@@ -1,0 +1,130 @@
+"""Refresh the exact rollups: store the FINAL computation of the periods inserts have marked.
+
+docs/analysts.md "Rollups" explains the design: a rollup-backed view reads a period from
+its rollup only when the period's refresh started after the period's newest mark, so a
+refresh late or never run costs speed, never correctness. Calls block (run in a thread).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+
+from sinks.kpi_views import sql_string
+from sinks.store import Store
+
+log = logging.getLogger(__name__)
+
+# Periods stored per INSERT: one query reads their parts once, and a big backlog (a store
+# migrated with a year of history) is worked off in steps that each finish.
+PERIODS_PER_REFRESH = 200
+
+
+@dataclass(frozen=True, slots=True)
+class Rollup:
+    """A rollup-backed view: its tier of marks and the SQL period of one of its rows."""
+
+    view: str
+    tier: str
+    period: str
+    # Narrows the FINAL read to the periods' parts: {first} and {last} are the periods.
+    prune: str
+
+
+ROLLUPS = (
+    Rollup(
+        "shop_daily",
+        "day",
+        "toDateTime(business_date, 'UTC')",
+        "business_date BETWEEN toDate({first}) AND toDate({last})",
+    ),
+    Rollup(
+        "agent_daily",
+        "day",
+        "toDateTime(business_date, 'UTC')",
+        "business_date BETWEEN toDate({first}) AND toDate({last})",
+    ),
+    Rollup(
+        "shop_minutely",
+        "hour",
+        "toStartOfHour(toDateTime(minute, 'UTC'))",
+        "minute >= {first} AND minute < {last} + INTERVAL 1 HOUR",
+    ),
+    Rollup(
+        "agent_minutely",
+        "hour",
+        "toStartOfHour(toDateTime(minute, 'UTC'))",
+        "minute >= {first} AND minute < {last} + INTERVAL 1 HOUR",
+    ),
+)
+
+
+def refresh(store: Store, settle_seconds: float, limit: int | None = None) -> int:
+    """Refresh every rollup's dirty periods whose newest mark is `settle_seconds` old.
+
+    The live period is marked by every flush; waiting for it to settle keeps the refresher
+    from recomputing it on every run. Returns the number of periods refreshed; `limit`
+    bounds them per rollup (None: all).
+    """
+    return sum(_refresh_rollup(store, rollup, settle_seconds, limit) for rollup in ROLLUPS)
+
+
+def _refresh_rollup(store: Store, rollup: Rollup, settle_seconds: float, limit: int | None) -> int:
+    done = 0
+    while limit is None or done < limit:
+        count = PERIODS_PER_REFRESH if limit is None else min(PERIODS_PER_REFRESH, limit - done)
+        periods = _dirty(store, rollup, settle_seconds, count)
+        if periods:
+            _store_periods(store, rollup, periods)
+            done += len(periods)
+        if len(periods) < count:
+            break
+    return done
+
+
+def _dirty(
+    store: Store, rollup: Rollup, settle_seconds: float, count: int
+) -> list[tuple[str, datetime]]:
+    rows = store.query(
+        f"SELECT shop_id, period FROM {store.database}.rollup_dirty "
+        "WHERE view_name = {view:String} "
+        "AND marked_at <= now64(6, 'UTC') - toIntervalMillisecond({settle:UInt64}) "
+        f"ORDER BY period, shop_id LIMIT {int(count)}",
+        {"view": rollup.view, "settle": int(settle_seconds * 1000)},
+    ).rows
+    return [(str(shop), period) for shop, period in rows]
+
+
+def _store_periods(store: Store, rollup: Rollup, periods: list[tuple[str, datetime]]) -> None:
+    """One refresh: its start and the settings hash are read before the computation."""
+    database = store.database
+    started, settings_hash = store.query(
+        f"SELECT toString(now64(6, 'UTC')), (SELECT settings_hash FROM {database}.rollup_settings)"
+    ).rows[0]
+    stamp = f"toDateTime64({sql_string(started)}, 6, 'UTC')"
+    by_shop: dict[str, list[str]] = defaultdict(list)
+    for shop, period in periods:
+        by_shop[shop].append(_time(period))
+    pairs = ", ".join(f"({sql_string(shop)}, {at})" for shop, ats in by_shop.items() for at in ats)
+    moments = sorted({_time(period) for _, period in periods})
+    prune = rollup.prune.format(first=moments[0], last=moments[-1])
+    store.command(
+        f"INSERT INTO {database}.{rollup.view}_rollup "
+        f"SELECT *, {stamp} FROM {database}.{rollup.view}_final "
+        f"WHERE {prune} AND shop_id IN ({', '.join(sql_string(s) for s in by_shop)}) "
+        f"AND {rollup.period} IN ({', '.join(moments)}) "
+        f"AND (shop_id, {rollup.period}) IN ({pairs})"
+    )
+    store.command(
+        f"INSERT INTO {database}.rollup_refreshes "
+        "(view_name, tier, shop_id, period, computed_at, settings_hash) "
+        f"SELECT {sql_string(rollup.view)}, {sql_string(rollup.tier)}, p.1, p.2, {stamp}, "
+        f"{int(settings_hash)} FROM (SELECT arrayJoin([{pairs}]) AS p)"
+    )
+    log.debug("rollup %s: %d period(s) refreshed", rollup.view, len(periods))
+
+
+def _time(period: datetime) -> str:
+    return f"toDateTime({sql_string(period.strftime('%Y-%m-%d %H:%M:%S'))}, 'UTC')"
