@@ -372,6 +372,32 @@ class PlanningSettings(BaseModel):
         return value
 
 
+class RollupSettings(BaseModel):
+    """Exact rollups of the daily and minutely views (docs/analysts.md "Rollups")."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    refresh_seconds: float = Field(
+        30.0,
+        ge=0,
+        description="how often the worker stores the FINAL computation of changed periods "
+        "(0: never; run `kefu db rollup` instead). With several workers, one is enough",
+    )
+    settle_seconds: float = Field(
+        60.0,
+        ge=0,
+        description="a period is refreshed once no insert has changed it for this long, so "
+        "the live hour and day are computed at read time rather than stored every run",
+    )
+    minute_days: int = Field(
+        0,
+        ge=0,
+        description="days the minute tier keeps its rows (0: forever); older minutes then leave "
+        "shop_minutely and agent_minutely, as a tiered store's retention means",
+    )
+    day_days: int = Field(0, ge=0, description="days the day tier keeps its rows (0: forever)")
+
+
 class KefuSettings(BaseSettings):
     """Everything the workers and the CLI read; frozen once loaded."""
 
@@ -474,6 +500,7 @@ class KefuSettings(BaseSettings):
         default_factory=KpiSettings, description="scorecard (docs/metrics.md#kpi-score)"
     )
     planning: PlanningSettings = PlanningSettings()
+    rollups: RollupSettings = RollupSettings()
 
     @classmethod
     def settings_customise_sources(

@@ -29,6 +29,7 @@ from agents.snapshot_stage import SnapshotStage
 from agents.snapshot_stage import install as install_stage
 from core.settings import KefuSettings
 from core.topics import topics_for
+from pipeline import rollup_refresher
 from pipeline.work_order_endpoint import install_work_order_endpoint
 from sinks.health import SinkHealth
 from sinks.store import Store
@@ -138,6 +139,7 @@ def create_app(settings: KefuSettings, bootstrap: str, store: Store, *, web: boo
     book = work_order_book.WorkOrderBook(settings, store, hours_from_settings(settings))
     work_order_book.install(app, book)
     install_work_order_endpoint(app, settings)
+    rollup_refresher.install(app, store, settings.rollups)
 
     @app.page("/metrics")
     class Metrics(View):

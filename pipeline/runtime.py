@@ -13,6 +13,7 @@ from core.settings import KefuSettings
 from core.topics import ensure_topics
 from pipeline.app import Pipeline, create_app
 from pipeline.embedded_broker import TansuBroker
+from sinks import rollups
 from sinks.credentials import store_password
 from sinks.kpi_views import apply_kpi_views
 from sinks.migrate import migrate
@@ -59,6 +60,7 @@ async def store_for(
         )
         # The scorecard views read weights, roles, stages and time zones from the settings.
         await asyncio.to_thread(apply_kpi_views, store, settings)
+        await asyncio.to_thread(rollups.apply_ttls, store, settings.rollups)
         if not (serve_http and settings.embedded_store):
             yield store, None
             return

@@ -12,6 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
+from core.settings import RollupSettings
 from sinks.kpi_views import sql_string
 from sinks.store import Store
 
@@ -29,6 +30,8 @@ class Rollup:
     view: str
     tier: str
     period: str
+    # The row's time column, for the tier's TTL.
+    time: str
     # Narrows the FINAL read to the periods' parts: {first} and {last} are the periods.
     prune: str
 
@@ -38,24 +41,28 @@ ROLLUPS = (
         "shop_daily",
         "day",
         "toDateTime(business_date, 'UTC')",
+        "business_date",
         "business_date BETWEEN toDate({first}) AND toDate({last})",
     ),
     Rollup(
         "agent_daily",
         "day",
         "toDateTime(business_date, 'UTC')",
+        "business_date",
         "business_date BETWEEN toDate({first}) AND toDate({last})",
     ),
     Rollup(
         "shop_minutely",
         "hour",
         "toStartOfHour(toDateTime(minute, 'UTC'))",
+        "toDateTime(minute, 'UTC')",
         "minute >= {first} AND minute < {last} + INTERVAL 1 HOUR",
     ),
     Rollup(
         "agent_minutely",
         "hour",
         "toStartOfHour(toDateTime(minute, 'UTC'))",
+        "toDateTime(minute, 'UTC')",
         "minute >= {first} AND minute < {last} + INTERVAL 1 HOUR",
     ),
 )
@@ -128,3 +135,28 @@ def _store_periods(store: Store, rollup: Rollup, periods: list[tuple[str, dateti
 
 def _time(period: datetime) -> str:
     return f"toDateTime({sql_string(period.strftime('%Y-%m-%d %H:%M:%S'))}, 'UTC')"
+
+
+def apply_ttls(store: Store, settings: RollupSettings) -> None:
+    """Each tier's retention from the settings, on the tables of a single node.
+
+    On a cluster the rollups are Distributed tables; the TTL belongs on the local tables,
+    which an operator manages with deploy/clickhouse/.
+    """
+    for rollup in ROLLUPS:
+        days = settings.minute_days if rollup.tier == "hour" else settings.day_days
+        table = f"{rollup.view}_rollup"
+        engine, ddl = store.query(
+            "SELECT engine, create_table_query FROM system.tables "
+            "WHERE database = {db:String} AND name = {t:String}",
+            {"db": store.database, "t": table},
+        ).rows[0]
+        if not str(engine).endswith("MergeTree"):
+            continue
+        if days:
+            store.command(
+                f"ALTER TABLE {store.database}.{table} "
+                f"MODIFY TTL {rollup.time} + INTERVAL {int(days)} DAY"
+            )
+        elif " TTL " in str(ddl):
+            store.command(f"ALTER TABLE {store.database}.{table} REMOVE TTL")

@@ -1,4 +1,4 @@
-"""`kefu db migrate`"""
+"""`kefu db migrate` and `kefu db rollup`"""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ def register(commands: Any) -> None:
         "--store", type=Path, help="embedded store directory (default .kefu/store)"
     )
     migrate.set_defaults(handler=handle_migrate)
+    register_rollup(sub)
 
 
 def handle_migrate(args: argparse.Namespace) -> int:
@@ -29,4 +30,29 @@ def handle_migrate(args: argparse.Namespace) -> int:
     finally:
         store.close()
     print(f"applied {len(applied)} migration(s)" + (": " + ", ".join(applied) if applied else ""))
+    return 0
+
+
+def register_rollup(sub: Any) -> None:
+    rollup = sub.add_parser(
+        "rollup",
+        help="store the FINAL computation of every changed period in the rollups now "
+        "(a worker does it every rollups.refresh_seconds)",
+    )
+    rollup.add_argument("--store", type=Path, help="embedded store directory (default .kefu/store)")
+    rollup.set_defaults(handler=handle_rollup)
+
+
+def handle_rollup(args: argparse.Namespace) -> int:
+    from pipeline.commands.options import settings_from
+    from sinks import rollups
+    from sinks.open import open_store
+
+    settings = settings_from(args)
+    store = open_store(settings)
+    try:
+        done = rollups.refresh(store, settle_seconds=0)
+    finally:
+        store.close()
+    print(f"refreshed {done} period(s)")
     return 0

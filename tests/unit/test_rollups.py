@@ -1,0 +1,132 @@
+"""The rollup refresher and the migration to rollups, on the embedded engine.
+
+tests/integration/test_view_reference.py holds the rollup-backed views equal to their FINAL
+computation on replayed days; here: what a store migrated from the previous release gets,
+settling, and the tiers' retention."""
+
+from __future__ import annotations
+
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from core.settings import RollupSettings
+from sinks import rollups
+from sinks.chdb_store import ChdbStore
+from sinks.migrate import SQL_DIR, migrate
+
+VIEWS = {
+    "shop_daily": "shop_id, business_date",
+    "agent_daily": "shop_id, agent_id, business_date",
+    "shop_minutely": "shop_id, minute",
+    "agent_minutely": "shop_id, agent_id, minute",
+}
+T0 = "toDateTime64('2026-11-23 00:30:00', 3, 'UTC')"
+INQUIRIES = f"""INSERT INTO {{db}}.inquiries
+SELECT concat('s', toString(number % 3)), concat('b', toString(number % 40)),
+    concat('i', toString(number)), concat('a', toString(number % 4)),
+    {T0} + toIntervalSecond(number * 600), {T0} + toIntervalSecond(number * 600),
+    if(number % 5 = 0, NULL, {T0} + toIntervalSecond(number * 600 + number % 300)),
+    if(number % 5 = 0, NULL, concat('a', toString(number % 4))),
+    if(number % 5 = 0, NULL, toFloat64(number % 300)),
+    toUInt8(number % 5 != 0 AND number % 300 <= 30), toUInt8(number % 5 != 0 AND number % 300 <= 180),
+    toUInt8(number % 5 != 0), toDate({T0} + toIntervalSecond(number * 600), 'Asia/Shanghai'),
+    if(number % 5 = 0, 'missed', 'answered'), 1,
+    if(number % 5 = 0, NULL, toFloat64(number % 300)), {{version}}, 0
+FROM numbers(400)"""
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChdbStore]:
+    with ChdbStore(tmp_path_factory.mktemp("rollups") / "store", "kefu") as opened:
+        yield opened
+
+
+def fresh(store: ChdbStore, sql_dir: Path = SQL_DIR) -> str:
+    database = f"r_{uuid.uuid4().hex[:8]}"
+    migrate(store, database, 180, sql_dir)
+    store.database = database
+    return database
+
+
+def assert_views_equal_final(store: ChdbStore, database: str) -> None:
+    for view, key in VIEWS.items():
+        rows = store.query(f"SELECT * FROM {database}.{view} ORDER BY {key}").rows
+        final = store.query(f"SELECT * FROM {database}.{view}_final ORDER BY {key}").rows
+        assert rows == final, view
+        assert rows, view
+
+
+def dirty(store: ChdbStore, database: str) -> int:
+    return int(store.query(f"SELECT count() FROM {database}.rollup_dirty").scalar())
+
+
+def test_a_store_of_the_previous_release_is_marked_and_refreshed(
+    store: ChdbStore, tmp_path: Path
+) -> None:
+    before = tmp_path / "sql"
+    before.mkdir()
+    for path in SQL_DIR.glob("*.sql"):
+        if path.name < "0023":
+            shutil.copy(path, before)
+    database = fresh(store, before)
+    store.command(INQUIRIES.format(db=database, version=1))
+    shown = {
+        v: store.query(f"SELECT * FROM {database}.{v} ORDER BY {k}").rows for v, k in VIEWS.items()
+    }
+    assert migrate(store, database, 180) == ["0023_rollups"]
+    assert dirty(store, database) > 0  # every period of the old rows is marked
+    assert_views_equal_final(store, database)
+    assert rollups.refresh(store, settle_seconds=0) > 0
+    assert dirty(store, database) == 0
+    assert_views_equal_final(store, database)
+    for view, key in VIEWS.items():
+        assert store.query(f"SELECT * FROM {database}.{view} ORDER BY {key}").rows == shown[view]
+
+
+def test_a_period_waits_to_settle_and_a_newer_version_makes_it_dirty(store: ChdbStore) -> None:
+    database = fresh(store)
+    store.command(INQUIRIES.format(db=database, version=1))
+    marked = dirty(store, database)
+    assert rollups.refresh(store, settle_seconds=3600) == 0  # just written: not settled
+    assert rollups.refresh(store, settle_seconds=0) == marked
+    assert dirty(store, database) == 0
+    store.command(INQUIRIES.format(db=database, version=2).replace("numbers(400)", "numbers(1)"))
+    assert dirty(store, database) == 4  # one day and one hour, for shops and agents
+    assert_views_equal_final(store, database)
+
+
+def test_a_settings_view_that_changes_makes_every_period_dirty(store: ChdbStore) -> None:
+    database = fresh(store)
+    store.command(INQUIRIES.format(db=database, version=1))
+    rollups.refresh(store, settle_seconds=0)
+    assert dirty(store, database) == 0
+    store.command(
+        f"CREATE OR REPLACE VIEW {database}.qc_weights AS SELECT * FROM "
+        "values('severity String, weight Float64', ('critical', 5.0))"
+    )
+    assert dirty(store, database) > 0
+    assert_views_equal_final(store, database)
+
+
+def test_the_tiers_keep_rows_as_configured(store: ChdbStore) -> None:
+    database = fresh(store)
+
+    def ddl(table: str) -> str:
+        return str(
+            store.query(
+                "SELECT create_table_query FROM system.tables "
+                "WHERE database = {db:String} AND name = {t:String}",
+                {"db": database, "t": table},
+            ).scalar()
+        )
+
+    rollups.apply_ttls(store, RollupSettings(minute_days=30, day_days=400))
+    assert "TTL toDateTime(minute, 'UTC') + toIntervalDay(30)" in ddl("shop_minutely_rollup")
+    assert "TTL business_date + toIntervalDay(400)" in ddl("agent_daily_rollup")
+    rollups.apply_ttls(store, RollupSettings())
+    assert " TTL " not in ddl("shop_minutely_rollup")
+    assert " TTL " not in ddl("agent_daily_rollup")
