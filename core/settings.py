@@ -395,6 +395,9 @@ class RollupSettings(BaseModel):
         description="days the minute tier keeps its rows (0: forever); older minutes then leave "
         "shop_minutely and agent_minutely, as a tiered store's retention means",
     )
+    hour_days: int = Field(
+        0, ge=0, description="days the hour tier (shop_hourly, agent_hourly) keeps its rows"
+    )
     day_days: int = Field(0, ge=0, description="days the day tier keeps its rows (0: forever)")
 
 

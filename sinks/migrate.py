@@ -30,6 +30,7 @@ LEDGER = "schema_migrations"
 _FILE_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _PLACEHOLDER = re.compile(r"\{(database|text_ttl_days)\}")
+_ALTER = re.compile(r"^ALTER TABLE (\w+)\.(\w+)\s", re.IGNORECASE)
 _TEXT_TTL = re.compile(r"`text` Nullable\(String\) TTL .*?toIntervalDay\((\d+)\)")
 
 
@@ -130,6 +131,10 @@ def _applied(store: Store, database: str) -> dict[str, str]:
 def _apply(store: Store, migration: Migration, database: str, text_ttl_days: int) -> None:
     log.info("applying %s", migration.path.name)
     for statement in split_statements(render(migration.text, database, text_ttl_days)):
+        if _alters_a_distributed_table(store, statement):
+            # On a cluster the local tables carry storage changes (deploy/clickhouse/).
+            log.info("%s: skipped on a Distributed table: %s", migration.path.name, statement)
+            continue
         try:
             store.command(statement)
         except StoreError as exc:
@@ -143,6 +148,17 @@ def _apply(store: Store, migration: Migration, database: str, text_ttl_days: int
         ("version", "checksum", "applied_at"),
         [(migration.version, migration.checksum, datetime.now(UTC))],
     )
+
+
+def _alters_a_distributed_table(store: Store, statement: str) -> bool:
+    match = _ALTER.match(without_comments(statement).strip())
+    if match is None:
+        return False
+    engine = store.query(
+        "SELECT engine FROM system.tables WHERE database = {db:String} AND name = {t:String}",
+        {"db": match.group(1), "t": match.group(2)},
+    ).scalar()
+    return engine == "Distributed"
 
 
 def _apply_text_ttl(store: Store, database: str, days: int) -> None:

@@ -30,41 +30,32 @@ class Rollup:
     view: str
     tier: str
     period: str
-    # The row's time column, for the tier's TTL.
+    # The row's time column, and the RollupSettings field of its retention in days.
     time: str
+    keep: str
     # Narrows the FINAL read to the periods' parts: {first} and {last} are the periods.
     prune: str
 
 
+_DAY = "business_date BETWEEN toDate({first}) AND toDate({last})"
+_MINUTE = "minute >= {first} AND minute < {last} + INTERVAL 1 HOUR"
+_HOUR = "hour >= {first} AND hour <= {last}"
+_BY_DAY = ("day", "toDateTime(business_date, 'UTC')", "business_date", "day_days")
+_BY_MINUTE = (
+    "hour",
+    "toStartOfHour(toDateTime(minute, 'UTC'))",
+    "toDateTime(minute, 'UTC')",
+    "minute_days",
+)
+_BY_HOUR = ("hour", "toDateTime(hour, 'UTC')", "toDateTime(hour, 'UTC')", "hour_days")
+
 ROLLUPS = (
-    Rollup(
-        "shop_daily",
-        "day",
-        "toDateTime(business_date, 'UTC')",
-        "business_date",
-        "business_date BETWEEN toDate({first}) AND toDate({last})",
-    ),
-    Rollup(
-        "agent_daily",
-        "day",
-        "toDateTime(business_date, 'UTC')",
-        "business_date",
-        "business_date BETWEEN toDate({first}) AND toDate({last})",
-    ),
-    Rollup(
-        "shop_minutely",
-        "hour",
-        "toStartOfHour(toDateTime(minute, 'UTC'))",
-        "toDateTime(minute, 'UTC')",
-        "minute >= {first} AND minute < {last} + INTERVAL 1 HOUR",
-    ),
-    Rollup(
-        "agent_minutely",
-        "hour",
-        "toStartOfHour(toDateTime(minute, 'UTC'))",
-        "toDateTime(minute, 'UTC')",
-        "minute >= {first} AND minute < {last} + INTERVAL 1 HOUR",
-    ),
+    Rollup("shop_daily", *_BY_DAY, _DAY),
+    Rollup("agent_daily", *_BY_DAY, _DAY),
+    Rollup("shop_minutely", *_BY_MINUTE, _MINUTE),
+    Rollup("agent_minutely", *_BY_MINUTE, _MINUTE),
+    Rollup("shop_hourly", *_BY_HOUR, _HOUR),
+    Rollup("agent_hourly", *_BY_HOUR, _HOUR),
 )
 
 
@@ -144,7 +135,7 @@ def apply_ttls(store: Store, settings: RollupSettings) -> None:
     which an operator manages with deploy/clickhouse/.
     """
     for rollup in ROLLUPS:
-        days = settings.minute_days if rollup.tier == "hour" else settings.day_days
+        days = int(getattr(settings, rollup.keep))
         table = f"{rollup.view}_rollup"
         engine, ddl = store.query(
             "SELECT engine, create_table_query FROM system.tables "

@@ -647,3 +647,57 @@ ORDER BY (shop_id, minute, agent_id);
 
 CREATE TABLE IF NOT EXISTS kefu.agent_minutely_rollup ON CLUSTER kefu AS kefu_local.agent_minutely_rollup
 ENGINE = Distributed(kefu, kefu_local, agent_minutely_rollup, cityHash64(shop_id));
+
+-- sql/0024: skipping indexes (the same ALTERs, on the local tables) -------------------------
+
+ALTER TABLE kefu_local.inquiries ON CLUSTER kefu
+    ADD INDEX IF NOT EXISTS business_date_range business_date TYPE minmax GRANULARITY 1;
+ALTER TABLE kefu_local.inquiries ON CLUSTER kefu
+    ADD INDEX IF NOT EXISTS effective_opened_range effective_opened_at TYPE minmax GRANULARITY 1;
+ALTER TABLE kefu_local.ratings ON CLUSTER kefu
+    ADD INDEX IF NOT EXISTS business_date_range business_date TYPE minmax GRANULARITY 1;
+ALTER TABLE kefu_local.complaints ON CLUSTER kefu
+    ADD INDEX IF NOT EXISTS business_date_range business_date TYPE minmax GRANULARITY 1;
+
+-- sql/0025: the hour tier's rollups --------------------------------------------------------
+
+CREATE TABLE IF NOT EXISTS kefu_local.shop_hourly_rollup ON CLUSTER kefu
+(
+    shop_id              String,
+    hour                 DateTime64(3, 'UTC'),
+    inquiries            UInt64,
+    answered             UInt64,
+    rate_30s             Nullable(Float64),
+    rate_3m              Nullable(Float64),
+    rate_5m              Nullable(Float64),
+    avg_response_seconds Nullable(Float64),
+    is_final             UInt8,
+    computed_at          DateTime64(6, 'UTC')
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/kefu_local/shop_hourly_rollup', '{replica}')
+PARTITION BY toYYYYMM(hour)
+ORDER BY (shop_id, hour);
+
+CREATE TABLE IF NOT EXISTS kefu.shop_hourly_rollup ON CLUSTER kefu AS kefu_local.shop_hourly_rollup
+ENGINE = Distributed(kefu, kefu_local, shop_hourly_rollup, cityHash64(shop_id));
+
+CREATE TABLE IF NOT EXISTS kefu_local.agent_hourly_rollup ON CLUSTER kefu
+(
+    shop_id              String,
+    agent_id             String,
+    hour                 DateTime64(3, 'UTC'),
+    inquiries            UInt64,
+    answered             UInt64,
+    rate_30s             Nullable(Float64),
+    rate_3m              Nullable(Float64),
+    rate_5m              Nullable(Float64),
+    avg_response_seconds Nullable(Float64),
+    is_final             UInt8,
+    computed_at          DateTime64(6, 'UTC')
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/kefu_local/agent_hourly_rollup', '{replica}')
+PARTITION BY toYYYYMM(hour)
+ORDER BY (shop_id, hour, agent_id);
+
+CREATE TABLE IF NOT EXISTS kefu.agent_hourly_rollup ON CLUSTER kefu AS kefu_local.agent_hourly_rollup
+ENGINE = Distributed(kefu, kefu_local, agent_hourly_rollup, cityHash64(shop_id));

@@ -2944,3 +2944,67 @@ WHERE toStartOfHour(toDateTime(minute, 'UTC')) IN
     (SELECT period FROM kefu.rollup_dirty WHERE view_name = 'agent_minutely')
   AND (shop_id, toStartOfHour(toDateTime(minute, 'UTC'))) IN
     (SELECT shop_id, period FROM kefu.rollup_dirty WHERE view_name = 'agent_minutely');
+
+-- from sql/0025_hourly_tier.sql
+
+-- 0025: the hour tier, shop_hourly and agent_hourly (docs/analysts.md "Rollups"): the
+-- columns of shop_minutely and agent_minutely per hour of effective_opened_at, for board
+-- panels over days and weeks. Rolled up like the minutely views (sql/0023): a period is
+-- an hour, marked by the same inserts.
+
+CREATE OR REPLACE VIEW kefu.rollup_views ON CLUSTER kefu AS
+SELECT * FROM values('view_name String, tier String',
+    ('shop_daily', 'day'), ('agent_daily', 'day'),
+    ('shop_minutely', 'hour'), ('agent_minutely', 'hour'),
+    ('shop_hourly', 'hour'), ('agent_hourly', 'hour'));
+
+CREATE OR REPLACE VIEW kefu.shop_hourly_final ON CLUSTER kefu AS
+SELECT
+    shop_id,
+    toDateTime64(toStartOfHour(effective_opened_at), 3, 'UTC') AS hour,
+    count() AS inquiries,
+    countIf(answered_at IS NOT NULL) AS answered,
+    if(count() = 0, NULL, sum(within_30s) / count()) AS rate_30s,
+    if(count() = 0, NULL, sum(within_3m) / count()) AS rate_3m,
+    if(count() = 0, NULL, sum(within_5m) / count()) AS rate_5m,
+    avg(response_seconds) AS avg_response_seconds,
+    toUInt8(countIf(status = 'open') = 0) AS is_final
+FROM kefu.inquiries FINAL
+GROUP BY shop_id, hour;
+
+CREATE OR REPLACE VIEW kefu.agent_hourly_final ON CLUSTER kefu AS
+SELECT
+    shop_id,
+    agent_id,
+    toDateTime64(toStartOfHour(effective_opened_at), 3, 'UTC') AS hour,
+    count() AS inquiries,
+    countIf(answered_at IS NOT NULL) AS answered,
+    if(count() = 0, NULL, sum(within_30s) / count()) AS rate_30s,
+    if(count() = 0, NULL, sum(within_3m) / count()) AS rate_3m,
+    if(count() = 0, NULL, sum(within_5m) / count()) AS rate_5m,
+    avg(response_seconds) AS avg_response_seconds,
+    toUInt8(countIf(status = 'open') = 0) AS is_final
+FROM kefu.inquiries FINAL
+GROUP BY shop_id, agent_id, hour;
+
+CREATE OR REPLACE VIEW kefu.shop_hourly ON CLUSTER kefu AS
+SELECT * EXCEPT (computed_at) FROM kefu.shop_hourly_rollup
+WHERE (shop_id, toDateTime(hour, 'UTC'), computed_at) IN
+    (SELECT shop_id, period, computed_at FROM kefu.rollup_fresh WHERE view_name = 'shop_hourly')
+UNION ALL
+SELECT * FROM kefu.shop_hourly_final
+WHERE toDateTime(hour, 'UTC') IN
+    (SELECT period FROM kefu.rollup_dirty WHERE view_name = 'shop_hourly')
+  AND (shop_id, toDateTime(hour, 'UTC')) IN
+    (SELECT shop_id, period FROM kefu.rollup_dirty WHERE view_name = 'shop_hourly');
+
+CREATE OR REPLACE VIEW kefu.agent_hourly ON CLUSTER kefu AS
+SELECT * EXCEPT (computed_at) FROM kefu.agent_hourly_rollup
+WHERE (shop_id, toDateTime(hour, 'UTC'), computed_at) IN
+    (SELECT shop_id, period, computed_at FROM kefu.rollup_fresh WHERE view_name = 'agent_hourly')
+UNION ALL
+SELECT * FROM kefu.agent_hourly_final
+WHERE toDateTime(hour, 'UTC') IN
+    (SELECT period FROM kefu.rollup_dirty WHERE view_name = 'agent_hourly')
+  AND (shop_id, toDateTime(hour, 'UTC')) IN
+    (SELECT shop_id, period FROM kefu.rollup_dirty WHERE view_name = 'agent_hourly');

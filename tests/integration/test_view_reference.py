@@ -123,6 +123,16 @@ async def test_agent_minutely_equals_reference(replayed: Replayed) -> None:
     assert_view_equals(replayed, "agent_minutely", ("shop_id", "agent_id", "minute"), expected)
 
 
+async def test_shop_hourly_counts_its_minutes(replayed: Replayed) -> None:
+    by_hour: dict[tuple[str, Any], list[int]] = {}
+    for (shop, minute), row in views.minutely(replayed.facts.inquiries, by_agent=False).items():
+        counts = by_hour.setdefault((shop, minute.replace(minute=0)), [0, 0])
+        counts[0] += row["inquiries"]
+        counts[1] += row["answered"]
+    stored = replayed.store.query("SELECT shop_id, hour, inquiries, answered FROM shop_hourly")
+    assert {(shop, hour): [n, a] for shop, hour, n, a in stored.rows} == by_hour
+
+
 async def test_shop_intervals_equals_reference(replayed: Replayed) -> None:
     facts = replayed.facts
     expected = intervals.shop_intervals(
@@ -142,6 +152,8 @@ ROLLED_UP = {
     "agent_daily": ("shop_id", "agent_id", "business_date"),
     "shop_minutely": ("shop_id", "minute"),
     "agent_minutely": ("shop_id", "agent_id", "minute"),
+    "shop_hourly": ("shop_id", "hour"),
+    "agent_hourly": ("shop_id", "agent_id", "hour"),
 }
 
 
@@ -171,7 +183,7 @@ async def test_rollups_stay_equal_to_final_through_refreshes_and_a_correction(
     store = replayed.store
     before = dirty(store)
     assert before > 0
-    assert rollups.refresh(store, settle_seconds=0, limit=before // 3) > 0
+    assert rollups.refresh(store, settle_seconds=0, limit=5) > 0
     assert 0 < dirty(store) < before  # half fresh, half computed at read time
     assert_rollups_equal_final(store)
     rollups.refresh(store, settle_seconds=0)
@@ -181,6 +193,7 @@ async def test_rollups_stay_equal_to_final_through_refreshes_and_a_correction(
     await test_agent_daily_equals_reference(replayed)
     await test_shop_minutely_equals_reference(replayed)
     await test_agent_minutely_equals_reference(replayed)
+    await test_shop_hourly_counts_its_minutes(replayed)
 
     # A correction: one answered inquiry stored again, unanswered, under a newer version.
     inquiry = store.query(
@@ -200,7 +213,7 @@ async def test_rollups_stay_equal_to_final_through_refreshes_and_a_correction(
     }
     columns = list(corrected)
     store.insert("inquiries", columns, [[corrected[c] for c in columns]])
-    assert dirty(store) >= 4  # its day and hour, for the shop and agent views
+    assert dirty(store) >= 6  # its day and hour, for each rolled-up view
     assert_rollups_equal_final(store)
     rollups.refresh(store, settle_seconds=0)
     assert dirty(store) == 0
