@@ -22,6 +22,7 @@ from grafana.panels import (
     table_panel,
     timeseries_panel,
 )
+from grafana.tiers import by_tier
 
 UID = "kefu-agents"
 AGENTS = "shop_id IN (${shop:singlequote}) AND agent_id IN (${agent:singlequote})"
@@ -118,23 +119,20 @@ WEAKEST = f"""
 """
 
 RATE_TREND = f"""
-    SELECT
-        $__timeInterval(minute) AS time,
-        agent_id,
-        sum(rate_3m * inquiries) / sum(inquiries) AS rate_3m
-    FROM kefu.agent_minutely
-    WHERE $__timeFilter(minute) AND {AGENTS} AND is_final = 1
+    SELECT time, agent_id, sum(rate_3m * inquiries) / sum(inquiries) AS rate_3m
+    FROM ({by_tier("agent", "agent_id, rate_3m, inquiries", f"{AGENTS} AND is_final = 1")})
     GROUP BY time, agent_id
     ORDER BY time, agent_id
 """
 
 RESPONSE_TREND = f"""
     SELECT
-        $__timeInterval(minute) AS time,
+        time,
         agent_id,
         sum(avg_response_seconds * answered) / sum(answered) AS avg_response_seconds
-    FROM kefu.agent_minutely
-    WHERE $__timeFilter(minute) AND {AGENTS} AND answered > 0
+    FROM ({
+    by_tier("agent", "agent_id, avg_response_seconds, answered", f"{AGENTS} AND answered > 0")
+})
     GROUP BY time, agent_id
     ORDER BY time, agent_id
 """

@@ -16,19 +16,15 @@ from grafana.panels import (
     table_panel,
     timeseries_panel,
 )
+from grafana.tiers import by_tier
 
 UID = "kefu-live-floor"
 SHOPS = "shop_id IN (${shop:singlequote})"
 
+# Only periods whose inquiries are all answered or missed: no provisional dips.
 REPLY_RATE = f"""
-    SELECT
-        $__timeInterval(minute) AS time,
-        shop_id,
-        sum(rate_5m * inquiries) / sum(inquiries) AS rate_5m
-    FROM kefu.shop_minutely
-    WHERE $__timeFilter(minute) AND {SHOPS}
-      -- only minutes whose inquiries are all answered or missed: no provisional dips
-      AND is_final = 1
+    SELECT time, shop_id, sum(rate_5m * inquiries) / sum(inquiries) AS rate_5m
+    FROM ({by_tier("shop", "shop_id, rate_5m, inquiries", f"{SHOPS} AND is_final = 1")})
     GROUP BY time, shop_id
     ORDER BY time, shop_id
 """
@@ -59,12 +55,8 @@ WAITING = f"""
 """
 
 PER_MINUTE = f"""
-    SELECT
-        $__timeInterval(minute) AS time,
-        shop_id,
-        sum(inquiries) * 60 / $__interval_s AS inquiries_per_minute
-    FROM kefu.shop_minutely
-    WHERE $__timeFilter(minute) AND {SHOPS}
+    SELECT time, shop_id, sum(inquiries) * 60 / $__interval_s AS inquiries_per_minute
+    FROM ({by_tier("shop", "shop_id, inquiries", SHOPS)})
     GROUP BY time, shop_id
     ORDER BY time, shop_id
 """

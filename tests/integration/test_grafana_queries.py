@@ -90,3 +90,20 @@ def test_previews_render_every_board(day_store: ChdbStore, tmp_path: Path) -> No
     written = preview.render(day_store, tmp_path)
     assert sorted(p.name for p in written) == sorted(f"{b}.png" for b, _ in catalog.dashboards())
     assert all(p.read_bytes().startswith(b"\x89PNG") for p in written)
+
+
+TIERED = [q for q in QUERIES if "_hourly" in q.sql]
+
+
+@pytest.mark.parametrize("query", TIERED, ids=[q.key for q in TIERED])
+@pytest.mark.parametrize("interval", [timedelta(minutes=1), timedelta(hours=2), timedelta(days=1)])
+def test_a_tiered_panel_draws_from_each_tier(
+    query: Query, interval: timedelta, day_store: ChdbStore, when: TimeRange
+) -> None:
+    """Minutes for short intervals, hours up to a day, days beyond (grafana/tiers.py)."""
+    wide = TimeRange(when.start - timedelta(days=1), when.end, interval, when.variables)
+    result = day_store.query(expand(query.sql, wide))
+    assert result.rows, f"{query.key} at {interval} returned no rows"
+    _check_shape(query, result.columns, result.rows)
+    step = {row[0] - result.rows[0][0] for row in result.rows[1:]}
+    assert all(s % interval == timedelta(0) for s in step)

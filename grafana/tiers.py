@@ -1,0 +1,32 @@
+"""Time-series panels read the rollup tier that fits their interval (docs/analysts.md "Rollups").
+
+Grafana sets `$__interval` from the range and the panel's width: an hour's range draws
+minutes, a quarter's draws hours or days. Each branch below is guarded by the interval,
+so ClickHouse reads only the tier whose rows are no finer than one point of the panel.
+"""
+
+from __future__ import annotations
+
+HOUR_S = 3600
+DAY_S = 86400
+
+
+def by_tier(family: str, columns: str, where: str) -> str:
+    """`time` and `columns` from `<family>_minutely`, `_hourly` or `_daily`, by interval.
+
+    `family` is `shop` or `agent`; `columns` and `where` use columns all three tiers have.
+    The day tier is the shop-local business date, drawn at its midnight UTC.
+    """
+    return f"""
+        SELECT $__timeInterval(minute) AS time, {columns}
+        FROM kefu.{family}_minutely
+        WHERE $__interval_s < {HOUR_S} AND $__timeFilter(minute) AND {where}
+        UNION ALL
+        SELECT $__timeInterval(hour) AS time, {columns}
+        FROM kefu.{family}_hourly
+        WHERE $__interval_s >= {HOUR_S} AND $__interval_s < {DAY_S}
+          AND $__timeFilter(hour) AND {where}
+        UNION ALL
+        SELECT $__timeInterval(business_date) AS time, {columns}
+        FROM kefu.{family}_daily
+        WHERE $__interval_s >= {DAY_S} AND $__dateFilter(business_date) AND {where}"""
