@@ -7,8 +7,7 @@ Three measurements, written to docs/storage-benchmarks.md:
 2. insert rows/s into ChdbStore (in this process) and into ServerStore (clickhouse-connect
    over HTTP to sinks.chdb_http serving chDB in a child process) at batch sizes 1k, 10k and
    100k, rows copied from that day with fresh ids, one dedup token per batch as the sink does;
-3. the daily scorecard (shop_daily, agent_daily for one business day) on 10M synthetic
-   inquiries made in chDB with INSERT ... SELECT FROM numbers().
+3. the views and boards at 10M and 100M synthetic inquiries (bench/storage_scale.py).
 """
 
 from __future__ import annotations
@@ -17,7 +16,6 @@ import argparse
 import asyncio
 import logging
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -28,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bench import storage_scale
 from bench.machine import machine
 from core.settings import KefuSettings
 from pipeline.embedded_broker import TansuBroker
@@ -54,7 +53,7 @@ class Plan:
     buyers_per_shop_day: float = 900.0
     batches: tuple[int, ...] = (1_000, 10_000, 100_000)
     rows_per_size: int = 300_000  # rows inserted per (backend, table, batch size)
-    inquiries: int = 10_000_000
+    scales: tuple[int, ...] = (10_000_000, 100_000_000)
     repeats: int = 5
 
 
@@ -63,7 +62,7 @@ QUICK = Plan(
     buyers_per_shop_day=200.0,
     batches=(1_000, 10_000),
     rows_per_size=20_000,
-    inquiries=200_000,
+    scales=(400_000, 1_000_000),
     repeats=2,
 )
 
@@ -78,7 +77,7 @@ class Results:
     sizes: dict[str, tuple[int, int, int]] = field(default_factory=dict)  # rows, raw, packed
     top_columns: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
     rates: dict[tuple[str, str, int], float] = field(default_factory=dict)
-    timings: dict[str, list[float]] = field(default_factory=dict)
+    scales: list[storage_scale.Scale] = field(default_factory=list)
 
 
 # -- 1. a replayed day and what it costs on disk ----------------------------------------
@@ -202,75 +201,6 @@ def serve_until_stdin_closes(store_dir: Path) -> None:
         sys.stdin.read()
 
 
-# -- 3. the daily scorecard on 10M inquiries --------------------------------------------
-
-SYNTHETIC = [
-    # 30 days of inquiries in 20 shops, 8 agents each, about 3 inquiries per buyer-day;
-    # response times exponential around 45 s, 4 % never answered.
-    """INSERT INTO kefu.inquiries
-    SELECT concat('s', toString(b % 20)) AS shop_id, concat('pdd_', toString(b)) AS buyer_id,
-        concat('i', toString(number)) AS inquiry_id,
-        concat(shop_id, '-a', toString(b % 8)) AS agent_id,
-        toDateTime64('{day} 00:00:00', 3, 'Asia/Shanghai') - toIntervalDay(29)
-            + toIntervalMillisecond(intDiv(number * 2592000000, {n})) AS opened_at,
-        opened_at AS effective_opened_at,
-        if(u < 0.04, NULL, opened_at + toIntervalMillisecond(toUInt64(r * 1000))) AS answered_at,
-        if(u < 0.04, NULL, agent_id) AS answered_by,
-        if(u < 0.04, NULL, r) AS response_seconds,
-        toUInt8(ifNull(response_seconds <= 30, 0)), toUInt8(ifNull(response_seconds <= 180, 0)),
-        toUInt8(ifNull(response_seconds <= 300, 0)), toDate(opened_at, 'Asia/Shanghai'),
-        if(u < 0.04, 'missed', 'answered'),
-        toUInt8(toHour(opened_at, 'Asia/Shanghai') BETWEEN 8 AND 22), response_seconds, 1, 0
-    FROM (SELECT number, intDiv(number, 3) AS b,
-                 (cityHash64(number) % 1000000 + 0.5) / 1000000 AS u, -log(u) * 45 AS r
-          FROM numbers({start}, {count}))""",
-    # a newer version of 5 % of them (answered later): FINAL has work to do
-    """INSERT INTO kefu.inquiries SELECT * REPLACE (version + 1 AS version, 'answered' AS status)
-    FROM kefu.inquiries WHERE cityHash64(inquiry_id) % 20 = 0""",
-    """INSERT INTO kefu.buyer_days
-    SELECT shop_id, buyer_id, business_date, min(opened_at), count(),
-        max(1 - within_30s), max(1 - within_3m), max(1 - within_5m),
-        toUInt8(cityHash64(buyer_id) % 5 = 0) AS conv, if(conv = 1, concat('o', buyer_id), NULL),
-        if(conv = 1, max(opened_at) + toIntervalHour(1), NULL),
-        if(conv = 1, toDecimal64(cityHash64(buyer_id) % 20000, 2) / 100, NULL),
-        if(conv = 1, any(agent_id), ''), 1, 0
-    FROM kefu.inquiries GROUP BY shop_id, buyer_id, business_date""",
-    """INSERT INTO kefu.ratings
-    SELECT concat('e', inquiry_id), shop_id, buyer_id, agent_id, cityHash64(inquiry_id) % 5 + 1,
-        opened_at + toIntervalMinute(10), business_date
-    FROM kefu.inquiries WHERE cityHash64(inquiry_id) % 20 = 1""",
-]
-SCORECARD = {
-    "shop_daily, one day": f"SELECT * FROM kefu.shop_daily WHERE business_date = '{DAY}'",
-    "agent_daily, one day": f"SELECT * FROM kefu.agent_daily WHERE business_date = '{DAY}'",
-    "shop_daily, all 30 days": "SELECT * FROM kefu.shop_daily",
-}
-
-
-def fill_synthetic(store: Store, plan: Plan) -> float:
-    started = time.perf_counter()
-    chunk = 1_000_000
-    for start in range(0, plan.inquiries, chunk):
-        count = min(chunk, plan.inquiries - start)
-        store.command(SYNTHETIC[0].format(day=DAY, n=plan.inquiries, start=start, count=count))
-    for sql in SYNTHETIC[1:]:
-        store.command(sql)
-    return time.perf_counter() - started
-
-
-def time_scorecard(store: Store, plan: Plan, results: Results, label: str) -> None:
-    for name, sql in SCORECARD.items():
-        runs = []
-        for _ in range(plan.repeats):
-            started = time.perf_counter()
-            if not store.query(sql).rows:
-                msg = f"{name} returned no rows"
-                raise RuntimeError(msg)
-            runs.append(time.perf_counter() - started)
-        results.timings[f"{name} ({label})"] = runs
-        log.info("%s (%s): median %.3f s", name, label, statistics.median(runs))
-
-
 # -- the run and the report --------------------------------------------------------------
 
 
@@ -289,14 +219,7 @@ def run(plan: Plan, work: Path) -> tuple[Results, list[str]]:
         assert child.stdin is not None
         child.stdin.close()
         child.wait(timeout=60)
-    with ChdbStore(work / "scorecard") as store:
-        migrate(store, "kefu", TTL_DAYS)
-        filled = fill_synthetic(store, plan)
-        stored = store.query("SELECT count() FROM kefu.inquiries FINAL").scalar()
-        notes.append(f"{stored:,} inquiries made in {filled:.0f} s (INSERT ... SELECT).")
-        time_scorecard(store, plan, results, "as inserted")
-        store.command("OPTIMIZE TABLE kefu.inquiries FINAL")
-        time_scorecard(store, plan, results, "after OPTIMIZE FINAL")
+    results.scales = storage_scale.measure(plan.scales, plan.repeats, work)
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     notes.append(f"Load average at the end: {load} (other work shares these cores).")
     return results, notes
@@ -313,12 +236,15 @@ ABOUT = [
     "  (clickhouse-connect, lz4) in the bench process talking to sinks.chdb_http serving chDB",
     "  in a child process, as a worker talks to a ClickHouse server. Time from the first",
     "  batch to the last insert returned; the row count is checked afterwards.",
-    "- *Scorecard*: 10M synthetic inquiries over 30 days (20 shops, 8 agents each, about 3",
-    "  inquiries per buyer-day), inserted in 1M-row INSERT ... SELECT FROM numbers(), plus a",
-    "  newer version of 5 % of them, their buyer-days and ratings; the views read everything",
-    "  with FINAL. Timed as inserted (unmerged parts, FINAL merges at read time) and after",
-    "  OPTIMIZE FINAL (what background merges reach). The business_date filter does not",
-    "  prune inquiries (sorted by shop and opened_at), so one day reads the whole table.",
+    "- *At scale*: 10M and 100M synthetic inquiries at the same daily density (about 333k a",
+    "  day in 20 shops, 8 agents each, about 3 inquiries per buyer-day), so the larger store",
+    "  holds ten times the history before the queried day (30 and 300 days); inserted in",
+    "  1M-row INSERT ... SELECT FROM numbers(), plus a newer version of 5 % of them, their",
+    "  buyer-days and ratings (bench/storage_scale.py). Round 1 is the FINAL computation the",
+    "  views had (the `*_final` views); rollups are the interface views once every period",
+    '  is refreshed (docs/analysts.md "Rollups"). Board panels: every ClickHouse panel of',
+    '  the live-floor and agents boards, all shops and agents selected; "live hour changed"',
+    "  inserts 1,000 inquiries now, so the live hour and day are computed at read time.",
     "",
 ]
 
@@ -358,14 +284,7 @@ def render(plan: Plan, results: Results, notes: list[str], command: str) -> str:
             for t in TABLES
         ],
     )
-    out += ["", f"### Daily scorecard on {plan.inquiries:,} inquiries (chDB), seconds", ""]
-    out += _table(
-        ["query", "median", "min", "max"],
-        [
-            [q, f"{statistics.median(r):.3f}", f"{min(r):.3f}", f"{max(r):.3f}"]
-            for q, r in results.timings.items()
-        ],
-    )
+    out += ["", *storage_scale.render(results.scales)]
     return "\n".join([*out, "", *notes, ""])
 
 

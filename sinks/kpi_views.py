@@ -19,6 +19,8 @@ from collections.abc import Callable, Iterable
 from core.kpi.metrics import NAMES
 from core.kpi.settings import KpiSettings
 from core.settings import KefuSettings
+from sinks import rollups
+from sinks.sql_text import sql_string
 from sinks.store import Store
 
 log = logging.getLogger(__name__)
@@ -29,10 +31,28 @@ WEIGHT_COLUMNS = (
 
 
 def apply_kpi_views(store: Store, settings: KefuSettings) -> None:
-    """(Re)create the settings views in the configured database; idempotent."""
-    for statement in config_view_statements(settings, settings.clickhouse_database):
+    """(Re)create the settings views in the configured database; idempotent.
+
+    Views that now read other settings change what the rollups stored, so every period
+    is marked for a refresh then (docs/analysts.md "Rollups").
+    """
+    database = settings.clickhouse_database
+    before = _view_texts(store, database)
+    for statement in config_view_statements(settings, database):
         store.command(statement)
-    log.info("KPI settings views written to %s", settings.clickhouse_database)
+    if before != _view_texts(store, database) and "rollup_dirty" in before:
+        rollups.invalidate(store)
+        log.info("settings views changed: every rollup period will be refreshed")
+    log.info("KPI settings views written to %s", database)
+
+
+def _view_texts(store: Store, database: str) -> dict[str, str]:
+    rows = store.query(
+        "SELECT name, create_table_query FROM system.tables"
+        " WHERE database = {db:String} AND engine = 'View'",
+        {"db": database},
+    ).rows
+    return {str(name): str(text) for name, text in rows}
 
 
 def config_view_statements(settings: KefuSettings, database: str) -> list[str]:
@@ -49,11 +69,6 @@ def config_view_statements(settings: KefuSettings, database: str) -> list[str]:
         _inquiry_local_times(settings, database),
         _agent_message_local_times(settings, database),
     ]
-
-
-def sql_string(value: str) -> str:
-    escaped = value.replace("\\", "\\\\").replace("'", "\\'")
-    return f"'{escaped}'"
 
 
 def _number(value: float) -> str:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from core.settings import RollupSettings
-from sinks.kpi_views import sql_string
+from sinks.sql_text import sql_string
 from sinks.store import Store
 
 log = logging.getLogger(__name__)
@@ -25,10 +25,9 @@ PERIODS_PER_REFRESH = 200
 
 @dataclass(frozen=True, slots=True)
 class Rollup:
-    """A rollup-backed view: its tier of marks and the SQL period of one of its rows."""
+    """A rollup-backed view and the SQL period (a day or an hour) of one of its rows."""
 
     view: str
-    tier: str
     period: str
     # The row's time column, and the RollupSettings field of its retention in days.
     time: str
@@ -40,14 +39,13 @@ class Rollup:
 _DAY = "business_date BETWEEN toDate({first}) AND toDate({last})"
 _MINUTE = "minute >= {first} AND minute < {last} + INTERVAL 1 HOUR"
 _HOUR = "hour >= {first} AND hour <= {last}"
-_BY_DAY = ("day", "toDateTime(business_date, 'UTC')", "business_date", "day_days")
+_BY_DAY = ("toDateTime(business_date, 'UTC')", "business_date", "day_days")
 _BY_MINUTE = (
-    "hour",
     "toStartOfHour(toDateTime(minute, 'UTC'))",
     "toDateTime(minute, 'UTC')",
     "minute_days",
 )
-_BY_HOUR = ("hour", "toDateTime(hour, 'UTC')", "toDateTime(hour, 'UTC')", "hour_days")
+_BY_HOUR = ("toDateTime(hour, 'UTC')", "toDateTime(hour, 'UTC')", "hour_days")
 
 ROLLUPS = (
     Rollup("shop_daily", *_BY_DAY, _DAY),
@@ -86,9 +84,9 @@ def _dirty(
     store: Store, rollup: Rollup, settle_seconds: float, count: int
 ) -> list[tuple[str, datetime]]:
     rows = store.query(
-        f"SELECT shop_id, period FROM {store.database}.rollup_dirty "
-        "WHERE view_name = {view:String} "
-        "AND marked_at <= now64(6, 'UTC') - toIntervalMillisecond({settle:UInt64}) "
+        f"SELECT shop_id, period FROM {store.database}.rollup_state FINAL "
+        "WHERE view_name = {view:String} AND fresh = 0 "
+        "AND changed_at <= now64(6, 'UTC') - toIntervalMillisecond({settle:UInt64}) "
         f"ORDER BY period, shop_id LIMIT {int(count)}",
         {"view": rollup.view, "settle": int(settle_seconds * 1000)},
     ).rows
@@ -96,12 +94,10 @@ def _dirty(
 
 
 def _store_periods(store: Store, rollup: Rollup, periods: list[tuple[str, datetime]]) -> None:
-    """One refresh: its start and the settings hash are read before the computation."""
+    """One refresh: its start is read before the computation, and stamps both writes."""
     database = store.database
-    started, settings_hash = store.query(
-        f"SELECT toString(now64(6, 'UTC')), (SELECT settings_hash FROM {database}.rollup_settings)"
-    ).rows[0]
-    stamp = f"toDateTime64({sql_string(started)}, 6, 'UTC')"
+    started = store.query("SELECT toString(now64(6, 'UTC'))").scalar()
+    stamp = f"toDateTime64({sql_string(str(started))}, 6, 'UTC')"
     by_shop: dict[str, list[str]] = defaultdict(list)
     for shop, period in periods:
         by_shop[shop].append(_time(period))
@@ -116,10 +112,9 @@ def _store_periods(store: Store, rollup: Rollup, periods: list[tuple[str, dateti
         f"AND (shop_id, {rollup.period}) IN ({pairs})"
     )
     store.command(
-        f"INSERT INTO {database}.rollup_refreshes "
-        "(view_name, tier, shop_id, period, computed_at, settings_hash) "
-        f"SELECT {sql_string(rollup.view)}, {sql_string(rollup.tier)}, p.1, p.2, {stamp}, "
-        f"{int(settings_hash)} FROM (SELECT arrayJoin([{pairs}]) AS p)"
+        f"INSERT INTO {database}.rollup_state (view_name, shop_id, period, changed_at, fresh) "
+        f"SELECT {sql_string(rollup.view)}, p.1, p.2, {stamp}, 1 "
+        f"FROM (SELECT arrayJoin([{pairs}]) AS p)"
     )
     log.debug("rollup %s: %d period(s) refreshed", rollup.view, len(periods))
 
@@ -151,3 +146,13 @@ def apply_ttls(store: Store, settings: RollupSettings) -> None:
             )
         elif " TTL " in str(ddl):
             store.command(f"ALTER TABLE {store.database}.{table} REMOVE TTL")
+
+
+def invalidate(store: Store) -> None:
+    """Mark every fresh period: what the FINAL computation reads has changed without an
+    insert (a settings view re-created with other settings)."""
+    store.command(
+        f"INSERT INTO {store.database}.rollup_state "
+        "SELECT view_name, shop_id, period, now64(6, 'UTC'), 0 "
+        f"FROM {store.database}.rollup_state FINAL WHERE fresh = 1"
+    )

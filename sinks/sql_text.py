@@ -10,6 +10,12 @@ _TRAILING_FORMAT = re.compile(
 )
 
 
+def sql_string(value: str) -> str:
+    """A ClickHouse string literal."""
+    escaped = value.replace("\\", "\\\\").replace("'", "\\'")
+    return f"'{escaped}'"
+
+
 def split_statements(script: str) -> list[str]:
     """The `;`-separated statements of `script`, comments kept, blanks dropped.
 

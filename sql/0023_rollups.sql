@@ -1,101 +1,82 @@
--- 0023: exact rollups of shop_daily, agent_daily, shop_minutely and agent_minutely
--- (docs/analysts.md "Rollups"). Rows are corrected in place (ReplacingMergeTree), so a
--- rollup cannot be a sum of inserts. Instead:
---   * every insert into a fact table marks the periods it can change in rollup_marks
---     (materialized views below; a day per shop for the daily views, an hour per shop
---     for the minutely ones), stamped with the time of the insert;
+-- 0023: exact rollups of shop_daily, agent_daily, shop_minutely and agent_minutely, and
+-- the hour tier shop_hourly and agent_hourly (docs/analysts.md "Rollups"). Rows are
+-- corrected in place (ReplacingMergeTree), so a rollup cannot be a sum of inserts. Instead:
+--   * every insert into a fact table marks the periods it can change (the materialized
+--     views below; a day per shop for the daily views, an hour per shop for the minutely
+--     and hourly ones): a rollup_state row with fresh = 0, versioned by the insert's time;
 --   * a refresher (the worker every rollups.refresh_seconds, or `kefu db rollup`) stores
---     the FINAL computation (the *_final views, the round-1 text) of marked periods in
---     the *_rollup tables and records in rollup_refreshes when it started;
---   * a period is fresh when its refresh started after its newest mark and under the
---     settings views in force (rollup_settings): its rows come from the rollup;
---     every other marked period is computed with FINAL at read time.
--- A mark is written after its rows are stored, in the same INSERT, so a refresh that
--- started after a mark reads that mark's rows: the rollup-backed views equal the FINAL
--- computation at every moment, fresh or not.
+--     the FINAL computation (the *_final views, the round-1 text) of such periods in the
+--     *_rollup tables, stamped with the time it started, then a rollup_state row with
+--     fresh = 1 versioned by that same time;
+--   * the views read a period from its rollup when its newest state is fresh, and compute
+--     every other period with FINAL at read time.
+-- A mark is stamped after its rows are stored, in the same INSERT, so a refresh that
+-- started after the mark read those rows, and a mark stamped after the refresh started
+-- outranks it: the views equal the FINAL computation at every moment, fresh or not.
+-- What changes the *_final views' results without an insert (settings views re-created
+-- with other settings, a later migration) marks every period (sinks/rollups.py).
 
-CREATE TABLE IF NOT EXISTS {database}.rollup_marks
+CREATE TABLE IF NOT EXISTS {database}.rollup_state
 (
-    tier      LowCardinality(String),
-    shop_id   String,
-    period    DateTime('UTC'),
-    marked_at DateTime64(6, 'UTC')
+    view_name  LowCardinality(String),
+    shop_id    String,
+    period     DateTime('UTC'),
+    changed_at DateTime64(6, 'UTC'),
+    fresh      UInt8
 )
-ENGINE = ReplacingMergeTree(marked_at)
-ORDER BY (tier, shop_id, period);
-
-CREATE TABLE IF NOT EXISTS {database}.rollup_refreshes
-(
-    view_name     LowCardinality(String),
-    tier          LowCardinality(String),
-    shop_id       String,
-    period        DateTime('UTC'),
-    computed_at   DateTime64(6, 'UTC'),
-    settings_hash UInt64
-)
-ENGINE = ReplacingMergeTree(computed_at)
+ENGINE = ReplacingMergeTree(changed_at)
 ORDER BY (view_name, shop_id, period);
 
--- Which rollup reads which tier of marks.
-CREATE OR REPLACE VIEW {database}.rollup_views AS
-SELECT * FROM values('view_name String, tier String',
-    ('shop_daily', 'day'), ('agent_daily', 'day'),
-    ('shop_minutely', 'hour'), ('agent_minutely', 'hour'));
-
--- Every view's text, hashed: the settings views (weights, time zones) are re-created
--- from configuration, and a rollup computed under other settings is not fresh.
-CREATE OR REPLACE VIEW {database}.rollup_settings AS
-SELECT cityHash64(arrayStringConcat(groupArray(create_table_query), '\n')) AS settings_hash
-FROM
-(
-    SELECT create_table_query FROM system.tables
-    WHERE database = '{database}' AND engine = 'View'
-    ORDER BY name
-);
-
--- Marks: inquiries change their day and the hour of their minute; buyer-days their day
--- and, through sales counted on an order's last converted buyer-day (72 h at most), the
--- three days either side; replies their shop-local day (a day either side of UTC covers
--- every zone); a complaint its old and its new day (its latest delivery wins).
+-- The marks. Inquiries change their day and the hour of their effective_opened_at;
+-- buyer-days their day and, through sales counted on an order's last converted buyer-day
+-- (72 h at most), the three days either side; replies their shop-local day (a day either
+-- side of UTC covers every zone); a complaint its old and its new day (its latest
+-- delivery wins).
 CREATE MATERIALIZED VIEW IF NOT EXISTS {database}.rollup_marks_inquiries
-TO {database}.rollup_marks AS
-SELECT mark.1 AS tier, shop_id, mark.2 AS period, now64(6, 'UTC') AS marked_at
+TO {database}.rollup_state AS
+SELECT view_name, shop_id, period, now64(6, 'UTC') AS changed_at, toUInt8(0) AS fresh
 FROM {database}.inquiries
-ARRAY JOIN [('day', toDateTime(business_date, 'UTC')),
-            ('hour', toStartOfHour(toDateTime(effective_opened_at, 'UTC')))] AS mark
-GROUP BY tier, shop_id, period;
+ARRAY JOIN
+    [toDateTime(business_date, 'UTC'), toStartOfHour(toDateTime(effective_opened_at, 'UTC'))]
+        AS periods,
+    [['shop_daily', 'agent_daily'],
+     ['shop_minutely', 'agent_minutely', 'shop_hourly', 'agent_hourly']] AS tiers
+ARRAY JOIN tiers AS view_name
+GROUP BY view_name, shop_id, periods AS period;
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS {database}.rollup_marks_buyer_days
-TO {database}.rollup_marks AS
-SELECT 'day' AS tier, shop_id, toDateTime(business_date + shift, 'UTC') AS period,
-    now64(6, 'UTC') AS marked_at
+TO {database}.rollup_state AS
+SELECT view_name, shop_id, toDateTime(business_date + shift, 'UTC') AS period,
+    now64(6, 'UTC') AS changed_at, toUInt8(0) AS fresh
 FROM {database}.buyer_days
 ARRAY JOIN [-3, -2, -1, 0, 1, 2, 3] AS shift
-GROUP BY tier, shop_id, period;
+ARRAY JOIN ['shop_daily', 'agent_daily'] AS view_name
+GROUP BY view_name, shop_id, period;
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS {database}.rollup_marks_ratings
-TO {database}.rollup_marks AS
-SELECT 'day' AS tier, shop_id, toDateTime(business_date, 'UTC') AS period,
-    now64(6, 'UTC') AS marked_at
+TO {database}.rollup_state AS
+SELECT view_name, shop_id, toDateTime(business_date, 'UTC') AS period,
+    now64(6, 'UTC') AS changed_at, toUInt8(0) AS fresh
 FROM {database}.ratings
-GROUP BY tier, shop_id, period;
+ARRAY JOIN ['shop_daily', 'agent_daily'] AS view_name
+GROUP BY view_name, shop_id, period;
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS {database}.rollup_marks_replies
-TO {database}.rollup_marks AS
-SELECT 'day' AS tier, shop_id,
+TO {database}.rollup_state AS
+SELECT 'agent_daily' AS view_name, shop_id,
     toDateTime(toDate(occurred_at, 'UTC') + shift, 'UTC') AS period,
-    now64(6, 'UTC') AS marked_at
+    now64(6, 'UTC') AS changed_at, toUInt8(0) AS fresh
 FROM {database}.chat_messages
 ARRAY JOIN [-1, 0, 1] AS shift
 WHERE sender = 'agent'
-GROUP BY tier, shop_id, period;
+GROUP BY view_name, shop_id, period;
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS {database}.rollup_marks_qc_findings
-TO {database}.rollup_marks AS
-SELECT 'day' AS tier, shop_id, toDateTime(business_date, 'UTC') AS period,
-    now64(6, 'UTC') AS marked_at
+TO {database}.rollup_state AS
+SELECT 'agent_daily' AS view_name, shop_id, toDateTime(business_date, 'UTC') AS period,
+    now64(6, 'UTC') AS changed_at, toUInt8(0) AS fresh
 FROM {database}.qc_findings
-GROUP BY tier, shop_id, period;
+GROUP BY view_name, shop_id, period;
 
 -- Read through a view, the complaints table is the whole table (the materialized view
 -- itself sees only the inserted block), so the previous delivery's day is found; the
@@ -104,29 +85,25 @@ CREATE OR REPLACE VIEW {database}.complaint_days AS
 SELECT shop_id, complaint_id, business_date FROM {database}.complaints;
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS {database}.rollup_marks_complaints
-TO {database}.rollup_marks AS
-SELECT 'day' AS tier, c.shop_id AS shop_id, toDateTime(day, 'UTC') AS period,
-    now64(6, 'UTC') AS marked_at
+TO {database}.rollup_state AS
+SELECT view_name, c.shop_id AS shop_id, toDateTime(day, 'UTC') AS period,
+    now64(6, 'UTC') AS changed_at, toUInt8(0) AS fresh
 FROM {database}.complaints AS c
 LEFT JOIN {database}.complaint_days AS d
     ON d.shop_id = c.shop_id AND d.complaint_id = c.complaint_id
 ARRAY JOIN [c.business_date, d.business_date] AS day
+ARRAY JOIN ['shop_daily', 'agent_daily'] AS view_name
 WHERE day > toDate(0)
-GROUP BY tier, shop_id, period;
+GROUP BY view_name, shop_id, period;
 
 -- A store migrated from an earlier release: its periods are marked once, now.
-INSERT INTO {database}.rollup_marks
-SELECT mark.1, shop_id, mark.2, now64(6, 'UTC')
-FROM (SELECT DISTINCT shop_id, business_date, toStartOfHour(toDateTime(effective_opened_at, 'UTC')) AS hour
-      FROM {database}.inquiries)
-ARRAY JOIN [('day', toDateTime(business_date, 'UTC')), ('hour', hour)] AS mark;
-
-INSERT INTO {database}.rollup_marks
-SELECT 'day', shop_id, toDateTime(day, 'UTC'), now64(6, 'UTC')
+INSERT INTO {database}.rollup_state
+SELECT view_name, shop_id, toDateTime(day + shift, 'UTC'), now64(6, 'UTC'), 0
 FROM
 (
-    SELECT DISTINCT shop_id, business_date + shift AS day
-    FROM {database}.buyer_days ARRAY JOIN [-3, -2, -1, 0, 1, 2, 3] AS shift
+    SELECT DISTINCT shop_id, business_date AS day FROM {database}.inquiries
+    UNION DISTINCT
+    SELECT DISTINCT shop_id, business_date FROM {database}.buyer_days
     UNION DISTINCT
     SELECT DISTINCT shop_id, business_date FROM {database}.ratings
     UNION DISTINCT
@@ -134,44 +111,27 @@ FROM
     UNION DISTINCT
     SELECT DISTINCT shop_id, business_date FROM {database}.qc_findings
     UNION DISTINCT
-    SELECT DISTINCT shop_id, toDate(occurred_at, 'UTC') + shift
-    FROM {database}.chat_messages ARRAY JOIN [-1, 0, 1] AS shift WHERE sender = 'agent'
-);
+    SELECT DISTINCT shop_id, toDate(occurred_at, 'UTC') FROM {database}.chat_messages
+    WHERE sender = 'agent'
+)
+ARRAY JOIN [-3, -2, -1, 0, 1, 2, 3] AS shift
+ARRAY JOIN ['shop_daily', 'agent_daily'] AS view_name;
 
--- Periods whose newest refresh started after their newest mark, under today's settings.
-CREATE OR REPLACE VIEW {database}.rollup_fresh AS
-SELECT f.view_name AS view_name, f.shop_id AS shop_id, f.period AS period,
-    f.newest AS computed_at
+INSERT INTO {database}.rollup_state
+SELECT view_name, shop_id, hour, now64(6, 'UTC'), 0
 FROM
 (
-    SELECT view_name, tier, shop_id, period, max(computed_at) AS newest,
-        argMax(settings_hash, computed_at) AS hash
-    FROM {database}.rollup_refreshes
-    GROUP BY view_name, tier, shop_id, period
-) AS f
-INNER JOIN
-(
-    SELECT tier, shop_id, period, max(marked_at) AS newest_mark
-    FROM {database}.rollup_marks
-    GROUP BY tier, shop_id, period
-) AS m ON m.tier = f.tier AND m.shop_id = f.shop_id AND m.period = f.period
-WHERE f.newest > m.newest_mark
-  AND f.hash = (SELECT settings_hash FROM {database}.rollup_settings);
+    SELECT DISTINCT shop_id, toStartOfHour(toDateTime(effective_opened_at, 'UTC')) AS hour
+    FROM {database}.inquiries
+)
+ARRAY JOIN ['shop_minutely', 'agent_minutely', 'shop_hourly', 'agent_hourly'] AS view_name;
 
--- Marked periods that are not fresh, per rollup, with their newest mark.
+-- Periods an insert has changed since their last refresh, with the newest such insert:
+-- how far the refresher is behind, and what the views compute at read time.
 CREATE OR REPLACE VIEW {database}.rollup_dirty AS
-SELECT v.view_name AS view_name, m.tier AS tier, m.shop_id AS shop_id, m.period AS period,
-    m.newest_mark AS marked_at
-FROM
-(
-    SELECT tier, shop_id, period, max(marked_at) AS newest_mark
-    FROM {database}.rollup_marks
-    GROUP BY tier, shop_id, period
-) AS m
-INNER JOIN {database}.rollup_views AS v ON v.tier = m.tier
-LEFT ANTI JOIN {database}.rollup_fresh AS f
-    ON f.view_name = v.view_name AND f.shop_id = m.shop_id AND f.period = m.period;
-
+SELECT view_name, shop_id, period, changed_at
+FROM {database}.rollup_state FINAL
+WHERE fresh = 0;
 
 -- shop_minutely: the FINAL computation (the reference the rollup must equal)
 CREATE OR REPLACE VIEW {database}.shop_minutely_final AS
@@ -711,46 +671,135 @@ ENGINE = ReplacingMergeTree
 PARTITION BY toYYYYMM(minute)
 ORDER BY (shop_id, minute, agent_id);
 
+-- the hour tier: the minutely columns per hour of effective_opened_at
+CREATE OR REPLACE VIEW {database}.shop_hourly_final AS
+SELECT
+    shop_id,
+    toDateTime64(toStartOfHour(effective_opened_at), 3, 'UTC') AS hour,
+    count() AS inquiries,
+    countIf(answered_at IS NOT NULL) AS answered,
+    if(count() = 0, NULL, sum(within_30s) / count()) AS rate_30s,
+    if(count() = 0, NULL, sum(within_3m) / count()) AS rate_3m,
+    if(count() = 0, NULL, sum(within_5m) / count()) AS rate_5m,
+    avg(response_seconds) AS avg_response_seconds,
+    toUInt8(countIf(status = 'open') = 0) AS is_final
+FROM {database}.inquiries FINAL
+GROUP BY shop_id, hour;
+
+CREATE OR REPLACE VIEW {database}.agent_hourly_final AS
+SELECT
+    shop_id,
+    agent_id,
+    toDateTime64(toStartOfHour(effective_opened_at), 3, 'UTC') AS hour,
+    count() AS inquiries,
+    countIf(answered_at IS NOT NULL) AS answered,
+    if(count() = 0, NULL, sum(within_30s) / count()) AS rate_30s,
+    if(count() = 0, NULL, sum(within_3m) / count()) AS rate_3m,
+    if(count() = 0, NULL, sum(within_5m) / count()) AS rate_5m,
+    avg(response_seconds) AS avg_response_seconds,
+    toUInt8(countIf(status = 'open') = 0) AS is_final
+FROM {database}.inquiries FINAL
+GROUP BY shop_id, agent_id, hour;
+
+CREATE TABLE IF NOT EXISTS {database}.shop_hourly_rollup
+(
+    shop_id              String,
+    hour                 DateTime64(3, 'UTC'),
+    inquiries            UInt64,
+    answered             UInt64,
+    rate_30s             Nullable(Float64),
+    rate_3m              Nullable(Float64),
+    rate_5m              Nullable(Float64),
+    avg_response_seconds Nullable(Float64),
+    is_final             UInt8,
+    computed_at          DateTime64(6, 'UTC')
+)
+ENGINE = ReplacingMergeTree
+PARTITION BY toYYYYMM(hour)
+ORDER BY (shop_id, hour);
+
+CREATE TABLE IF NOT EXISTS {database}.agent_hourly_rollup
+(
+    shop_id              String,
+    agent_id             String,
+    hour                 DateTime64(3, 'UTC'),
+    inquiries            UInt64,
+    answered             UInt64,
+    rate_30s             Nullable(Float64),
+    rate_3m              Nullable(Float64),
+    rate_5m              Nullable(Float64),
+    avg_response_seconds Nullable(Float64),
+    is_final             UInt8,
+    computed_at          DateTime64(6, 'UTC')
+)
+ENGINE = ReplacingMergeTree
+PARTITION BY toYYYYMM(hour)
+ORDER BY (shop_id, hour, agent_id);
+
 -- The interface views: fresh periods from the rollups, the rest computed with FINAL.
--- The shop and date sets let the FINAL side read only the marked periods' parts.
+
 CREATE OR REPLACE VIEW {database}.shop_daily AS
 SELECT * EXCEPT (computed_at) FROM {database}.shop_daily_rollup
 WHERE (shop_id, toDateTime(business_date, 'UTC'), computed_at) IN
-    (SELECT shop_id, period, computed_at FROM {database}.rollup_fresh WHERE view_name = 'shop_daily')
+    (SELECT shop_id, period, changed_at FROM {database}.rollup_state FINAL
+     WHERE view_name = 'shop_daily' AND fresh = 1)
 UNION ALL
 SELECT * FROM {database}.shop_daily_final
-WHERE business_date IN (SELECT toDate(period) FROM {database}.rollup_dirty WHERE view_name = 'shop_daily')
-  AND (shop_id, toDateTime(business_date, 'UTC')) IN
-    (SELECT shop_id, period FROM {database}.rollup_dirty WHERE view_name = 'shop_daily');
+WHERE (shop_id, toDateTime(business_date, 'UTC')) IN
+    (SELECT shop_id, period FROM {database}.rollup_state FINAL
+     WHERE view_name = 'shop_daily' AND fresh = 0);
 
 CREATE OR REPLACE VIEW {database}.agent_daily AS
 SELECT * EXCEPT (computed_at) FROM {database}.agent_daily_rollup
 WHERE (shop_id, toDateTime(business_date, 'UTC'), computed_at) IN
-    (SELECT shop_id, period, computed_at FROM {database}.rollup_fresh WHERE view_name = 'agent_daily')
+    (SELECT shop_id, period, changed_at FROM {database}.rollup_state FINAL
+     WHERE view_name = 'agent_daily' AND fresh = 1)
 UNION ALL
 SELECT * FROM {database}.agent_daily_final
-WHERE business_date IN (SELECT toDate(period) FROM {database}.rollup_dirty WHERE view_name = 'agent_daily')
-  AND (shop_id, toDateTime(business_date, 'UTC')) IN
-    (SELECT shop_id, period FROM {database}.rollup_dirty WHERE view_name = 'agent_daily');
+WHERE (shop_id, toDateTime(business_date, 'UTC')) IN
+    (SELECT shop_id, period FROM {database}.rollup_state FINAL
+     WHERE view_name = 'agent_daily' AND fresh = 0);
 
 CREATE OR REPLACE VIEW {database}.shop_minutely AS
 SELECT * EXCEPT (computed_at) FROM {database}.shop_minutely_rollup
 WHERE (shop_id, toStartOfHour(toDateTime(minute, 'UTC')), computed_at) IN
-    (SELECT shop_id, period, computed_at FROM {database}.rollup_fresh WHERE view_name = 'shop_minutely')
+    (SELECT shop_id, period, changed_at FROM {database}.rollup_state FINAL
+     WHERE view_name = 'shop_minutely' AND fresh = 1)
 UNION ALL
 SELECT * FROM {database}.shop_minutely_final
-WHERE toStartOfHour(toDateTime(minute, 'UTC')) IN
-    (SELECT period FROM {database}.rollup_dirty WHERE view_name = 'shop_minutely')
-  AND (shop_id, toStartOfHour(toDateTime(minute, 'UTC'))) IN
-    (SELECT shop_id, period FROM {database}.rollup_dirty WHERE view_name = 'shop_minutely');
+WHERE (shop_id, toStartOfHour(toDateTime(minute, 'UTC'))) IN
+    (SELECT shop_id, period FROM {database}.rollup_state FINAL
+     WHERE view_name = 'shop_minutely' AND fresh = 0);
 
 CREATE OR REPLACE VIEW {database}.agent_minutely AS
 SELECT * EXCEPT (computed_at) FROM {database}.agent_minutely_rollup
 WHERE (shop_id, toStartOfHour(toDateTime(minute, 'UTC')), computed_at) IN
-    (SELECT shop_id, period, computed_at FROM {database}.rollup_fresh WHERE view_name = 'agent_minutely')
+    (SELECT shop_id, period, changed_at FROM {database}.rollup_state FINAL
+     WHERE view_name = 'agent_minutely' AND fresh = 1)
 UNION ALL
 SELECT * FROM {database}.agent_minutely_final
-WHERE toStartOfHour(toDateTime(minute, 'UTC')) IN
-    (SELECT period FROM {database}.rollup_dirty WHERE view_name = 'agent_minutely')
-  AND (shop_id, toStartOfHour(toDateTime(minute, 'UTC'))) IN
-    (SELECT shop_id, period FROM {database}.rollup_dirty WHERE view_name = 'agent_minutely');
+WHERE (shop_id, toStartOfHour(toDateTime(minute, 'UTC'))) IN
+    (SELECT shop_id, period FROM {database}.rollup_state FINAL
+     WHERE view_name = 'agent_minutely' AND fresh = 0);
+
+CREATE OR REPLACE VIEW {database}.shop_hourly AS
+SELECT * EXCEPT (computed_at) FROM {database}.shop_hourly_rollup
+WHERE (shop_id, toDateTime(hour, 'UTC'), computed_at) IN
+    (SELECT shop_id, period, changed_at FROM {database}.rollup_state FINAL
+     WHERE view_name = 'shop_hourly' AND fresh = 1)
+UNION ALL
+SELECT * FROM {database}.shop_hourly_final
+WHERE (shop_id, toDateTime(hour, 'UTC')) IN
+    (SELECT shop_id, period FROM {database}.rollup_state FINAL
+     WHERE view_name = 'shop_hourly' AND fresh = 0);
+
+CREATE OR REPLACE VIEW {database}.agent_hourly AS
+SELECT * EXCEPT (computed_at) FROM {database}.agent_hourly_rollup
+WHERE (shop_id, toDateTime(hour, 'UTC'), computed_at) IN
+    (SELECT shop_id, period, changed_at FROM {database}.rollup_state FINAL
+     WHERE view_name = 'agent_hourly' AND fresh = 1)
+UNION ALL
+SELECT * FROM {database}.agent_hourly_final
+WHERE (shop_id, toDateTime(hour, 'UTC')) IN
+    (SELECT shop_id, period FROM {database}.rollup_state FINAL
+     WHERE view_name = 'agent_hourly' AND fresh = 0);

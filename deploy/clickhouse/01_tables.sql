@@ -466,39 +466,25 @@ ORDER BY (shop_id, business_date, shift_start, hours, break_after_minutes);
 CREATE TABLE IF NOT EXISTS kefu.staffing_shifts ON CLUSTER kefu AS kefu_local.staffing_shifts
 ENGINE = Distributed(kefu, kefu_local, staffing_shifts, cityHash64(shop_id));
 
--- sql/0023: exact rollups (marks, refreshes, and the stored FINAL computations) -----------
+-- sql/0023: exact rollups (their state, and the stored FINAL computations) ----------------
 -- Sharded by shop: a refresh writes a period's rows once, and readers filter by shop.
--- The materialized views that write rollup_marks (02_views.sql) sit on the Distributed
--- tables, so the node that takes an insert marks its periods; keep the servers' clocks
--- in step (NTP), since a mark and a refresh start are compared across nodes.
+-- The materialized views that mark periods in rollup_state (02_views.sql) sit on the
+-- Distributed tables, so the node that takes an insert marks its periods; keep the
+-- servers' clocks in step (NTP), since a mark and a refresh start are compared.
 
-CREATE TABLE IF NOT EXISTS kefu_local.rollup_marks ON CLUSTER kefu
+CREATE TABLE IF NOT EXISTS kefu_local.rollup_state ON CLUSTER kefu
 (
-    tier      LowCardinality(String),
-    shop_id   String,
-    period    DateTime('UTC'),
-    marked_at DateTime64(6, 'UTC')
+    view_name  LowCardinality(String),
+    shop_id    String,
+    period     DateTime('UTC'),
+    changed_at DateTime64(6, 'UTC'),
+    fresh      UInt8
 )
-ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/kefu_local/rollup_marks', '{replica}', marked_at)
-ORDER BY (tier, shop_id, period);
-
-CREATE TABLE IF NOT EXISTS kefu.rollup_marks ON CLUSTER kefu AS kefu_local.rollup_marks
-ENGINE = Distributed(kefu, kefu_local, rollup_marks, cityHash64(shop_id));
-
-CREATE TABLE IF NOT EXISTS kefu_local.rollup_refreshes ON CLUSTER kefu
-(
-    view_name     LowCardinality(String),
-    tier          LowCardinality(String),
-    shop_id       String,
-    period        DateTime('UTC'),
-    computed_at   DateTime64(6, 'UTC'),
-    settings_hash UInt64
-)
-ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/kefu_local/rollup_refreshes', '{replica}', computed_at)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/kefu_local/rollup_state', '{replica}', changed_at)
 ORDER BY (view_name, shop_id, period);
 
-CREATE TABLE IF NOT EXISTS kefu.rollup_refreshes ON CLUSTER kefu AS kefu_local.rollup_refreshes
-ENGINE = Distributed(kefu, kefu_local, rollup_refreshes, cityHash64(shop_id));
+CREATE TABLE IF NOT EXISTS kefu.rollup_state ON CLUSTER kefu AS kefu_local.rollup_state
+ENGINE = Distributed(kefu, kefu_local, rollup_state, cityHash64(shop_id));
 
 CREATE TABLE IF NOT EXISTS kefu_local.shop_daily_rollup ON CLUSTER kefu
 (
@@ -659,7 +645,6 @@ ALTER TABLE kefu_local.ratings ON CLUSTER kefu
 ALTER TABLE kefu_local.complaints ON CLUSTER kefu
     ADD INDEX IF NOT EXISTS business_date_range business_date TYPE minmax GRANULARITY 1;
 
--- sql/0025: the hour tier's rollups --------------------------------------------------------
 
 CREATE TABLE IF NOT EXISTS kefu_local.shop_hourly_rollup ON CLUSTER kefu
 (

@@ -2387,66 +2387,56 @@ GROUP BY shop_id, interval_start;
 
 -- from sql/0023_rollups.sql
 
--- Which rollup reads which tier of marks.
-CREATE OR REPLACE VIEW kefu.rollup_views ON CLUSTER kefu AS
-SELECT * FROM values('view_name String, tier String',
-    ('shop_daily', 'day'), ('agent_daily', 'day'),
-    ('shop_minutely', 'hour'), ('agent_minutely', 'hour'));
-
--- Every view's text, hashed: the settings views (weights, time zones) are re-created
--- from configuration, and a rollup computed under other settings is not fresh.
-CREATE OR REPLACE VIEW kefu.rollup_settings ON CLUSTER kefu AS
-SELECT cityHash64(arrayStringConcat(groupArray(create_table_query), '\n')) AS settings_hash
-FROM
-(
-    SELECT create_table_query FROM system.tables
-    WHERE database = 'kefu' AND engine = 'View'
-    ORDER BY name
-);
-
--- Marks: inquiries change their day and the hour of their minute; buyer-days their day
--- and, through sales counted on an order's last converted buyer-day (72 h at most), the
--- three days either side; replies their shop-local day (a day either side of UTC covers
--- every zone); a complaint its old and its new day (its latest delivery wins).
+-- The marks. Inquiries change their day and the hour of their effective_opened_at;
+-- buyer-days their day and, through sales counted on an order's last converted buyer-day
+-- (72 h at most), the three days either side; replies their shop-local day (a day either
+-- side of UTC covers every zone); a complaint its old and its new day (its latest
+-- delivery wins).
 CREATE MATERIALIZED VIEW IF NOT EXISTS kefu.rollup_marks_inquiries ON CLUSTER kefu
-TO kefu.rollup_marks AS
-SELECT mark.1 AS tier, shop_id, mark.2 AS period, now64(6, 'UTC') AS marked_at
+TO kefu.rollup_state AS
+SELECT view_name, shop_id, period, now64(6, 'UTC') AS changed_at, toUInt8(0) AS fresh
 FROM kefu.inquiries
-ARRAY JOIN [('day', toDateTime(business_date, 'UTC')),
-            ('hour', toStartOfHour(toDateTime(effective_opened_at, 'UTC')))] AS mark
-GROUP BY tier, shop_id, period;
+ARRAY JOIN
+    [toDateTime(business_date, 'UTC'), toStartOfHour(toDateTime(effective_opened_at, 'UTC'))]
+        AS periods,
+    [['shop_daily', 'agent_daily'],
+     ['shop_minutely', 'agent_minutely', 'shop_hourly', 'agent_hourly']] AS tiers
+ARRAY JOIN tiers AS view_name
+GROUP BY view_name, shop_id, periods AS period;
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS kefu.rollup_marks_buyer_days ON CLUSTER kefu
-TO kefu.rollup_marks AS
-SELECT 'day' AS tier, shop_id, toDateTime(business_date + shift, 'UTC') AS period,
-    now64(6, 'UTC') AS marked_at
+TO kefu.rollup_state AS
+SELECT view_name, shop_id, toDateTime(business_date + shift, 'UTC') AS period,
+    now64(6, 'UTC') AS changed_at, toUInt8(0) AS fresh
 FROM kefu.buyer_days
 ARRAY JOIN [-3, -2, -1, 0, 1, 2, 3] AS shift
-GROUP BY tier, shop_id, period;
+ARRAY JOIN ['shop_daily', 'agent_daily'] AS view_name
+GROUP BY view_name, shop_id, period;
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS kefu.rollup_marks_ratings ON CLUSTER kefu
-TO kefu.rollup_marks AS
-SELECT 'day' AS tier, shop_id, toDateTime(business_date, 'UTC') AS period,
-    now64(6, 'UTC') AS marked_at
+TO kefu.rollup_state AS
+SELECT view_name, shop_id, toDateTime(business_date, 'UTC') AS period,
+    now64(6, 'UTC') AS changed_at, toUInt8(0) AS fresh
 FROM kefu.ratings
-GROUP BY tier, shop_id, period;
+ARRAY JOIN ['shop_daily', 'agent_daily'] AS view_name
+GROUP BY view_name, shop_id, period;
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS kefu.rollup_marks_replies ON CLUSTER kefu
-TO kefu.rollup_marks AS
-SELECT 'day' AS tier, shop_id,
+TO kefu.rollup_state AS
+SELECT 'agent_daily' AS view_name, shop_id,
     toDateTime(toDate(occurred_at, 'UTC') + shift, 'UTC') AS period,
-    now64(6, 'UTC') AS marked_at
+    now64(6, 'UTC') AS changed_at, toUInt8(0) AS fresh
 FROM kefu.chat_messages
 ARRAY JOIN [-1, 0, 1] AS shift
 WHERE sender = 'agent'
-GROUP BY tier, shop_id, period;
+GROUP BY view_name, shop_id, period;
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS kefu.rollup_marks_qc_findings ON CLUSTER kefu
-TO kefu.rollup_marks AS
-SELECT 'day' AS tier, shop_id, toDateTime(business_date, 'UTC') AS period,
-    now64(6, 'UTC') AS marked_at
+TO kefu.rollup_state AS
+SELECT 'agent_daily' AS view_name, shop_id, toDateTime(business_date, 'UTC') AS period,
+    now64(6, 'UTC') AS changed_at, toUInt8(0) AS fresh
 FROM kefu.qc_findings
-GROUP BY tier, shop_id, period;
+GROUP BY view_name, shop_id, period;
 
 -- Read through a view, the complaints table is the whole table (the materialized view
 -- itself sees only the inserted block), so the previous delivery's day is found; the
@@ -2455,49 +2445,23 @@ CREATE OR REPLACE VIEW kefu.complaint_days ON CLUSTER kefu AS
 SELECT shop_id, complaint_id, business_date FROM kefu.complaints;
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS kefu.rollup_marks_complaints ON CLUSTER kefu
-TO kefu.rollup_marks AS
-SELECT 'day' AS tier, c.shop_id AS shop_id, toDateTime(day, 'UTC') AS period,
-    now64(6, 'UTC') AS marked_at
+TO kefu.rollup_state AS
+SELECT view_name, c.shop_id AS shop_id, toDateTime(day, 'UTC') AS period,
+    now64(6, 'UTC') AS changed_at, toUInt8(0) AS fresh
 FROM kefu.complaints AS c
 LEFT JOIN kefu.complaint_days AS d
     ON d.shop_id = c.shop_id AND d.complaint_id = c.complaint_id
 ARRAY JOIN [c.business_date, d.business_date] AS day
+ARRAY JOIN ['shop_daily', 'agent_daily'] AS view_name
 WHERE day > toDate(0)
-GROUP BY tier, shop_id, period;
+GROUP BY view_name, shop_id, period;
 
--- Periods whose newest refresh started after their newest mark, under today's settings.
-CREATE OR REPLACE VIEW kefu.rollup_fresh ON CLUSTER kefu AS
-SELECT f.view_name AS view_name, f.shop_id AS shop_id, f.period AS period,
-    f.newest AS computed_at
-FROM
-(
-    SELECT view_name, tier, shop_id, period, max(computed_at) AS newest,
-        argMax(settings_hash, computed_at) AS hash
-    FROM kefu.rollup_refreshes
-    GROUP BY view_name, tier, shop_id, period
-) AS f
-INNER JOIN
-(
-    SELECT tier, shop_id, period, max(marked_at) AS newest_mark
-    FROM kefu.rollup_marks
-    GROUP BY tier, shop_id, period
-) AS m ON m.tier = f.tier AND m.shop_id = f.shop_id AND m.period = f.period
-WHERE f.newest > m.newest_mark
-  AND f.hash = (SELECT settings_hash FROM kefu.rollup_settings);
-
--- Marked periods that are not fresh, per rollup, with their newest mark.
+-- Periods an insert has changed since their last refresh, with the newest such insert:
+-- how far the refresher is behind, and what the views compute at read time.
 CREATE OR REPLACE VIEW kefu.rollup_dirty ON CLUSTER kefu AS
-SELECT v.view_name AS view_name, m.tier AS tier, m.shop_id AS shop_id, m.period AS period,
-    m.newest_mark AS marked_at
-FROM
-(
-    SELECT tier, shop_id, period, max(marked_at) AS newest_mark
-    FROM kefu.rollup_marks
-    GROUP BY tier, shop_id, period
-) AS m
-INNER JOIN kefu.rollup_views AS v ON v.tier = m.tier
-LEFT ANTI JOIN kefu.rollup_fresh AS f
-    ON f.view_name = v.view_name AND f.shop_id = m.shop_id AND f.period = m.period;
+SELECT view_name, shop_id, period, changed_at
+FROM kefu.rollup_state FINAL
+WHERE fresh = 0;
 
 -- shop_minutely: the FINAL computation (the reference the rollup must equal)
 CREATE OR REPLACE VIEW kefu.shop_minutely_final ON CLUSTER kefu AS
@@ -2901,63 +2865,7 @@ FROM
 LEFT JOIN kefu.agent_qc_daily AS q
     ON q.shop_id = d.shop_id AND q.agent_id = d.agent_id AND q.business_date = d.business_date;
 
--- The interface views: fresh periods from the rollups, the rest computed with FINAL.
--- The shop and date sets let the FINAL side read only the marked periods' parts.
-CREATE OR REPLACE VIEW kefu.shop_daily ON CLUSTER kefu AS
-SELECT * EXCEPT (computed_at) FROM kefu.shop_daily_rollup
-WHERE (shop_id, toDateTime(business_date, 'UTC'), computed_at) IN
-    (SELECT shop_id, period, computed_at FROM kefu.rollup_fresh WHERE view_name = 'shop_daily')
-UNION ALL
-SELECT * FROM kefu.shop_daily_final
-WHERE business_date IN (SELECT toDate(period) FROM kefu.rollup_dirty WHERE view_name = 'shop_daily')
-  AND (shop_id, toDateTime(business_date, 'UTC')) IN
-    (SELECT shop_id, period FROM kefu.rollup_dirty WHERE view_name = 'shop_daily');
-
-CREATE OR REPLACE VIEW kefu.agent_daily ON CLUSTER kefu AS
-SELECT * EXCEPT (computed_at) FROM kefu.agent_daily_rollup
-WHERE (shop_id, toDateTime(business_date, 'UTC'), computed_at) IN
-    (SELECT shop_id, period, computed_at FROM kefu.rollup_fresh WHERE view_name = 'agent_daily')
-UNION ALL
-SELECT * FROM kefu.agent_daily_final
-WHERE business_date IN (SELECT toDate(period) FROM kefu.rollup_dirty WHERE view_name = 'agent_daily')
-  AND (shop_id, toDateTime(business_date, 'UTC')) IN
-    (SELECT shop_id, period FROM kefu.rollup_dirty WHERE view_name = 'agent_daily');
-
-CREATE OR REPLACE VIEW kefu.shop_minutely ON CLUSTER kefu AS
-SELECT * EXCEPT (computed_at) FROM kefu.shop_minutely_rollup
-WHERE (shop_id, toStartOfHour(toDateTime(minute, 'UTC')), computed_at) IN
-    (SELECT shop_id, period, computed_at FROM kefu.rollup_fresh WHERE view_name = 'shop_minutely')
-UNION ALL
-SELECT * FROM kefu.shop_minutely_final
-WHERE toStartOfHour(toDateTime(minute, 'UTC')) IN
-    (SELECT period FROM kefu.rollup_dirty WHERE view_name = 'shop_minutely')
-  AND (shop_id, toStartOfHour(toDateTime(minute, 'UTC'))) IN
-    (SELECT shop_id, period FROM kefu.rollup_dirty WHERE view_name = 'shop_minutely');
-
-CREATE OR REPLACE VIEW kefu.agent_minutely ON CLUSTER kefu AS
-SELECT * EXCEPT (computed_at) FROM kefu.agent_minutely_rollup
-WHERE (shop_id, toStartOfHour(toDateTime(minute, 'UTC')), computed_at) IN
-    (SELECT shop_id, period, computed_at FROM kefu.rollup_fresh WHERE view_name = 'agent_minutely')
-UNION ALL
-SELECT * FROM kefu.agent_minutely_final
-WHERE toStartOfHour(toDateTime(minute, 'UTC')) IN
-    (SELECT period FROM kefu.rollup_dirty WHERE view_name = 'agent_minutely')
-  AND (shop_id, toStartOfHour(toDateTime(minute, 'UTC'))) IN
-    (SELECT shop_id, period FROM kefu.rollup_dirty WHERE view_name = 'agent_minutely');
-
--- from sql/0025_hourly_tier.sql
-
--- 0025: the hour tier, shop_hourly and agent_hourly (docs/analysts.md "Rollups"): the
--- columns of shop_minutely and agent_minutely per hour of effective_opened_at, for board
--- panels over days and weeks. Rolled up like the minutely views (sql/0023): a period is
--- an hour, marked by the same inserts.
-
-CREATE OR REPLACE VIEW kefu.rollup_views ON CLUSTER kefu AS
-SELECT * FROM values('view_name String, tier String',
-    ('shop_daily', 'day'), ('agent_daily', 'day'),
-    ('shop_minutely', 'hour'), ('agent_minutely', 'hour'),
-    ('shop_hourly', 'hour'), ('agent_hourly', 'hour'));
-
+-- the hour tier: the minutely columns per hour of effective_opened_at
 CREATE OR REPLACE VIEW kefu.shop_hourly_final ON CLUSTER kefu AS
 SELECT
     shop_id,
@@ -2987,24 +2895,70 @@ SELECT
 FROM kefu.inquiries FINAL
 GROUP BY shop_id, agent_id, hour;
 
+-- The interface views: fresh periods from the rollups, the rest computed with FINAL.
+
+CREATE OR REPLACE VIEW kefu.shop_daily ON CLUSTER kefu AS
+SELECT * EXCEPT (computed_at) FROM kefu.shop_daily_rollup
+WHERE (shop_id, toDateTime(business_date, 'UTC'), computed_at) IN
+    (SELECT shop_id, period, changed_at FROM kefu.rollup_state FINAL
+     WHERE view_name = 'shop_daily' AND fresh = 1)
+UNION ALL
+SELECT * FROM kefu.shop_daily_final
+WHERE (shop_id, toDateTime(business_date, 'UTC')) IN
+    (SELECT shop_id, period FROM kefu.rollup_state FINAL
+     WHERE view_name = 'shop_daily' AND fresh = 0);
+
+CREATE OR REPLACE VIEW kefu.agent_daily ON CLUSTER kefu AS
+SELECT * EXCEPT (computed_at) FROM kefu.agent_daily_rollup
+WHERE (shop_id, toDateTime(business_date, 'UTC'), computed_at) IN
+    (SELECT shop_id, period, changed_at FROM kefu.rollup_state FINAL
+     WHERE view_name = 'agent_daily' AND fresh = 1)
+UNION ALL
+SELECT * FROM kefu.agent_daily_final
+WHERE (shop_id, toDateTime(business_date, 'UTC')) IN
+    (SELECT shop_id, period FROM kefu.rollup_state FINAL
+     WHERE view_name = 'agent_daily' AND fresh = 0);
+
+CREATE OR REPLACE VIEW kefu.shop_minutely ON CLUSTER kefu AS
+SELECT * EXCEPT (computed_at) FROM kefu.shop_minutely_rollup
+WHERE (shop_id, toStartOfHour(toDateTime(minute, 'UTC')), computed_at) IN
+    (SELECT shop_id, period, changed_at FROM kefu.rollup_state FINAL
+     WHERE view_name = 'shop_minutely' AND fresh = 1)
+UNION ALL
+SELECT * FROM kefu.shop_minutely_final
+WHERE (shop_id, toStartOfHour(toDateTime(minute, 'UTC'))) IN
+    (SELECT shop_id, period FROM kefu.rollup_state FINAL
+     WHERE view_name = 'shop_minutely' AND fresh = 0);
+
+CREATE OR REPLACE VIEW kefu.agent_minutely ON CLUSTER kefu AS
+SELECT * EXCEPT (computed_at) FROM kefu.agent_minutely_rollup
+WHERE (shop_id, toStartOfHour(toDateTime(minute, 'UTC')), computed_at) IN
+    (SELECT shop_id, period, changed_at FROM kefu.rollup_state FINAL
+     WHERE view_name = 'agent_minutely' AND fresh = 1)
+UNION ALL
+SELECT * FROM kefu.agent_minutely_final
+WHERE (shop_id, toStartOfHour(toDateTime(minute, 'UTC'))) IN
+    (SELECT shop_id, period FROM kefu.rollup_state FINAL
+     WHERE view_name = 'agent_minutely' AND fresh = 0);
+
 CREATE OR REPLACE VIEW kefu.shop_hourly ON CLUSTER kefu AS
 SELECT * EXCEPT (computed_at) FROM kefu.shop_hourly_rollup
 WHERE (shop_id, toDateTime(hour, 'UTC'), computed_at) IN
-    (SELECT shop_id, period, computed_at FROM kefu.rollup_fresh WHERE view_name = 'shop_hourly')
+    (SELECT shop_id, period, changed_at FROM kefu.rollup_state FINAL
+     WHERE view_name = 'shop_hourly' AND fresh = 1)
 UNION ALL
 SELECT * FROM kefu.shop_hourly_final
-WHERE toDateTime(hour, 'UTC') IN
-    (SELECT period FROM kefu.rollup_dirty WHERE view_name = 'shop_hourly')
-  AND (shop_id, toDateTime(hour, 'UTC')) IN
-    (SELECT shop_id, period FROM kefu.rollup_dirty WHERE view_name = 'shop_hourly');
+WHERE (shop_id, toDateTime(hour, 'UTC')) IN
+    (SELECT shop_id, period FROM kefu.rollup_state FINAL
+     WHERE view_name = 'shop_hourly' AND fresh = 0);
 
 CREATE OR REPLACE VIEW kefu.agent_hourly ON CLUSTER kefu AS
 SELECT * EXCEPT (computed_at) FROM kefu.agent_hourly_rollup
 WHERE (shop_id, toDateTime(hour, 'UTC'), computed_at) IN
-    (SELECT shop_id, period, computed_at FROM kefu.rollup_fresh WHERE view_name = 'agent_hourly')
+    (SELECT shop_id, period, changed_at FROM kefu.rollup_state FINAL
+     WHERE view_name = 'agent_hourly' AND fresh = 1)
 UNION ALL
 SELECT * FROM kefu.agent_hourly_final
-WHERE toDateTime(hour, 'UTC') IN
-    (SELECT period FROM kefu.rollup_dirty WHERE view_name = 'agent_hourly')
-  AND (shop_id, toDateTime(hour, 'UTC')) IN
-    (SELECT shop_id, period FROM kefu.rollup_dirty WHERE view_name = 'agent_hourly');
+WHERE (shop_id, toDateTime(hour, 'UTC')) IN
+    (SELECT shop_id, period FROM kefu.rollup_state FINAL
+     WHERE view_name = 'agent_hourly' AND fresh = 0);

@@ -13,9 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from core.settings import RollupSettings
+from core.settings import KefuSettings, QcSettings, RollupSettings
 from sinks import rollups
 from sinks.chdb_store import ChdbStore
+from sinks.kpi_views import apply_kpi_views
 from sinks.migrate import SQL_DIR, migrate
 
 VIEWS = {
@@ -103,16 +104,18 @@ def test_a_period_waits_to_settle_and_a_newer_version_makes_it_dirty(store: Chdb
     assert_views_equal_final(store, database)
 
 
-def test_a_settings_view_that_changes_makes_every_period_dirty(store: ChdbStore) -> None:
+def test_settings_that_change_the_views_mark_every_period(store: ChdbStore, tmp_path: Path) -> None:
     database = fresh(store)
     store.command(INQUIRIES.format(db=database, version=1))
     rollups.refresh(store, settle_seconds=0)
-    assert dirty(store, database) == 0
-    store.command(
-        f"CREATE OR REPLACE VIEW {database}.qc_weights AS SELECT * FROM "
-        "values('severity String, weight Float64', ('critical', 5.0))"
+    settings = KefuSettings(home=tmp_path, clickhouse_database=database)
+    apply_kpi_views(store, settings)
+    assert dirty(store, database) == 0  # the same settings: the rollups stand
+    weights = {"critical": 5.0, "warning": 1.0, "info": 0.0}
+    apply_kpi_views(store, settings.model_copy(update={"qc": QcSettings(severity_weights=weights)}))
+    assert dirty(store, database) == int(
+        store.query(f"SELECT count() FROM {database}.rollup_state FINAL").scalar()
     )
-    assert dirty(store, database) > 0
     assert_views_equal_final(store, database)
 
 
