@@ -12,6 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
+from core.errors import KefuError
 from core.settings import RollupSettings
 from sinks.sql_text import sql_string
 from sinks.store import Store
@@ -20,7 +21,7 @@ log = logging.getLogger(__name__)
 
 # Periods stored per INSERT: one query reads their parts once, and a big backlog (a store
 # migrated with a year of history) is worked off in steps that each finish.
-PERIODS_PER_REFRESH = 200
+PERIODS_PER_REFRESH = 1000
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +66,19 @@ def refresh(store: Store, settle_seconds: float, limit: int | None = None) -> in
     bounds them per rollup (None: all).
     """
     return sum(_refresh_rollup(store, rollup, settle_seconds, limit) for rollup in ROLLUPS)
+
+
+def refresh_or_log(store: Store, settle_seconds: float) -> int:
+    """`refresh` for a periodic refresher: a failure (the store is down) only delays it,
+    since the views compute unrefreshed periods at read time meanwhile."""
+    try:
+        done = refresh(store, settle_seconds)
+    except (KefuError, OSError) as exc:
+        log.warning("rollup refresh failed; the views compute at read time meanwhile: %s", exc)
+        return 0
+    if done:
+        log.info("rollups: %d period(s) refreshed", done)
+    return done
 
 
 def _refresh_rollup(store: Store, rollup: Rollup, settle_seconds: float, limit: int | None) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import time
 from pathlib import Path
 from typing import Any
 
@@ -36,10 +37,17 @@ def handle_migrate(args: argparse.Namespace) -> int:
 def register_rollup(sub: Any) -> None:
     rollup = sub.add_parser(
         "rollup",
-        help="store the FINAL computation of every changed period in the rollups now "
+        help="store the FINAL computation of every changed period in the rollups "
         "(a worker does it every rollups.refresh_seconds)",
     )
     rollup.add_argument("--store", type=Path, help="embedded store directory (default .kefu/store)")
+    rollup.add_argument(
+        "--every",
+        type=float,
+        metavar="SECONDS",
+        help="keep refreshing at this interval, periods settled for rollups.settle_seconds "
+        "(the refresher of a deployment whose workers do not refresh)",
+    )
     rollup.set_defaults(handler=handle_rollup)
 
 
@@ -51,8 +59,11 @@ def handle_rollup(args: argparse.Namespace) -> int:
     settings = settings_from(args)
     store = open_store(settings)
     try:
-        done = rollups.refresh(store, settle_seconds=0)
+        if args.every is None:
+            print(f"refreshed {rollups.refresh(store, settle_seconds=0)} period(s)")
+            return 0
+        while True:
+            rollups.refresh_or_log(store, settings.rollups.settle_seconds)
+            time.sleep(args.every)
     finally:
         store.close()
-    print(f"refreshed {done} period(s)")
-    return 0
