@@ -19,18 +19,20 @@ from pathlib import Path
 
 import pytest
 
-from core.settings import KefuSettings, QcSettings
+from core.settings import KefuSettings, QcSettings, RollupSettings
 from core.topics import ensure_topics, topics_for
 from pipeline.embedded_broker import free_port
 from pipeline.raw_producer import RawSender
 from pipeline.replay import send_files, wait_stored
 from pipeline.runtime import running
+from sinks import rollups
 from sinks.chdb_http import StoreServer, serve
 from sinks.chdb_store import ChdbStore
 from sinks.migrate import migrate
 from tests.integration.conftest import Broker
 from tests.integration.replay_support import (
     as_rows,
+    assert_rollups_equal_final,
     expected_inquiries,
     generated_file,
     qc_shops_file,
@@ -62,6 +64,8 @@ def worker_settings(broker: Broker, tmp_path: Path, name: str, url: str) -> Kefu
         topic_prefix=name,
         ingest_max_records=100,
         qc=QcSettings(shops_file=qc_shops_file(tmp_path)),
+        # Rollups refreshed while the stream still corrects the same periods.
+        rollups=RollupSettings(refresh_seconds=0.2, settle_seconds=0),
     )
 
 
@@ -77,6 +81,8 @@ def start_worker(
         KEFU_APP_ID=settings.app_id,
         KEFU_TOPIC_PREFIX=settings.topic_prefix,
         KEFU_INGEST_MAX_RECORDS=str(settings.ingest_max_records),
+        KEFU_ROLLUPS__REFRESH_SECONDS=str(settings.rollups.refresh_seconds),
+        KEFU_ROLLUPS__SETTLE_SECONDS=str(settings.rollups.settle_seconds),
         KEFU_WEB_PORT=str(web_port or free_port()),
         **({"KEFU_QC__SHOPS_FILE": str(settings.qc.shops_file)} if settings.qc.shops_file else {}),
         **more_env,
@@ -118,6 +124,10 @@ async def finish_and_compare(
     findings = keys(expected_findings(unique, settings.qc.shops_file))
     assert stored_finding_keys(store) == findings
     assert findings or settings.qc.shops_file is None, "no planted QC finding to compare"
+    assert store.query("SELECT count() FROM rollup_state FINAL WHERE fresh = 1").scalar()
+    assert_rollups_equal_final(store)  # refreshed by the workers as they went
+    rollups.refresh(store, settle_seconds=0)
+    assert_rollups_equal_final(store)
 
 
 async def test_killed_worker_resumes_exactly(

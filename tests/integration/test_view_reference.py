@@ -20,6 +20,7 @@ from sinks import rollups
 from sinks.chdb_store import ChdbStore
 from tests.integration.conftest import Broker
 from tests.integration.replay_support import (
+    assert_rollups_equal_final,
     assert_rows_equal,
     chat_messages,
     expected_inquiries,
@@ -145,29 +146,6 @@ async def test_shop_intervals_equals_reference(replayed: Replayed) -> None:
     assert sum(r["active_agents"] > 1 for r in rows) > 0
     assert sum((r["handle_seconds"] or 0) > 0 for r in rows) > 0
     assert sum((r["concurrency"] or 0) > 0 for r in rows) > 0
-
-
-ROLLED_UP = {
-    "shop_daily": ("shop_id", "business_date"),
-    "agent_daily": ("shop_id", "agent_id", "business_date"),
-    "shop_minutely": ("shop_id", "minute"),
-    "agent_minutely": ("shop_id", "agent_id", "minute"),
-    "shop_hourly": ("shop_id", "hour"),
-    "agent_hourly": ("shop_id", "agent_id", "hour"),
-}
-
-
-def assert_rollups_equal_final(store: ChdbStore) -> None:
-    """Each rollup-backed view equals its FINAL computation row for row (floats to the last
-    bits that the order of summing, which merges change, may move)."""
-    for view, key in ROLLED_UP.items():
-        stored = store.query(f"SELECT * FROM {view}")
-        final = store.query(f"SELECT * FROM {view}_final")
-        assert stored.columns == final.columns, view
-        assert_rows_equal(
-            {tuple(r[k] for k in key): r for r in stored.dicts()},
-            {tuple(r[k] for k in key): r for r in final.dicts()},
-        )
 
 
 def dirty(store: ChdbStore) -> int:
