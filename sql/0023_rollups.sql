@@ -15,6 +15,12 @@
 -- outranks it: the views equal the FINAL computation at every moment, fresh or not.
 -- What changes the *_final views' results without an insert (settings views re-created
 -- with other settings, a later migration) marks every period (sinks/rollups.py).
+-- The *_final views read FINAL with the skipping indexes of 0024 in their fast mode
+-- (use_skip_indexes_if_final_exact_mode = 0): the exact mode re-reads every granule whose
+-- key range meets a selected one, which for these sort keys is every granule. The fast
+-- mode is exact here because every version of an inquiry or rating carries the same
+-- business_date and effective_opened_at (functions of opened_at or occurred_at, in the
+-- sort key); complaints, whose day may change between deliveries, have no such index.
 
 CREATE TABLE IF NOT EXISTS {database}.rollup_state
 (
@@ -146,7 +152,9 @@ SELECT
     avg(response_seconds) AS avg_response_seconds,
     toUInt8(countIf(status = 'open') = 0) AS is_final
 FROM {database}.inquiries FINAL
-GROUP BY shop_id, minute;
+GROUP BY shop_id, minute
+-- See the header: every version of a row has the same indexed day and hour.
+SETTINGS use_skip_indexes_if_final_exact_mode = 0;
 
 -- agent_minutely: the FINAL computation (the reference the rollup must equal)
 CREATE OR REPLACE VIEW {database}.agent_minutely_final AS
@@ -162,7 +170,9 @@ SELECT
     avg(response_seconds) AS avg_response_seconds,
     toUInt8(countIf(status = 'open') = 0) AS is_final
 FROM {database}.inquiries FINAL
-GROUP BY shop_id, agent_id, minute;
+GROUP BY shop_id, agent_id, minute
+-- See the header: every version of a row has the same indexed day and hour.
+SETTINGS use_skip_indexes_if_final_exact_mode = 0;
 
 -- shop_daily: the FINAL computation (the reference the rollup must equal)
 CREATE OR REPLACE VIEW {database}.shop_daily_final AS
@@ -357,7 +367,9 @@ FROM
     FROM {database}.complaints FINAL
     GROUP BY shop_id, business_date
 )
-GROUP BY shop_id, business_date;
+GROUP BY shop_id, business_date
+-- See the header: every version of a row has the same indexed day and hour.
+SETTINGS use_skip_indexes_if_final_exact_mode = 0;
 
 -- agent_daily: the FINAL computation (the reference the rollup must equal)
 CREATE OR REPLACE VIEW {database}.agent_daily_final AS
@@ -533,7 +545,9 @@ FROM
     GROUP BY shop_id, agent_id, business_date
 ) AS d
 LEFT JOIN {database}.agent_qc_daily AS q
-    ON q.shop_id = d.shop_id AND q.agent_id = d.agent_id AND q.business_date = d.business_date;
+    ON q.shop_id = d.shop_id AND q.agent_id = d.agent_id AND q.business_date = d.business_date
+-- See the header: every version of a row has the same indexed day and hour.
+SETTINGS use_skip_indexes_if_final_exact_mode = 0;
 
 CREATE TABLE IF NOT EXISTS {database}.shop_daily_rollup
 (
@@ -684,7 +698,9 @@ SELECT
     avg(response_seconds) AS avg_response_seconds,
     toUInt8(countIf(status = 'open') = 0) AS is_final
 FROM {database}.inquiries FINAL
-GROUP BY shop_id, hour;
+GROUP BY shop_id, hour
+-- See the header: every version of a row has the same indexed day and hour.
+SETTINGS use_skip_indexes_if_final_exact_mode = 0;
 
 CREATE OR REPLACE VIEW {database}.agent_hourly_final AS
 SELECT
@@ -699,7 +715,9 @@ SELECT
     avg(response_seconds) AS avg_response_seconds,
     toUInt8(countIf(status = 'open') = 0) AS is_final
 FROM {database}.inquiries FINAL
-GROUP BY shop_id, agent_id, hour;
+GROUP BY shop_id, agent_id, hour
+-- See the header: every version of a row has the same indexed day and hour.
+SETTINGS use_skip_indexes_if_final_exact_mode = 0;
 
 CREATE TABLE IF NOT EXISTS {database}.shop_hourly_rollup
 (

@@ -642,8 +642,6 @@ ALTER TABLE kefu_local.inquiries ON CLUSTER kefu
     ADD INDEX IF NOT EXISTS effective_opened_range effective_opened_at TYPE minmax GRANULARITY 1;
 ALTER TABLE kefu_local.ratings ON CLUSTER kefu
     ADD INDEX IF NOT EXISTS business_date_range business_date TYPE minmax GRANULARITY 1;
-ALTER TABLE kefu_local.complaints ON CLUSTER kefu
-    ADD INDEX IF NOT EXISTS business_date_range business_date TYPE minmax GRANULARITY 1;
 
 
 CREATE TABLE IF NOT EXISTS kefu_local.shop_hourly_rollup ON CLUSTER kefu

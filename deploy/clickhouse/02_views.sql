@@ -2476,7 +2476,9 @@ SELECT
     avg(response_seconds) AS avg_response_seconds,
     toUInt8(countIf(status = 'open') = 0) AS is_final
 FROM kefu.inquiries FINAL
-GROUP BY shop_id, minute;
+GROUP BY shop_id, minute
+-- See the header: every version of a row has the same indexed day and hour.
+SETTINGS use_skip_indexes_if_final_exact_mode = 0;
 
 -- agent_minutely: the FINAL computation (the reference the rollup must equal)
 CREATE OR REPLACE VIEW kefu.agent_minutely_final ON CLUSTER kefu AS
@@ -2492,7 +2494,9 @@ SELECT
     avg(response_seconds) AS avg_response_seconds,
     toUInt8(countIf(status = 'open') = 0) AS is_final
 FROM kefu.inquiries FINAL
-GROUP BY shop_id, agent_id, minute;
+GROUP BY shop_id, agent_id, minute
+-- See the header: every version of a row has the same indexed day and hour.
+SETTINGS use_skip_indexes_if_final_exact_mode = 0;
 
 -- shop_daily: the FINAL computation (the reference the rollup must equal)
 CREATE OR REPLACE VIEW kefu.shop_daily_final ON CLUSTER kefu AS
@@ -2687,7 +2691,9 @@ FROM
     FROM kefu.complaints FINAL
     GROUP BY shop_id, business_date
 )
-GROUP BY shop_id, business_date;
+GROUP BY shop_id, business_date
+-- See the header: every version of a row has the same indexed day and hour.
+SETTINGS use_skip_indexes_if_final_exact_mode = 0;
 
 -- agent_daily: the FINAL computation (the reference the rollup must equal)
 CREATE OR REPLACE VIEW kefu.agent_daily_final ON CLUSTER kefu AS
@@ -2863,7 +2869,9 @@ FROM
     GROUP BY shop_id, agent_id, business_date
 ) AS d
 LEFT JOIN kefu.agent_qc_daily AS q
-    ON q.shop_id = d.shop_id AND q.agent_id = d.agent_id AND q.business_date = d.business_date;
+    ON q.shop_id = d.shop_id AND q.agent_id = d.agent_id AND q.business_date = d.business_date
+-- See the header: every version of a row has the same indexed day and hour.
+SETTINGS use_skip_indexes_if_final_exact_mode = 0;
 
 -- the hour tier: the minutely columns per hour of effective_opened_at
 CREATE OR REPLACE VIEW kefu.shop_hourly_final ON CLUSTER kefu AS
@@ -2878,7 +2886,9 @@ SELECT
     avg(response_seconds) AS avg_response_seconds,
     toUInt8(countIf(status = 'open') = 0) AS is_final
 FROM kefu.inquiries FINAL
-GROUP BY shop_id, hour;
+GROUP BY shop_id, hour
+-- See the header: every version of a row has the same indexed day and hour.
+SETTINGS use_skip_indexes_if_final_exact_mode = 0;
 
 CREATE OR REPLACE VIEW kefu.agent_hourly_final ON CLUSTER kefu AS
 SELECT
@@ -2893,7 +2903,9 @@ SELECT
     avg(response_seconds) AS avg_response_seconds,
     toUInt8(countIf(status = 'open') = 0) AS is_final
 FROM kefu.inquiries FINAL
-GROUP BY shop_id, agent_id, hour;
+GROUP BY shop_id, agent_id, hour
+-- See the header: every version of a row has the same indexed day and hour.
+SETTINGS use_skip_indexes_if_final_exact_mode = 0;
 
 -- The interface views: fresh periods from the rollups, the rest computed with FINAL.
 

@@ -16,7 +16,7 @@ from grafana.panels import (
     table_panel,
     timeseries_panel,
 )
-from grafana.tiers import by_tier
+from grafana.tiers import FAST_FINAL, by_tier
 
 UID = "kefu-live-floor"
 SHOPS = "shop_id IN (${shop:singlequote})"
@@ -41,6 +41,7 @@ WINDOW_RATE = f"""
       AND {SHOPS}
     GROUP BY shop_id
     ORDER BY shop_id
+    {FAST_FINAL}
 """
 
 # Waiting: the clock runs (effective open passed) and no human reply yet at the end of
@@ -52,6 +53,7 @@ WAITING = f"""
       AND effective_opened_at > $__toTime - INTERVAL 30 MINUTE
       AND (answered_at IS NULL OR answered_at > $__toTime)
       AND {SHOPS}
+    {FAST_FINAL}
 """
 
 PER_MINUTE = f"""
@@ -71,6 +73,7 @@ RESPONSE_TIME = f"""
       AND response_seconds IS NOT NULL
     GROUP BY time
     ORDER BY time
+    {FAST_FINAL}
 """
 
 # Latest state per alert key in the range; firing and warning first.
