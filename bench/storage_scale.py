@@ -117,6 +117,8 @@ class Scale:
     rollup_bytes: int = 0
     fact_bytes: int = 0
     timings: dict[tuple[str, str], list[float]] = field(default_factory=dict)
+    # EXPLAIN ESTIMATE: rows the query would read, per table (the largest first).
+    reads: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
 
 
 def measure(sizes: tuple[int, ...], repeats: int, work: Path) -> list[Scale]:
@@ -136,6 +138,9 @@ def _one_size(inquiries: int, repeats: int, path: Path) -> Scale:
         scale.refreshed = rollups.refresh(store, settle_seconds=0)
         scale.refresh_seconds = time.perf_counter() - started
         time_all("rollups, as inserted", {**_views(""), **SCORES, **_panels(store)})
+        scale.reads = {
+            name: _estimate(store, sql) for name, sql in {**_views(""), **SCORES}.items()
+        }
         store.command("OPTIMIZE TABLE kefu.inquiries FINAL")
         store.command("OPTIMIZE TABLE kefu.buyer_days FINAL")
         once("round 1 (FINAL), after merges", _views("_final"))
@@ -201,6 +206,11 @@ def _panels(store: Store, live: bool = False) -> dict[str, str]:
     }
 
 
+def _estimate(store: Store, sql: str) -> list[tuple[str, int]]:
+    rows = store.query(f"EXPLAIN ESTIMATE {sql}").dicts()
+    return sorted(((str(r["table"]), int(r["rows"])) for r in rows), key=lambda t: -t[1])
+
+
 def _bytes(store: Store) -> tuple[int, int]:
     rows = store.query(
         "SELECT sumIf(data_compressed_bytes, table LIKE '%rollup%'),"
@@ -236,4 +246,11 @@ def render(scales: list[Scale]) -> list[str]:
             for s in scales
         ]
         out.append(f"| {name} | {state} | " + " | ".join(cells) + " |")
+    out += ["", "### Rows each view reads (EXPLAIN ESTIMATE, every period refreshed)", ""]
+    out += ["| query | " + " | ".join(head[2:]) + " |", "|" + "---|" * (len(scales) + 1)]
+    for name in dict.fromkeys(n for s in scales for n in s.reads):
+        cells = [
+            ", ".join(f"{t} {n:,}" for t, n in s.reads.get(name, []) if n) or "–" for s in scales
+        ]
+        out.append(f"| {name} | " + " | ".join(cells) + " |")
     return out
