@@ -22,7 +22,7 @@ async def test_the_newest_complete_snapshot_is_restored(
         await admin.create_topics([NewTopic(topic, 2, 1)])
     finally:
         await admin.close()
-    assert await snapshot.read_latest(tansu_broker.bootstrap, topic, 0) is None
+    assert await snapshot.read_chain(tansu_broker.bootstrap, topic, 0) is None
 
     producer = AIOKafkaProducer(bootstrap_servers=tansu_broker.bootstrap, acks="all")
     await producer.start()
@@ -43,6 +43,6 @@ async def test_the_newest_complete_snapshot_is_restored(
     finally:
         await producer.stop()
 
-    restored = await snapshot.read_latest(tansu_broker.bootstrap, topic, 0)
-    assert restored == big
-    assert await snapshot.read_latest(tansu_broker.bootstrap, topic, 1) == {"offset": 9}
+    restored = await snapshot.read_chain(tansu_broker.bootstrap, topic, 0)
+    assert restored == [big]
+    assert await snapshot.read_chain(tansu_broker.bootstrap, topic, 1) == [{"offset": 9}]
