@@ -13,6 +13,7 @@ from agents.alarms import snapshot
 from agents.alarms.partition import AlarmPartition
 from pipeline.embedded_broker import TansuBroker
 from tests.integration.conftest import Broker
+from tests.integration.test_brokers import _create_topic as create_topic
 from tests.unit.test_alarm_partition import MIN, SOURCES, T0, day, feed
 from tests.unit.test_alarm_snapshot_deltas import canonical
 
@@ -61,12 +62,7 @@ async def test_a_chain_cut_short_restores_its_last_complete_delta(
     """A full snapshot and deltas: a delta torn by a crash is skipped, one whose base is gone
     is never applied, and the restore is the last state a whole chain reaches."""
     topic = f"{unique_name}.alarm-state"
-    admin = AIOKafkaAdminClient(bootstrap_servers=kafka_broker.bootstrap)
-    await admin.start()
-    try:
-        await admin.create_topics([NewTopic(topic, 1, 1)])
-    finally:
-        await admin.close()
+    await create_topic(kafka_broker.bootstrap, topic, 1)
     rows = day(20, 40)
     live, states, offset = AlarmPartition(0, SOURCES), [], 0
     producer = AIOKafkaProducer(bootstrap_servers=kafka_broker.bootstrap, acks="all")
