@@ -19,8 +19,7 @@ from schemas.inquiry import DEADLINE_MS
 from schemas.inquiry_changes import ChangedInquiry
 
 RowKey = tuple[str, str]  # (buyer_id, inquiry_id); the shop is the window's own
-
-
+# Changed keys beyond twice the rows and this many make the next delta the whole window.
 _CHANGED_SLACK = 1000
 
 
