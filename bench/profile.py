@@ -24,7 +24,7 @@ RATE_HZ = 100
 # (stage, markers): a sample belongs to the first stage one of whose markers is on its stack.
 STARTUP = ("_find_and_load", "prepare (bench/worker.py", "store_for (pipeline/runtime.py")
 STAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("alarms: state snapshots", ("AlarmPartition.dump", "agents/alarms/snapshot.py")),
+    ("alarms: state snapshots", ("AlarmPartition.take_", "agents/alarms/snapshot.py")),
     ("alarms: apply and evaluate", ("AlarmRunner.handle",)),
     (
         "stateful: checkpoint (take_checkpoint, changelog)",

@@ -467,6 +467,20 @@ class KefuSettings(BaseSettings):
     alarm_snapshot_seconds: float = Field(
         10.0, ge=0, description="how often the alarm agent snapshots its state and acks its input"
     )
+    # Deltas carry only the rows changed since the previous snapshot (a few seconds of a
+    # 20-minute span); a restore reads the newest full one and at most this many after it.
+    alarm_snapshot_full_every: int = Field(
+        30,
+        ge=0,
+        description="alarm snapshots between two full ones are deltas (what changed since the "
+        "one before); a full one after this many deltas, 0 for full snapshots only",
+    )
+    alarm_snapshot_delta_ratio: float = Field(
+        1.0,
+        gt=0,
+        description="a full alarm snapshot is also due once the deltas since the last full one "
+        "add up to this share of its size (bounds what a restore reads)",
+    )
     raw_text_ttl_days: int = Field(180, ge=1)
     sink_give_up_seconds: float = Field(
         300.0,

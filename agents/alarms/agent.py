@@ -4,8 +4,9 @@ Per batch of input messages: fold the changes in and evaluate every point the ev
 passed; produce the alerts and wait for the broker's acks. The input is then held, not
 acked. Once `alarm_snapshot_seconds` have passed since the last snapshot, or input paused
 (agents.cadence; checked after each batch and by a timer), before partitions are revoked and
-at shutdown, each partition changed since its last snapshot is written whole (with the
-input offset it covers), and only then is the held input acked. A crash before the
+at shutdown, each partition changed since its last snapshot is written (with the input
+offset it covers; a delta of what changed, or a full one when due, see agents.alarms.snapshot),
+and only then is the held input acked. A crash before the
 snapshot replays the input since the previous one and produces the same alerts again
 (ids and event times are derived from event time only), which the alerts table
 collapses and the notifier skips; input a snapshot covers is skipped on restore. Nothing
@@ -71,6 +72,7 @@ class AlarmRunner(Service):
         self._snapshot_at = self._input_at = clock()
         self._held: list[Held] = []  # input applied and published, acked after the snapshot
         self._changed: set[int] = set()  # partitions changed since their last snapshot
+        self._chains: dict[int, snapshot.Chain] = {}
         self._broken: set[int] = set()  # a batch failed half-way: never snapshot or ack these
         self._lock = asyncio.Lock()
         self._producer: AIOKafkaProducer | None = None
@@ -118,6 +120,7 @@ class AlarmRunner(Service):
                 log.exception("alarm partitions %s: snapshots at revocation failed", sorted(mine))
             for partition in mine:
                 self.states.pop(partition, None)
+                self._chains.pop(partition, None)
             self._broken -= mine
             self._changed -= mine
             self._held = [h for h in self._held if h[1].message.partition not in mine]
@@ -199,11 +202,7 @@ class AlarmRunner(Service):
         if chosen:
             producer = await self._ensure_producer()
             for partition in sorted(chosen):
-                state = self.states[partition]
-                size = await snapshot.write(
-                    producer, self.topics.alarm_state, partition, state.dump()
-                )
-                m.SNAPSHOT_BYTES.labels(partition=str(partition)).set(size)
+                await self._write_snapshot(producer, partition)
                 self._changed.discard(partition)
         # Held input of an unchanged partition changed nothing (a redelivery, an undecodable
         # message): its last snapshot covers it as well.
@@ -216,6 +215,26 @@ class AlarmRunner(Service):
             await stream.ack(event)
         if only is None:
             self._snapshot_at = self._clock()
+
+    async def _write_snapshot(self, producer: AIOKafkaProducer, partition: int) -> None:
+        """A delta on the partition's last snapshot, or a full one when due."""
+        chain = self._chains.setdefault(partition, snapshot.Chain())
+        now, base = self._clock(), chain.last
+        settings = self.settings
+        full = chain.full_due(
+            settings.alarm_snapshot_full_every, settings.alarm_snapshot_delta_ratio, now
+        )
+        state = self.states[partition]
+        data = state.take_full() if full else state.take_delta()
+        # Taken, so until this one is on the broker whole the next one must be full: a part
+        # that landed after a failure must not become a base.
+        chain.last = None
+        snapshot_id, size = await snapshot.write(
+            producer, self.topics.alarm_state, partition, data, None if full else base
+        )
+        chain.wrote(snapshot_id, size, full=full, now=now)
+        kind = "full" if full else "delta"
+        m.SNAPSHOT_BYTES.labels(partition=str(partition), kind=kind).set(size)
 
     def _apply(self, state: AlarmPartition, event: EventT) -> bool:
         try:
@@ -254,12 +273,12 @@ class AlarmRunner(Service):
 
     async def _restore(self, partition: int) -> AlarmPartition:
         state = AlarmPartition(partition, self.settings.partitions)
-        saved = await snapshot.read_latest(self.bootstrap, self.topics.alarm_state, partition)
+        saved = await snapshot.read_chain(self.bootstrap, self.topics.alarm_state, partition)
         if saved is not None:
-            state.load(saved)
+            state.restore(saved)
         log.info(
-            "alarm partition %d: restored %d shops up to offset %d",
-            partition, len(state.shops), state.offset,
+            "alarm partition %d: restored %d shops up to offset %d (%d deltas)",
+            partition, len(state.shops), state.offset, max(0, len(saved or ()) - 1),
         )  # fmt: skip
         self.states[partition] = state
         return state

@@ -47,7 +47,9 @@ EVALUATION_SECONDS = Counter(
     "kefu_alarm_evaluation_seconds_total", "Time spent applying changes and evaluating rules"
 )
 SNAPSHOT_BYTES = Gauge(
-    "kefu_alarm_snapshot_bytes", "Compressed size of the latest alarm state snapshot", ["partition"]
+    "kefu_alarm_snapshot_bytes",
+    "Compressed size of the latest alarm state snapshot, full or delta",
+    ["partition", "kind"],
 )
 LATE_ROWS = Counter(
     "kefu_alarm_late_rows_total",

@@ -70,6 +70,10 @@ class ShopAlarms:
         self.episodes: dict[str, rules.Episode] = {}  # '' is the shop-wide episode
         self.next_ms: int | None = None  # the next evaluation point; None before the first
         self.live: Live | None = None
+        # What the last snapshot holds of next_ms; episodes change only with it (in an
+        # evaluation), so a shop whose rows and next_ms are unchanged is left out of a delta.
+        self.saved = False
+        self.saved_next: int | None = None
 
     def add(self, change: ChangedInquiry, shop: ShopSettings) -> int:
         """Fold a change in; how far (ms) it fell inside windows already evaluated, else 0.
@@ -138,10 +142,38 @@ class ShopAlarms:
             "episodes": {agent: e.dump() for agent, e in self.episodes.items()},
         }
 
+    def take_full(self) -> dict[str, Any]:
+        self.window.snapshotted()
+        self._saved()
+        return self.dump()
+
+    def take_delta(self) -> dict[str, Any] | None:
+        """What changed since the last snapshot (a full one or a delta); None when nothing did."""
+        window = self.window
+        unchanged = self.saved and self.saved_next == self.next_ms
+        if unchanged and not window.changed and not window.whole:
+            return None
+        rows, gone = window.take_delta()
+        self._saved()
+        return {
+            "next": self.next_ms,
+            "rows": rows,
+            "gone": gone,
+            "episodes": {agent: e.dump() for agent, e in self.episodes.items()},
+        }
+
+    def _saved(self) -> None:
+        self.saved, self.saved_next = True, self.next_ms
+
     @classmethod
     def load(cls, shop_id: str, data: dict[str, Any]) -> ShopAlarms:
         shop = cls(shop_id)
-        shop.next_ms = data["next"]
-        shop.window.load(data["rows"])
-        shop.episodes = {agent: rules.Episode.load(e) for agent, e in data["episodes"].items()}
+        shop.load_delta(data | {"gone": None})  # a full one: its rows are all of them
         return shop
+
+    def load_delta(self, data: dict[str, Any]) -> None:
+        """A delta `take_delta` wrote, on the state of the snapshot before it."""
+        self.next_ms = data["next"]
+        self.window.load_delta(data["rows"], data["gone"])
+        self.episodes = {agent: rules.Episode.load(e) for agent, e in data["episodes"].items()}
+        self._saved()

@@ -1,18 +1,31 @@
-"""Alarm state snapshots on a Kafka topic: the whole partition state, before its input is acked.
+"""Alarm state snapshots on a Kafka topic: full ones and deltas, written before input is acked.
 
-The alarm state is small by construction (one window span of inquiries per shop), so each
-checkpoint is a full snapshot, zstd-compressed and cut into parts that fit a default broker
-message. The agent writes one per changed partition every `alarm_snapshot_seconds`, before
-a rebalance and at shutdown, not per batch. Restoring reads backwards from the end of the
-partition for the newest complete snapshot, so restore time does not grow with the topic
-and no compaction is needed (time retention may drop old snapshots). A snapshot cut short
-by a crash is skipped.
+A full snapshot is the whole partition state; a delta holds what changed since the snapshot
+before it (`AlarmPartition.take_delta`), which live is a few seconds of a 20-minute span of
+rows per shop. Each is zstd-compressed and cut into parts that fit a default broker
+message; every part carries the snapshot's id and `index/count`, and a delta's parts the
+id of its base (the snapshot it applies to) as well. The agent writes one per changed
+partition every `alarm_snapshot_seconds`, before a rebalance and at shutdown, not per
+batch. A full one is due when the chain since the last full one is long
+(`alarm_snapshot_full_every` deltas, or an hour old, well inside the topic's time
+retention) or its deltas together outweigh it (`alarm_snapshot_delta_ratio`: the rule of
+the state changelog's `Chain.full_due`), and after any failed write, so a delta's base is
+always a snapshot that is on the broker whole.
+
+Restoring reads backwards from the end of the partition, skipping snapshots cut short by a
+crash, to the newest full snapshot the newest complete one chains back to (through the base
+ids), and applies it and its deltas in order. So restore time does not grow with the topic
+and no compaction is needed. A delta is only applied to the snapshot its base id names;
+should the newest chain be broken (a base gone), the newest snapshot that chains back to a
+full one is restored instead, with an error in the log.
 """
 
 from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -31,20 +44,85 @@ _COMPRESSOR = zstandard.ZstdCompressor(level=1)
 _EMPTY_POLLS = 30
 _ID = "kefu.snapshot"
 _PART = "kefu.part"
+_BASE = "kefu.base"
+# A full snapshot at least this often (monotonic seconds) on a partition that changes now and
+# then, so the start of its chain is never near the topic's time retention.
+MAX_CHAIN_SECONDS = 3600.0
+
+Headers = Sequence[tuple[str, bytes]]
+
+
+@dataclass(slots=True)
+class Chain:
+    """Where one partition's snapshots stand since its newest full one."""
+
+    last: bytes | None = None  # id of the newest snapshot on the broker; None: next is full
+    full_bytes: int = 0
+    delta_bytes: int = 0
+    deltas: int = 0
+    full_at: float = 0.0
+
+    def full_due(self, every: int, ratio: float, now: float) -> bool:
+        return (
+            self.last is None
+            or self.deltas >= every
+            or self.delta_bytes > ratio * self.full_bytes
+            or now - self.full_at >= MAX_CHAIN_SECONDS
+        )
+
+    def wrote(self, snapshot_id: bytes, size: int, *, full: bool, now: float) -> None:
+        self.last = snapshot_id
+        if full:
+            self.full_bytes, self.delta_bytes, self.deltas, self.full_at = size, 0, 0, now
+        else:
+            self.delta_bytes += size
+            self.deltas += 1
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    id: bytes
+    base: bytes | None  # None: a full snapshot
+    state: dict[str, Any]
 
 
 def encode(
-    state: dict[str, Any], part_bytes: int = PART_BYTES
+    state: dict[str, Any], part_bytes: int = PART_BYTES, base: bytes | None = None
 ) -> list[tuple[bytes, list[tuple[str, bytes]]]]:
-    """(value, headers) per part; headers carry the snapshot id and `index/count`."""
+    """(value, headers) per part; headers carry the snapshot id, `index/count` and, for a
+    delta, the id of its base."""
     blob = _COMPRESSOR.compress(orjson.dumps(state))
     chunks = [blob[i : i + part_bytes] for i in range(0, len(blob), part_bytes)] or [b""]
     snapshot_id = uuid.uuid4().hex.encode()
     count = len(chunks)
+    based = [] if base is None else [(_BASE, base)]
     return [
-        (chunk, [(_ID, snapshot_id), (_PART, f"{index}/{count}".encode())])
+        (chunk, [(_ID, snapshot_id), (_PART, f"{index}/{count}".encode()), *based])
         for index, chunk in enumerate(chunks)
     ]
+
+
+def assemble(parts: Sequence[tuple[bytes, Headers]]) -> Snapshot:
+    """One snapshot from all its parts, in order."""
+    headers = dict(parts[0][1])
+    return Snapshot(headers[_ID], headers.get(_BASE), decode([value for value, _ in parts]))
+
+
+def chain_of(newest_first: Sequence[Snapshot]) -> list[Snapshot] | None:
+    """The newest snapshot whose bases are all present, with them, the full one first.
+
+    A base is looked for only among the snapshots older than its delta, so a chain always
+    runs forwards in time; None when no snapshot chains back to a full one.
+    """
+    index = {snapshot.id: i for i, snapshot in enumerate(newest_first)}
+    for i, newest in enumerate(newest_first):
+        chain, at = [newest], i
+        while (base := chain[-1].base) is not None and index.get(base, -1) > at:
+            at = index[base]
+            chain.append(newest_first[at])
+        if chain[-1].base is None:
+            return chain[::-1]
+    return None
 
 
 def decode(parts: list[bytes]) -> dict[str, Any]:
@@ -53,21 +131,32 @@ def decode(parts: list[bytes]) -> dict[str, Any]:
 
 
 async def write(
-    producer: AIOKafkaProducer, topic: str, partition: int, state: dict[str, Any]
-) -> int:
-    """Send every part and wait for the broker's acks; returns the bytes written."""
-    parts = encode(state)
+    producer: AIOKafkaProducer,
+    topic: str,
+    partition: int,
+    state: dict[str, Any],
+    base: bytes | None = None,
+) -> tuple[bytes, int]:
+    """Send every part and wait for the broker's acks; the snapshot's id and bytes written."""
+    parts = encode(state, base=base)
     sends = [
         await producer.send(topic, value, partition=partition, headers=headers)
         for value, headers in parts
     ]
     for sent in sends:
         await sent
-    return sum(len(value) for value, _ in parts)
+    return dict(parts[0][1])[_ID], sum(len(value) for value, _ in parts)
 
 
 async def read_latest(bootstrap: str, topic: str, partition: int) -> dict[str, Any] | None:
-    """The newest complete snapshot of a partition, or None when there is none."""
+    """The newest complete snapshot, for stages that write full snapshots only."""
+    chain = await read_chain(bootstrap, topic, partition)
+    return None if chain is None else chain[0]
+
+
+async def read_chain(bootstrap: str, topic: str, partition: int) -> list[dict[str, Any]] | None:
+    """The newest consistent state of a partition: a full snapshot and its deltas, oldest
+    first; None when there is none."""
     tp = TopicPartition(topic, partition)
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
     await consumer.start()
@@ -77,18 +166,37 @@ async def read_latest(bootstrap: str, topic: str, partition: int) -> dict[str, A
         # Not consumer.end_offsets: Tansu lists a batch count there, which would restore an
         # older snapshot; this reads the true end from a fetch response.
         last = (await end_offsets(bootstrap, [topic]))[tp] - 1
+        found: list[Snapshot] = []  # complete snapshots, newest first
         while last >= first:
             snapshot_id, index, count = _meta(await _read(consumer, tp, last, 1))
             start = last - index
+            records = []
             if index == count - 1 and start >= first:
                 records = await _read(consumer, tp, start, count)
-                if all(_meta([r])[0] == snapshot_id for r in records):
-                    return decode([r.value for r in records])
-            log.warning("alarm state %d: skipping an incomplete snapshot at %d", partition, last)
+            if records and all(_meta([r])[0] == snapshot_id for r in records):
+                found.append(assemble([(r.value, r.headers or ()) for r in records]))
+                chain = chain_of(found) if found[-1].base is None else None
+                if chain is not None and chain[-1] is found[0]:
+                    return [s.state for s in chain]
+            else:
+                log.warning(
+                    "alarm state %d: skipping an incomplete snapshot at %d", partition, last
+                )
             last = start - 1
-        return None
+        return _fallback(found, partition)
     finally:
         await consumer.stop()
+
+
+def _fallback(found: list[Snapshot], partition: int) -> list[dict[str, Any]] | None:
+    """The newest snapshot's chain is broken: the newest one that is whole, if any."""
+    chain = chain_of(found)
+    if found:
+        log.error(
+            "alarm state %d: the newest snapshot's chain lacks its base; restoring %s",
+            partition, "nothing" if chain is None else "an older consistent snapshot",
+        )  # fmt: skip
+    return None if chain is None else [s.state for s in chain]
 
 
 async def _read(

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import orjson
 import pytest
+from aiokafka import TopicPartition
 from prometheus_client import REGISTRY
 
 from agents import cadence
@@ -36,6 +37,7 @@ pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 
 DAY = datetime(2026, 11, 22, 16, 0, tzinfo=UTC)  # 2026-11-23 00:00 in Shanghai
 INCIDENT = Incident("s2", "s2-a1", DAY + timedelta(hours=10), DAY + timedelta(hours=10, minutes=40))
+Offsets = dict[TopicPartition, int]
 # How long after the incident a shop-wide window can still hold its misses: 5 min + window.
 TAIL = timedelta(minutes=20)
 
@@ -166,9 +168,10 @@ async def test_a_worker_restart_mid_day_raises_the_same_alerts(
     tansu_broker: TansuBroker, unique_name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Alarm state survives a stop and a crash: the day in three replays stores exactly the
-    alerts of one straight replay. The first worker snapshots only as it stops; the second
-    dies after producing its alerts but before any alarm snapshot, so the third restores
-    the first's snapshots, reads the second's input again and produces its alerts again."""
+    alerts of one straight replay. The first worker snapshots once in the middle (a full
+    snapshot) and as it stops (a delta on it); the second dies after producing its alerts
+    but before any alarm snapshot, so the third restores the first's full snapshots and
+    deltas, reads the second's input again and produces its alerts again."""
     path = tmp_path / "day.jsonl"
     config = GenConfig(
         seed=0, start=DAY + timedelta(hours=9), days=3 / 24, buyers_per_shop_day=800,
@@ -177,9 +180,9 @@ async def test_a_worker_restart_mid_day_raises_the_same_alerts(
     write_jsonl(generate(config), path)
     lines = path.read_bytes().splitlines(keepends=True)
     # Cut inside the incident, while episodes are open and buyers wait.
-    cuts = [ms(INCIDENT.start + timedelta(minutes=m)) for m in (15, 30)]
+    cuts = [ms(INCIDENT.start + timedelta(minutes=m)) for m in (8, 15, 30)]
     heads = [next(i for i, line in enumerate(lines) if _occurred_ms(line) >= c) for c in cuts]
-    parts = [tmp_path / f"part{n}.jsonl" for n in range(3)]
+    parts = [tmp_path / f"part{n}.jsonl" for n in range(4)]
     for part, start, end in zip(parts, [0, *heads], [*heads, len(lines)], strict=True):
         part.write_bytes(b"".join(lines[start:end]))
     broker = Broker("tansu", tansu_broker.bootstrap)
@@ -195,14 +198,19 @@ async def test_a_worker_restart_mid_day_raises_the_same_alerts(
     held = settings_for(broker, tmp_path / "restarted", name, alarm_snapshot_seconds=3600)
     with monkeypatch.context() as patch:
         patch.setattr(cadence, "IDLE_SECONDS", 3600.0)
-        await replay_and_stop(held, parts[0], monkeypatch, crash=False)
+        await replay_and_stop(held, parts[:2], monkeypatch, crash=False)
         # The clean stop snapshotted the held input and committed it.
         await wait_committed(
             broker.bootstrap, name, await end_offsets(broker.bootstrap, [topics.inquiry_changes]),
             stall_seconds=5,
         )  # fmt: skip
-        await replay_and_stop(held, parts[1], monkeypatch, crash=True)
-    await replay(restarted, [parts[2]])
+        chains = [
+            await snapshot.read_chain(broker.bootstrap, topics.alarm_state, p)
+            for p in range(restarted.partitions)
+        ]
+        assert any(chain and len(chain) > 1 for chain in chains), "no delta to restore"
+        await replay_and_stop(held, parts[2:3], monkeypatch, crash=True)
+    await replay(restarted, [parts[3]])
 
     expected = stored_alert_keys(straight)
     assert any(k[0] == "reply_rate_5m" and k[3] == "resolved" for k in expected)
@@ -214,30 +222,36 @@ async def test_a_worker_restart_mid_day_raises_the_same_alerts(
 
 
 async def replay_and_stop(
-    settings: KefuSettings, path: Path, monkeypatch: pytest.MonkeyPatch, *, crash: bool
+    settings: KefuSettings, paths: list[Path], monkeypatch: pytest.MonkeyPatch, *, crash: bool
 ) -> None:
-    """`replay` until the alerts are stored, not until the alarm input is committed; then the
-    worker stops, or dies as a kill -9 would leave it: its shutdown snapshots never arrive."""
+    """`replay` each file until the alerts are stored, not until the alarm input is
+    committed, with an alarm snapshot between files; then the worker stops, or dies as a
+    kill -9 would leave it: its shutdown snapshots never arrive."""
     topics = topics_for(settings)
     with monkeypatch.context() as patch:
         async with running(settings) as run:
             alarms = run.pipeline.alarms
             assert alarms is not None
-            before = await end_offsets(run.bootstrap, [topics.inquiry_changes])
+            for number, path in enumerate(paths):
+                if number:
+                    await alarms.flush()
+                before = await end_offsets(run.bootstrap, [topics.inquiry_changes])
 
-            async def alerts_stored(bootstrap: str, _settings: KefuSettings) -> None:
-                after = await end_offsets(bootstrap, [topics.inquiry_changes])
-                new = {tp.partition: end - 1 for tp, end in after.items() if end > before[tp]}
-                assert new, "the stateful stage sent the alarms nothing"
-                # Held: applied, evaluated and published, waiting for a snapshot.
-                while any(alarms.held_offsets().get(p, -1) < last for p, last in new.items()):
-                    await asyncio.sleep(0.05)
-                alerts = await end_offsets(bootstrap, [topics.alerts])
-                await wait_committed(bootstrap, settings.app_id, alerts)
+                async def alerts_stored(
+                    bootstrap: str, _settings: KefuSettings, before: Offsets = before
+                ) -> None:
+                    after = await end_offsets(bootstrap, [topics.inquiry_changes])
+                    new = {tp.partition: end - 1 for tp, end in after.items() if end > before[tp]}
+                    assert new, "the stateful stage sent the alarms nothing"
+                    # Held: applied, evaluated and published, waiting for a snapshot.
+                    while any(alarms.held_offsets().get(p, -1) < last for p, last in new.items()):
+                        await asyncio.sleep(0.05)
+                    alerts = await end_offsets(bootstrap, [topics.alerts])
+                    await wait_committed(bootstrap, settings.app_id, alerts)
 
-            patch.setattr(replay_module, "wait_alarms", alerts_stored)
-            sent = await send_files(run.bootstrap, topics, [path])
-            await wait_stored(run, sent.latest_ms)
+                patch.setattr(replay_module, "wait_alarms", alerts_stored)
+                sent = await send_files(run.bootstrap, topics, [path])
+                await wait_stored(run, sent.latest_ms)
             if crash:
 
                 async def killed(*_: object) -> int:

@@ -43,18 +43,21 @@ class Broker:
     fail_alerts: bool = False
 
     def snapshots(self, topic: str) -> list[tuple[int, dict[str, Any]]]:
-        """(partition, state) of every complete snapshot, oldest first."""
-        parts: dict[bytes, list[bytes]] = {}
+        """(partition, state) of every complete snapshot (full or delta), oldest first."""
+        return [(p, s.state) for p, s in self.complete(topic)]
+
+    def complete(self, topic: str) -> list[tuple[int, snapshot.Snapshot]]:
+        parts: dict[bytes, list[tuple[bytes, Any]]] = {}
         done = []
         for record_topic, partition, value, headers in self.records:
             if record_topic != topic:
                 continue
             meta = dict(headers)
-            parts.setdefault(meta["kefu.snapshot"], []).append(value)
+            parts.setdefault(meta["kefu.snapshot"], []).append((value, headers))
             index, count = meta["kefu.part"].decode().split("/")
             if int(index) == int(count) - 1:
                 assert partition is not None
-                done.append((partition, snapshot.decode(parts[meta["kefu.snapshot"]])))
+                done.append((partition, snapshot.assemble(parts[meta["kefu.snapshot"]])))
         return done
 
 
@@ -145,12 +148,15 @@ def broker(monkeypatch: pytest.MonkeyPatch) -> Broker:
     def producer(**_: Any) -> Producer:
         return Producer(made, TOPICS.alerts)
 
-    async def read_latest(_bootstrap: str, topic: str, partition: int) -> dict[str, Any] | None:
-        saved = [state for p, state in made.snapshots(topic) if p == partition]
-        return saved[-1] if saved else None
+    async def read_chain(
+        _bootstrap: str, topic: str, partition: int
+    ) -> list[dict[str, Any]] | None:
+        saved = [s for p, s in made.complete(topic) if p == partition]
+        chain = snapshot.chain_of(saved[::-1])
+        return None if chain is None else [s.state for s in chain]
 
     monkeypatch.setattr(alarm_agent, "AIOKafkaProducer", producer)
-    monkeypatch.setattr(snapshot, "read_latest", read_latest)
+    monkeypatch.setattr(snapshot, "read_chain", read_chain)
     return made
 
 
@@ -259,6 +265,8 @@ async def test_a_crash_between_snapshots_replays_the_same_alerts(broker: Broker)
     redelivered = [[e for e in b if (e.message.partition, e.message.offset) not in acked]
                    for b in everything]  # fmt: skip
     assert sum(map(len, redelivered)) == (len(everything) - 88) * 4
+    # The successor restores a full snapshot and the deltas after it.
+    assert any(s.base is not None for p, s in broker.complete(TOPICS.alarm_state) if p == SHOP)
     second = runner(2.0, Clock())
     after_crash = [a for b in redelivered if b for a in await second.handle(Stream(), b)]
 
