@@ -11,6 +11,11 @@ its last inquiry went away). Memory is bounded by event time: a buyer-day is hel
 buyer-day could still use it. Of older answered inquiries only the buyer's latest answer
 is kept (`_floors`): it is who a later conversion counts for when nothing newer was
 answered before the payment.
+
+Most buyers held have one inquiry and no order (a million open conversations are a million
+of them), so such a buyer is held compactly (`_Lone`, no dicts) and takes the full form
+(`_Buyer`) on the first change that does not fit; it returns to the compact form when its
+rows are emitted and it fits again. Rows and checkpoints do not depend on the form.
 """
 
 from __future__ import annotations
@@ -64,18 +69,39 @@ class _Buyer:
         return not (self.inquiries or self.orders or self.emitted)
 
 
+@dataclass(slots=True)
+class _Lone:
+    """A buyer with one inquiry and no order; `emitted` is the inquiry as its row was emitted.
+
+    A row emitted for such a buyer is `_plain(emitted)` on `emitted`'s day, so the inquiry
+    tuple it was computed from stands for it: mostly the one held, at no cost.
+    """
+
+    inquiry_id: str
+    held: Held
+    emitted: Held | None = None
+    look_at: int | None = None
+
+
 class BuyerDays:
     """Buyer-day rows of one partition; `conversion_status` is `paid` or `grouped`."""
 
-    def __init__(self, conversion_status: str = "paid", memory_ms: int = MEMORY_MS) -> None:
-        """`memory_ms`: an answer older than this before a payment closes no sale."""
+    def __init__(
+        self, conversion_status: str = "paid", memory_ms: int = MEMORY_MS, *, compact: bool = True
+    ) -> None:
+        """`memory_ms`: an answer older than this before a payment closes no sale.
+
+        `compact=False` holds every buyer in full: the reference the compact form is tested
+        against (tests/unit/test_buyer_days_compact.py).
+        """
         if conversion_status not in CONVERSION_STATUSES:
             msg = (
                 f"conversion_status must be one of {CONVERSION_STATUSES}, not {conversion_status!r}"
             )
             raise ValueError(msg)
         self._converts_on = f"{conversion_status}_at"
-        self._buyers: dict[Key, _Buyer] = {}
+        self._compact = compact
+        self._buyers: dict[Key, _Buyer | _Lone] = {}
         self._floors: dict[Key, tuple[int, str]] = {}  # latest answer among forgotten inquiries
         self._changed: set[Key] = set()  # rows to recompute at the next take_rows
         self._touched: set[Key] = set()  # states to hand out at the next take_dirty
@@ -93,11 +119,18 @@ class BuyerDays:
         ):
             self._settled_change(key, inquiry, held, deleted)
             return
-        buyer = self._buyer(key)
+        buyer = self._buyers.get(key)
+        inquiry_id = inquiry.inquiry_id
         if deleted:
-            buyer.inquiries.pop(inquiry.inquiry_id, None)
+            self._full(key, buyer).inquiries.pop(inquiry_id, None)
         else:
-            buyer.inquiries[inquiry.inquiry_id] = held
+            if isinstance(buyer, _Lone) and buyer.inquiry_id == inquiry_id:
+                buyer.held = held
+            elif buyer is None and self._compact:
+                buyer = self._buyers[key] = _Lone(inquiry_id, held)
+            else:
+                buyer = self._full(key, buyer)
+                buyer.inquiries[inquiry_id] = held
             self._schedule(key, buyer, inquiry.opened_at_ms + _HELD_MS)
         self._changed.add(key)
 
@@ -121,6 +154,8 @@ class BuyerDays:
 
     def _holds_day(self, key: Key, day: int) -> bool:
         buyer = self._buyers.get(key)
+        if isinstance(buyer, _Lone):
+            return buyer.held[HELD_DAY] == day
         return buyer is not None and any(h[HELD_DAY] == day for h in buyer.inquiries.values())
 
     def order(self, order: OrderState) -> None:
@@ -129,7 +164,7 @@ class BuyerDays:
         key = (order.shop_id, order.buyer_id)
         if at is None or at + CONVERSION_WINDOW_MS + GRACE_MS < self._horizon:
             return  # not converting yet, or too late to convert any buyer-day still held
-        buyer = self._buyer(key)
+        buyer = self._full(key, self._buyers.get(key))
         if buyer.orders.get(order.order_id) != (at, order.amount):
             buyer.orders[order.order_id] = (at, order.amount)
             self._schedule(key, buyer, at + GRACE_MS)
@@ -144,6 +179,9 @@ class BuyerDays:
             if buyer is None:
                 continue
             self._touched.add(key)
+            if isinstance(buyer, _Lone):
+                out += _lone_rows(key, buyer, version)
+                continue
             current = self._contents(key, buyer)
             for day, content in current.items():
                 if buyer.emitted.get(day) != content:
@@ -153,6 +191,8 @@ class BuyerDays:
             buyer.emitted.update(current)
             if buyer.empty():
                 del self._buyers[key]
+            elif self._compact:
+                self._demote(key, buyer)
         return out
 
     def advance(self, horizon_ms: int) -> None:
@@ -167,7 +207,10 @@ class BuyerDays:
             buyer = self._buyers.get(key)
             if buyer is not None and buyer.look_at == at:
                 buyer.look_at = None
-                self._forget_old(key, buyer)
+                if isinstance(buyer, _Lone):
+                    self._forget_lone(key, buyer)
+                else:
+                    self._forget_old(key, buyer)
         if self._floor_sweeps.due(self._horizon):
             self._forget_floors()
 
@@ -199,6 +242,11 @@ class BuyerDays:
         if state.get("f"):
             at, agent = state["f"]
             self._floors[key] = (at, agent)
+        lone = self._lone_of_state(state)
+        if lone is not None:
+            self._buyers[key] = lone
+            self._schedule(key, lone, self._horizon)
+            return
         buyer = _Buyer(
             inquiries={i: tuple(held) for i, held in state.get("i", ())},
             orders={o: (at, amount) for o, (at, amount) in state.get("o", ())},
@@ -208,17 +256,49 @@ class BuyerDays:
             self._buyers[key] = buyer
             self._schedule(key, buyer, self._horizon)  # the next advance decides
 
-    def _schedule(self, key: Key, buyer: _Buyer, at: int) -> None:
+    def _lone_of_state(self, state: dict[str, Any]) -> _Lone | None:
+        """The compact form of a restored buyer whose emitted row is its one inquiry's."""
+        inquiries, emitted = state.get("i", ()), state.get("e", ())
+        if not self._compact or len(inquiries) != 1 or state.get("o") or len(emitted) > 1:
+            return None
+        inquiry_id, held = inquiries[0]
+        held = tuple(held)
+        if not emitted:
+            return _Lone(inquiry_id, held)
+        day, content = emitted[0]
+        if day != held[HELD_DAY] or tuple(content) != _plain(held):
+            return None
+        return _Lone(inquiry_id, held, held)
+
+    def _demote(self, key: Key, buyer: _Buyer) -> None:
+        """Hold a buyer whose rows are current compactly when it has one inquiry, no order.
+
+        Its one row is then `_plain` of that inquiry, as emitted.
+        """
+        if buyer.orders or len(buyer.inquiries) != 1:
+            return
+        ((inquiry_id, held),) = buyer.inquiries.items()
+        self._buyers[key] = _Lone(inquiry_id, held, held, buyer.look_at)
+
+    def _schedule(self, key: Key, buyer: _Buyer | _Lone, at: int) -> None:
         """Look at the buyer again when event time passes `at`; one heap entry per buyer."""
         if buyer.look_at is None or at < buyer.look_at:
             buyer.look_at = at
             heappush(self._expiry, (at, key))
 
-    def _buyer(self, key: Key) -> _Buyer:
-        buyer = self._buyers.get(key)
+    def _full(self, key: Key, buyer: _Buyer | _Lone | None) -> _Buyer:
+        """The buyer in full form (a new one for None), for a change the compact form cannot hold."""
+        if isinstance(buyer, _Buyer):
+            return buyer
         if buyer is None:
-            buyer = self._buyers[key] = _Buyer()
-        return buyer
+            full = _Buyer()
+        else:
+            emitted = (
+                {} if buyer.emitted is None else {buyer.emitted[HELD_DAY]: _plain(buyer.emitted)}
+            )
+            full = _Buyer({buyer.inquiry_id: buyer.held}, {}, emitted, buyer.look_at)
+        self._buyers[key] = full
+        return full
 
     def _contents(self, key: Key, buyer: _Buyer) -> dict[int, Content]:
         """Every buyer-day of the buyer as it stands now."""
@@ -284,6 +364,20 @@ class BuyerDays:
         elif look_again:
             self._schedule(key, buyer, min(look_again))
 
+    def _forget_lone(self, key: Key, lone: _Lone) -> None:
+        """`_forget_old` for a buyer held compactly: its one buyer-day settles, or not yet."""
+        held = lone.held
+        if lone.emitted is not None and lone.emitted[HELD_DAY] != held[HELD_DAY]:
+            self._forget_old(key, self._full(key, lone))  # its day moved, rows not taken yet
+            return
+        first = held[HELD_OPENED]
+        if first + _HELD_MS < self._horizon:
+            del self._buyers[key]
+            self._fold_answer(key, held)
+            self._touched.add(key)
+        else:
+            self._schedule(key, lone, first + _HELD_MS)
+
     def _fold_answer(self, key: Key, held: Held) -> None:
         answered = held[HELD_ANSWERED]
         if answered is None:
@@ -300,7 +394,13 @@ class BuyerDays:
         state: dict[str, Any] = {}
         if floor is not None:
             state["f"] = list(floor)
-        if buyer is not None:
+        if isinstance(buyer, _Lone):
+            # As the full form writes it, so a restore does not depend on the form.
+            emitted = buyer.emitted
+            state["i"] = [(buyer.inquiry_id, buyer.held)]
+            state["o"] = []
+            state["e"] = [] if emitted is None else [(emitted[HELD_DAY], _plain(emitted))]
+        elif buyer is not None:
             # (key, tuple) pairs as they are: orjson writes them as nested arrays, and copying
             # a dict's items runs in C (a checkpoint holds every buyer changed since the last).
             state["i"] = list(buyer.inquiries.items())
@@ -322,6 +422,28 @@ def _held(inquiry: Inquiry) -> Held:
         inquiry.business_date.toordinal(),
         missed,
     )
+
+
+def _plain(held: Held) -> Content:
+    """The row of a buyer-day with this one inquiry and no order."""
+    return (held[HELD_OPENED], 1, held[HELD_MISSED], None, None, None, "")
+
+
+def _lone_rows(key: Key, lone: _Lone, version: int) -> list[Row]:
+    """`take_rows` for a buyer held compactly; its rows are current after it."""
+    held, emitted = lone.held, lone.emitted
+    lone.emitted = held
+    day = held[HELD_DAY]
+    if emitted is None:
+        return [_row(key, day, _plain(held), version, deleted=False)]
+    if emitted[HELD_DAY] != day:  # the inquiry's day moved since its row was emitted
+        return [
+            _row(key, day, _plain(held), version, deleted=False),
+            _row(key, emitted[HELD_DAY], _plain(emitted), version, deleted=True),
+        ]
+    if emitted[HELD_OPENED] == held[HELD_OPENED] and emitted[HELD_MISSED] == held[HELD_MISSED]:
+        return []
+    return [_row(key, day, _plain(held), version, deleted=False)]
 
 
 def _firsts(buyer: _Buyer) -> dict[int, int]:
