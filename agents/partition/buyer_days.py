@@ -64,7 +64,7 @@ class _Buyer:
     inquiries: dict[str, Held] = field(default_factory=dict)
     orders: dict[str, tuple[int, str]] = field(default_factory=dict)  # id -> (converts at, amount)
     emitted: dict[int, Content] = field(default_factory=dict)  # business-date ordinal -> row
-    look_at: int | None = None  # event time of this buyer's entry in the expiry heap
+    look_at: int | None = None  # this buyer's entry in the expiry heap (see _schedule)
 
     def empty(self) -> bool:
         return not (self.inquiries or self.orders or self.emitted)
@@ -106,7 +106,7 @@ class BuyerDays:
         self._floors: dict[Key, tuple[int, str]] = {}  # latest answer among forgotten inquiries
         self._changed: set[Key] = set()  # rows to recompute at the next take_rows
         self._touched: set[Key] = set()  # states to hand out at the next take_dirty
-        self._expiry: list[tuple[int, Key]] = []  # (event time to look again, buyer)
+        self._expiry: list[tuple[int, Key]] = []  # (first, buyer), as _schedule puts them
         self._horizon = -(1 << 62)
         self._memory_ms = memory_ms
         self._floor_sweeps = Sweeps()
@@ -132,7 +132,7 @@ class BuyerDays:
             else:
                 buyer = self._full(key, buyer)
                 buyer.inquiries[inquiry_id] = held
-            self._schedule(key, buyer, inquiry.opened_at_ms + _HELD_MS)
+            self._schedule(key, buyer, inquiry.opened_at_ms)
         self._changed.add(key)
 
     def _settled_change(self, key: Key, inquiry: Inquiry, held: Held, deleted: bool) -> None:
@@ -168,7 +168,7 @@ class BuyerDays:
         buyer = self._full(key, self._buyers.get(key))
         if buyer.orders.get(order.order_id) != (at, order.amount):
             buyer.orders[order.order_id] = (at, order.amount)
-            self._schedule(key, buyer, at + GRACE_MS)
+            self._schedule(key, buyer, at + GRACE_MS - _HELD_MS)
             self._changed.add(key)
 
     def take_rows(self, version: int) -> list[Row]:
@@ -203,10 +203,11 @@ class BuyerDays:
         """
         self._horizon = max(self._horizon, horizon_ms)
         heap = self._expiry
-        while heap and heap[0][0] < self._horizon:
-            at, key = heappop(heap)
+        settled_before = self._horizon - _HELD_MS
+        while heap and heap[0][0] < settled_before:
+            first, key = heappop(heap)
             buyer = self._buyers.get(key)
-            if buyer is not None and buyer.look_at == at:
+            if buyer is not None and buyer.look_at == first:
                 buyer.look_at = None
                 if isinstance(buyer, _Lone):
                     self._forget_lone(key, buyer)
@@ -246,7 +247,7 @@ class BuyerDays:
         lone = self._lone_of_state(state)
         if lone is not None:
             self._buyers[key] = lone
-            self._schedule(key, lone, self._horizon)
+            self._schedule(key, lone, self._horizon - _HELD_MS)
             return
         buyer = _Buyer(
             inquiries={i: tuple(held) for i, held in state.get("i", ())},
@@ -255,7 +256,7 @@ class BuyerDays:
         )
         if not buyer.empty():
             self._buyers[key] = buyer
-            self._schedule(key, buyer, self._horizon)  # the next advance decides
+            self._schedule(key, buyer, self._horizon - _HELD_MS)  # the next advance decides
 
     def _lone_of_state(self, state: dict[str, Any]) -> _Lone | None:
         """The compact form of a restored buyer whose emitted row is its one inquiry's."""
@@ -281,11 +282,16 @@ class BuyerDays:
         ((inquiry_id, held),) = buyer.inquiries.items()
         self._buyers[key] = _Lone(inquiry_id, held, held, buyer.look_at)
 
-    def _schedule(self, key: Key, buyer: _Buyer | _Lone, at: int) -> None:
-        """Look at the buyer again when event time passes `at`; one heap entry per buyer."""
-        if buyer.look_at is None or at < buyer.look_at:
-            buyer.look_at = at
-            heappush(self._expiry, (at, key))
+    def _schedule(self, key: Key, buyer: _Buyer | _Lone, first: int) -> None:
+        """Look at the buyer again when a buyer-day first asked at `first` settles.
+
+        That is when event time passes `first + _HELD_MS`. The heap holds `first`: for an
+        inquiry it is the opening time held already, where the sum would be one more int
+        per buyer. One heap entry per buyer.
+        """
+        if buyer.look_at is None or first < buyer.look_at:
+            buyer.look_at = first
+            heappush(self._expiry, (first, key))
 
     def _full(self, key: Key, buyer: _Buyer | _Lone | None) -> _Buyer:
         """The buyer in full form (a new one for None), for a change the compact form cannot hold."""
@@ -349,7 +355,7 @@ class BuyerDays:
         for day in settled:
             buyer.emitted.pop(day, None)
             del firsts[day]
-        look_again = [first + _HELD_MS for first in firsts.values()]
+        look_again = list(firsts.values())
         for order_id, (at, _) in list(buyer.orders.items()):
             if any(f <= at <= f + CONVERSION_WINDOW_MS for f in firsts.values()):
                 continue  # a held buyer-day converts with it; it goes when they go
@@ -357,7 +363,7 @@ class BuyerDays:
                 del buyer.orders[order_id]  # no buyer-day to come may ask before it any more
                 removed = True
             else:
-                look_again.append(at + GRACE_MS)
+                look_again.append(at + GRACE_MS - _HELD_MS)
         if removed:
             self._touched.add(key)
         if buyer.empty():
@@ -377,7 +383,7 @@ class BuyerDays:
             self._fold_answer(key, held)
             self._touched.add(key)
         else:
-            self._schedule(key, lone, first + _HELD_MS)
+            self._schedule(key, lone, first)
 
     def _fold_answer(self, key: Key, held: Held) -> None:
         answered = held[HELD_ANSWERED]
