@@ -125,7 +125,9 @@ class BuyerDays:
         if deleted:
             self._full(key, buyer).inquiries.pop(inquiry_id, None)
         else:
-            if isinstance(buyer, _Lone) and buyer.inquiry_id == inquiry_id:
+            if isinstance(buyer, _Buyer):
+                buyer.inquiries[inquiry_id] = held
+            elif isinstance(buyer, _Lone) and buyer.inquiry_id == inquiry_id:
                 buyer.held = held
             elif buyer is None and self._compact:
                 buyer = self._buyers[key] = _Lone(inquiry_id, held)
