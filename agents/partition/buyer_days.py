@@ -12,25 +12,38 @@ buyer-day could still use it. Of older answered inquiries only the buyer's lates
 is kept (`_floors`): it is who a later conversion counts for when nothing newer was
 answered before the payment.
 
-Most buyers held have one inquiry and no order (a million open conversations are a million
-of them), so such a buyer is held compactly (`_Lone`, no dicts) and takes the full form
-(`_Buyer`) on the first change that does not fit; it returns to the compact form when its
-rows are emitted and it fits again. Rows and checkpoints do not depend on the form.
+A buyer with one inquiry and no order is held compactly (agents.partition.buyer_forms) and
+takes the full form on the first change that does not fit; it returns to the compact form
+when its rows are emitted and it fits again.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
-from datetime import date
-from decimal import Decimal
-from functools import lru_cache
 from heapq import heappop, heappush
-from typing import Any, Final
+from typing import Any
 
 from agents.facts.orders import OrderState
+from agents.partition.buyer_forms import (
+    HELD_AGENT,
+    HELD_ANSWERED,
+    HELD_DAY,
+    HELD_MISSED,
+    HELD_OPENED,
+    Buyer,
+    Content,
+    Held,
+    Key,
+    Lone,
+    Row,
+    buyer_day_row,
+    day_firsts,
+    held_of,
+    lone_rows,
+    plain,
+)
 from agents.partition.memory import DAY_MS, Sweeps
-from schemas.inquiry import OPEN, Inquiry
+from schemas.inquiry import Inquiry
 
 log = logging.getLogger(__name__)
 
@@ -40,48 +53,8 @@ CONVERSION_WINDOW_MS = 72 * 3600 * 1000
 GRACE_MS = 24 * 3600 * 1000
 CONVERSION_STATUSES = ("paid", "grouped")
 
-Key = tuple[str, str]
-Row = tuple[Any, ...]
-# Per inquiry: opened ms, answered ms or None, answering agent, business-date ordinal, and
-# the thresholds it finally missed (bit 1: 30 s, 2: 3 min, 4: 5 min; an open one misses none).
-Held = tuple[int, int | None, str, int, int]
-HELD_OPENED: Final = 0
-HELD_ANSWERED: Final = 1
-HELD_AGENT: Final = 2
-HELD_DAY: Final = 3
-HELD_MISSED: Final = 4
-# A buyer-day's content as last emitted: first_inquiry ms, inquiries, missed bits,
-# order_id, conversion ms, amount, conversion agent.
-Content = tuple[int, int, int, str | None, int | None, str | None, str]
-
-_THRESHOLDS = ((1, "within_30s"), (2, "within_3m"), (4, "within_5m"))
 _HELD_MS = CONVERSION_WINDOW_MS + GRACE_MS
 MEMORY_MS = 7 * DAY_MS
-
-
-@dataclass(slots=True)
-class _Buyer:
-    inquiries: dict[str, Held] = field(default_factory=dict)
-    orders: dict[str, tuple[int, str]] = field(default_factory=dict)  # id -> (converts at, amount)
-    emitted: dict[int, Content] = field(default_factory=dict)  # business-date ordinal -> row
-    look_at: int | None = None  # this buyer's entry in the expiry heap (see _schedule)
-
-    def empty(self) -> bool:
-        return not (self.inquiries or self.orders or self.emitted)
-
-
-@dataclass(slots=True)
-class _Lone:
-    """A buyer with one inquiry and no order; `emitted` is the inquiry as its row was emitted.
-
-    A row emitted for such a buyer is `_plain(emitted)` on `emitted`'s day, so the inquiry
-    tuple it was computed from stands for it: mostly the one held, at no cost.
-    """
-
-    inquiry_id: str
-    held: Held
-    emitted: Held | None = None
-    look_at: int | None = None
 
 
 class BuyerDays:
@@ -102,7 +75,7 @@ class BuyerDays:
             raise ValueError(msg)
         self._converts_on = f"{conversion_status}_at"
         self._compact = compact
-        self._buyers: dict[Key, _Buyer | _Lone] = {}
+        self._buyers: dict[Key, Buyer | Lone] = {}
         self._floors: dict[Key, tuple[int, str]] = {}  # latest answer among forgotten inquiries
         self._changed: set[Key] = set()  # rows to recompute at the next take_rows
         self._touched: set[Key] = set()  # states to hand out at the next take_dirty
@@ -114,7 +87,7 @@ class BuyerDays:
     def inquiry(self, inquiry: Inquiry, deleted: bool) -> None:
         """An inquiries row upserted, or deleted because a late message re-cut it."""
         key = (inquiry.shop_id, inquiry.buyer_id)
-        held = _held(inquiry)
+        held = held_of(inquiry)
         if inquiry.opened_at_ms + _HELD_MS < self._horizon and not self._holds_day(
             key, held[HELD_DAY]
         ):
@@ -125,12 +98,12 @@ class BuyerDays:
         if deleted:
             self._full(key, buyer).inquiries.pop(inquiry_id, None)
         else:
-            if isinstance(buyer, _Buyer):
+            if isinstance(buyer, Buyer):
                 buyer.inquiries[inquiry_id] = held
-            elif isinstance(buyer, _Lone) and buyer.inquiry_id == inquiry_id:
+            elif isinstance(buyer, Lone) and buyer.inquiry_id == inquiry_id:
                 buyer.held = held
             elif buyer is None and self._compact:
-                buyer = self._buyers[key] = _Lone(inquiry_id, held)
+                buyer = self._buyers[key] = Lone(inquiry_id, held)
             else:
                 buyer = self._full(key, buyer)
                 buyer.inquiries[inquiry_id] = held
@@ -157,7 +130,7 @@ class BuyerDays:
 
     def _holds_day(self, key: Key, day: int) -> bool:
         buyer = self._buyers.get(key)
-        if isinstance(buyer, _Lone):
+        if isinstance(buyer, Lone):
             return buyer.held[HELD_DAY] == day
         return buyer is not None and any(h[HELD_DAY] == day for h in buyer.inquiries.values())
 
@@ -182,15 +155,15 @@ class BuyerDays:
             if buyer is None:
                 continue
             self._touched.add(key)
-            if isinstance(buyer, _Lone):
-                out += _lone_rows(key, buyer, version)
+            if isinstance(buyer, Lone):
+                out += lone_rows(key, buyer, version)
                 continue
             current = self._contents(key, buyer)
             for day, content in current.items():
                 if buyer.emitted.get(day) != content:
-                    out.append(_row(key, day, content, version, deleted=False))
+                    out.append(buyer_day_row(key, day, content, version, deleted=False))
             for day in [d for d in buyer.emitted if d not in current]:
-                out.append(_row(key, day, buyer.emitted.pop(day), version, deleted=True))
+                out.append(buyer_day_row(key, day, buyer.emitted.pop(day), version, deleted=True))
             buyer.emitted.update(current)
             if buyer.empty():
                 del self._buyers[key]
@@ -211,7 +184,7 @@ class BuyerDays:
             buyer = self._buyers.get(key)
             if buyer is not None and buyer.look_at == first:
                 buyer.look_at = None
-                if isinstance(buyer, _Lone):
+                if isinstance(buyer, Lone):
                     self._forget_lone(key, buyer)
                 else:
                     self._forget_old(key, buyer)
@@ -251,7 +224,7 @@ class BuyerDays:
             self._buyers[key] = lone
             self._schedule(key, lone, self._horizon - _HELD_MS)
             return
-        buyer = _Buyer(
+        buyer = Buyer(
             inquiries={i: tuple(held) for i, held in state.get("i", ())},
             orders={o: (at, amount) for o, (at, amount) in state.get("o", ())},
             emitted={day: tuple(content) for day, content in state.get("e", ())},
@@ -260,7 +233,7 @@ class BuyerDays:
             self._buyers[key] = buyer
             self._schedule(key, buyer, self._horizon - _HELD_MS)  # the next advance decides
 
-    def _lone_of_state(self, state: dict[str, Any]) -> _Lone | None:
+    def _lone_of_state(self, state: dict[str, Any]) -> Lone | None:
         """The compact form of a restored buyer whose emitted row is its one inquiry's."""
         inquiries, emitted = state.get("i", ()), state.get("e", ())
         if not self._compact or len(inquiries) != 1 or state.get("o") or len(emitted) > 1:
@@ -268,23 +241,23 @@ class BuyerDays:
         inquiry_id, held = inquiries[0]
         held = tuple(held)
         if not emitted:
-            return _Lone(inquiry_id, held)
+            return Lone(inquiry_id, held)
         day, content = emitted[0]
-        if day != held[HELD_DAY] or tuple(content) != _plain(held):
+        if day != held[HELD_DAY] or tuple(content) != plain(held):
             return None
-        return _Lone(inquiry_id, held, held)
+        return Lone(inquiry_id, held, held)
 
-    def _demote(self, key: Key, buyer: _Buyer) -> None:
+    def _demote(self, key: Key, buyer: Buyer) -> None:
         """Hold a buyer whose rows are current compactly when it has one inquiry, no order.
 
-        Its one row is then `_plain` of that inquiry, as emitted.
+        Its one row is then `plain` of that inquiry, as emitted.
         """
         if buyer.orders or len(buyer.inquiries) != 1:
             return
         ((inquiry_id, held),) = buyer.inquiries.items()
-        self._buyers[key] = _Lone(inquiry_id, held, held, buyer.look_at)
+        self._buyers[key] = Lone(inquiry_id, held, held, buyer.look_at)
 
-    def _schedule(self, key: Key, buyer: _Buyer | _Lone, first: int) -> None:
+    def _schedule(self, key: Key, buyer: Buyer | Lone, first: int) -> None:
         """Look at the buyer again when a buyer-day first asked at `first` settles.
 
         That is when event time passes `first + _HELD_MS`. The heap holds `first`: for an
@@ -295,21 +268,21 @@ class BuyerDays:
             buyer.look_at = first
             heappush(self._expiry, (first, key))
 
-    def _full(self, key: Key, buyer: _Buyer | _Lone | None) -> _Buyer:
+    def _full(self, key: Key, buyer: Buyer | Lone | None) -> Buyer:
         """The buyer in full form (a new one for None), for a change the compact form cannot hold."""
-        if isinstance(buyer, _Buyer):
+        if isinstance(buyer, Buyer):
             return buyer
         if buyer is None:
-            full = _Buyer()
+            full = Buyer()
         else:
             emitted = (
-                {} if buyer.emitted is None else {buyer.emitted[HELD_DAY]: _plain(buyer.emitted)}
+                {} if buyer.emitted is None else {buyer.emitted[HELD_DAY]: plain(buyer.emitted)}
             )
-            full = _Buyer({buyer.inquiry_id: buyer.held}, {}, emitted, buyer.look_at)
+            full = Buyer({buyer.inquiry_id: buyer.held}, {}, emitted, buyer.look_at)
         self._buyers[key] = full
         return full
 
-    def _contents(self, key: Key, buyer: _Buyer) -> dict[int, Content]:
+    def _contents(self, key: Key, buyer: Buyer) -> dict[int, Content]:
         """Every buyer-day of the buyer as it stands now."""
         days: dict[int, list[Held]] = {}
         for held in buyer.inquiries.values():
@@ -331,7 +304,7 @@ class BuyerDays:
                 out[day] = (first, len(day_inquiries), missed, order_id, at, amount, agent)
         return out
 
-    def _answered_last(self, key: Key, buyer: _Buyer, paid_ms: int) -> str:
+    def _answered_last(self, key: Key, buyer: Buyer, paid_ms: int) -> str:
         """Who answered the buyer's last inquiry answered at or before the payment, else ""."""
         answers = [
             (answered, opened, inquiry_id, by)
@@ -345,9 +318,9 @@ class BuyerDays:
             return ""
         return floor[1]
 
-    def _forget_old(self, key: Key, buyer: _Buyer) -> None:
+    def _forget_old(self, key: Key, buyer: Buyer) -> None:
         """Drop the buyer-days first asked more than _HELD_MS ago and the orders none can use."""
-        firsts = _firsts(buyer)
+        firsts = day_firsts(buyer)
         settled = {day for day, first in firsts.items() if first + _HELD_MS < self._horizon}
         removed = bool(settled)
         for inquiry_id, held in list(buyer.inquiries.items()):
@@ -373,7 +346,7 @@ class BuyerDays:
         elif look_again:
             self._schedule(key, buyer, min(look_again))
 
-    def _forget_lone(self, key: Key, lone: _Lone) -> None:
+    def _forget_lone(self, key: Key, lone: Lone) -> None:
         """`_forget_old` for a buyer held compactly: its one buyer-day settles, or not yet."""
         held = lone.held
         if lone.emitted is not None and lone.emitted[HELD_DAY] != held[HELD_DAY]:
@@ -403,12 +376,12 @@ class BuyerDays:
         state: dict[str, Any] = {}
         if floor is not None:
             state["f"] = list(floor)
-        if isinstance(buyer, _Lone):
+        if isinstance(buyer, Lone):
             # As the full form writes it, so a restore does not depend on the form.
             emitted = buyer.emitted
             state["i"] = [(buyer.inquiry_id, buyer.held)]
             state["o"] = []
-            state["e"] = [] if emitted is None else [(emitted[HELD_DAY], _plain(emitted))]
+            state["e"] = [] if emitted is None else [(emitted[HELD_DAY], plain(emitted))]
         elif buyer is not None:
             # (key, tuple) pairs as they are: orjson writes them as nested arrays, and copying
             # a dict's items runs in C (a checkpoint holds every buyer changed since the last).
@@ -416,77 +389,3 @@ class BuyerDays:
             state["o"] = list(buyer.orders.items())
             state["e"] = list(buyer.emitted.items())
         return state
-
-
-def _held(inquiry: Inquiry) -> Held:
-    missed = 0
-    if inquiry.status != OPEN:  # an open inquiry has missed nothing yet
-        for bit, flag in _THRESHOLDS:
-            if not getattr(inquiry, flag):
-                missed |= bit
-    return (
-        inquiry.opened_at_ms,
-        inquiry.answered_at_ms,
-        inquiry.answered_by or "",
-        _ordinal(inquiry.business_date),
-        missed,
-    )
-
-
-@lru_cache(maxsize=64)
-def _ordinal(business_date: date) -> int:
-    """One int object per day, shared by every inquiry held of it (not one per inquiry)."""
-    return business_date.toordinal()
-
-
-def _plain(held: Held) -> Content:
-    """The row of a buyer-day with this one inquiry and no order."""
-    return (held[HELD_OPENED], 1, held[HELD_MISSED], None, None, None, "")
-
-
-def _lone_rows(key: Key, lone: _Lone, version: int) -> list[Row]:
-    """`take_rows` for a buyer held compactly; its rows are current after it."""
-    held, emitted = lone.held, lone.emitted
-    lone.emitted = held
-    day = held[HELD_DAY]
-    if emitted is None:
-        return [_row(key, day, _plain(held), version, deleted=False)]
-    if emitted[HELD_DAY] != day:  # the inquiry's day moved since its row was emitted
-        return [
-            _row(key, day, _plain(held), version, deleted=False),
-            _row(key, emitted[HELD_DAY], _plain(emitted), version, deleted=True),
-        ]
-    if emitted[HELD_OPENED] == held[HELD_OPENED] and emitted[HELD_MISSED] == held[HELD_MISSED]:
-        return []
-    return [_row(key, day, _plain(held), version, deleted=False)]
-
-
-def _firsts(buyer: _Buyer) -> dict[int, int]:
-    """First inquiry time of each buyer-day held."""
-    firsts: dict[int, int] = {}
-    for held in buyer.inquiries.values():
-        first = firsts.get(held[HELD_DAY])
-        if first is None or held[HELD_OPENED] < first:
-            firsts[held[HELD_DAY]] = held[HELD_OPENED]
-    return firsts
-
-
-def _row(key: Key, day: int, content: Content, version: int, *, deleted: bool) -> Row:
-    first, count, missed, order_id, paid, amount, agent = content
-    return (
-        key[0],
-        key[1],
-        date.fromordinal(day),
-        first,
-        count,
-        missed & 1,
-        (missed >> 1) & 1,
-        (missed >> 2) & 1,
-        int(order_id is not None),
-        order_id,
-        paid,
-        None if amount is None else Decimal(amount),
-        agent,
-        version,
-        int(deleted),
-    )

@@ -16,7 +16,8 @@ from hypothesis import strategies as st
 
 from agents.inquiries.hours import hours_from_settings
 from agents.partition import changelog
-from agents.partition.buyer_days import CONVERSION_WINDOW_MS, GRACE_MS, BuyerDays, _Buyer, _Lone
+from agents.partition.buyer_days import CONVERSION_WINDOW_MS, GRACE_MS, BuyerDays
+from agents.partition.buyer_forms import Buyer, Lone
 from agents.partition.state import PartitionState
 from schemas.inquiry import ANSWERED, MISSED, OPEN
 from schemas.packed import PackedBatch, canonical_json
@@ -154,12 +155,12 @@ def test_a_buyer_with_one_open_inquiry_is_held_compactly_until_it_needs_more() -
     pair = Pair()
     pair.same("inquiry", inquiry("i1", T0, status=OPEN), False)
     assert len(pair.same("take_rows", 1)) == 1
-    assert pair.form("b1") is _Lone
+    assert pair.form("b1") is Lone
     pair.same("inquiry", inquiry("i1", T0, answered_after=20), False)
     assert pair.same("take_rows", 2) == []  # answered in time: the row stays as it was
-    assert pair.form("b1") is _Lone
+    assert pair.form("b1") is Lone
     pair.same("order", order("O1", T0 + HOUR))
-    assert pair.form("b1") is _Buyer
+    assert pair.form("b1") is Buyer
     (row,) = pair.same("take_rows", 3)
     assert (buyer_day(row)["converted"], buyer_day(row)["conversion_agent_id"]) == (1, "a1")
     pair.same("advance", T0 + SETTLED_MS + MINUTE)
@@ -171,11 +172,11 @@ def test_the_full_form_returns_to_the_compact_one_when_it_fits_again() -> None:
     pair.same("inquiry", inquiry("i1", T0, answered_after=20), False)
     pair.same("inquiry", inquiry("i2", T0 + HOUR, status=OPEN), False)
     pair.same("take_rows", 1)
-    assert pair.form("b1") is _Buyer
+    assert pair.form("b1") is Buyer
     pair.same("inquiry", inquiry("i2", T0 + HOUR, status=OPEN), True)  # re-cut away
     (row,) = pair.same("take_rows", 2)
     assert buyer_day(row)["inquiries"] == 1
-    assert pair.form("b1") is _Lone
+    assert pair.form("b1") is Lone
 
 
 def test_a_restored_buyer_is_held_compactly_and_continues_alike() -> None:
@@ -184,7 +185,7 @@ def test_a_restored_buyer_is_held_compactly_and_continues_alike() -> None:
     pair.same("inquiry", inquiry("i5", T0, status=OPEN, buyer="b2"), False)
     pair.same("take_rows", 1)
     pair.restore()
-    assert pair.form("b1") is _Lone and pair.form("b2") is _Lone
+    assert pair.form("b1") is Lone and pair.form("b2") is Lone
     assert pair.same("take_rows", 2) == []  # the restored rows are the emitted ones
     pair.same("order", order("O1", T0 + HOUR))
     (row,) = pair.same("take_rows", 3)
