@@ -73,9 +73,11 @@ class EngineStats:
 class InquiryEngine:
     """Inquiries of every conversation of one input partition (one instance per partition).
 
-    A settle queue (buckets of first pending at_ms) and a deadline heap of (deadline_ms,
-    key, inquiry_id), both invalidated lazily, let the horizon reach conversations that
-    receive no further message.
+    A settle queue (buckets of first pending at_ms) and a deadline heap of (effective
+    opening ms, key, inquiry_id), both invalidated lazily, let the horizon reach
+    conversations that receive no further message. The heap holds the opening rather than
+    the deadline (opening + DEADLINE_MS): that int exists already, a deadline would be one
+    more per open inquiry.
     """
 
     def __init__(self, hours_for: HoursFor, lateness_ms: int, *, watermarked: bool = False) -> None:
@@ -92,7 +94,7 @@ class InquiryEngine:
         self._convs: dict[Key, Held] = {}
         self._settle_queue: dict[int, list[Key]] = {}
         self._buckets: list[int] = []  # heap of the settle queue's buckets
-        self._deadlines: list[tuple[int, Key, str]] = []
+        self._deadlines: list[tuple[int, Key, str]] = []  # see the class docstring
         self._dirty: set[Key] = set()  # rows to reconcile before the next take_changes
         self._touched: set[Key] = set()  # states to hand out at the next take_dirty
         self._changes: dict[RowKey, tuple[Sig | None, Sig | None]] = {}  # (taken, current)
@@ -114,19 +116,20 @@ class InquiryEngine:
     def add(self, msg: Message) -> None:
         """Take one chat message of any sender, in any order (see the module docstring)."""
         self.add_fields(
-            msg.shop_id, msg.buyer_id, msg.at_ms, msg.event_id, msg.sender, msg.agent_id
+            (msg.shop_id, msg.buyer_id), msg.at_ms, msg.event_id, msg.sender, msg.agent_id
         )
 
-    def add_fields(
-        self, shop_id: str, buyer_id: str, at: int, event_id: str, sender: str, agent_id: str
-    ) -> None:
-        """`add` without making a Message: the stateful stage calls this once per chat event."""
+    def add_fields(self, key: Key, at: int, event_id: str, sender: str, agent_id: str) -> None:
+        """`add` without making a Message: the stateful stage calls this once per chat event.
+
+        A new conversation is held under `key` itself when its shop is interned, so the
+        caller can keep the same tuple for it (one key per conversation, not one each).
+        """
         self.stats.messages += 1
         if at > self._max_seen:
             self._max_seen = at
             if not self._watermarked and at - self._lateness > self._horizon:
                 self._advance(at - self._lateness)
-        key = (shop_id, buyer_id)
         item = (at, event_id, sender, agent_id)
         conv = self._convs.get(key)
         last = True
@@ -257,7 +260,7 @@ class InquiryEngine:
             self.stats.open_inquiries += 1
             if tail[SIG_STATUS] == OPEN:
                 opened = self._hours_for(key[0]).effective_open_ms(tail[SIG_OPENED])
-                heappush(self._deadlines, (opened + DEADLINE_MS, key, tail[SIG_ID]))
+                heappush(self._deadlines, (opened, key, tail[SIG_ID]))
                 conv.deadline_id = tail[SIG_ID]
         if state[STATE_STALE]:
             self._dirty.add(key)
@@ -293,7 +296,9 @@ class InquiryEngine:
         """The full form of a conversation held compactly, or of a new one."""
         if held is not None:
             del self._convs[key]  # so that the dict holds the new key tuple
-        key = (intern(key[0]), key[1])
+        shop = intern(key[0])
+        if shop is not key[0]:
+            key = (shop, key[1])
         if held is None:
             conv = Conversation(key)
         elif isinstance(held, str):
@@ -350,7 +355,8 @@ class InquiryEngine:
             self._settle_buckets(horizon >> _BUCKET_BITS, horizon)
         convs = self._convs
         deadlines = self._deadlines
-        while deadlines and deadlines[0][0] < horizon:
+        opened_before = horizon - DEADLINE_MS
+        while deadlines and deadlines[0][0] < opened_before:
             _, key, inquiry_id = heappop(deadlines)
             conv = convs.get(key)
             if isinstance(conv, Conversation):
@@ -461,14 +467,14 @@ class InquiryEngine:
 
     def _open_row(self, key: Key, conv: Conversation, opened: Opened) -> Sig:
         inquiry_id, at, assigned, prior = opened
-        deadline = self._hours_for(key[0]).effective_open_ms(at) + DEADLINE_MS
-        if self._horizon > deadline:
+        effective = self._hours_for(key[0]).effective_open_ms(at)
+        if self._horizon > effective + DEADLINE_MS:
             status = MISSED
         else:
             status = OPEN
             if conv.deadline_id != inquiry_id:
                 conv.deadline_id = inquiry_id
-                heappush(self._deadlines, (deadline, key, inquiry_id))
+                heappush(self._deadlines, (effective, key, inquiry_id))
         return (inquiry_id, at, None, None, assigned or prior, status)
 
     def _record(self, row: RowKey, previous: Sig | None, current: Sig | None) -> None:

@@ -11,20 +11,39 @@ its last inquiry went away). Memory is bounded by event time: a buyer-day is hel
 buyer-day could still use it. Of older answered inquiries only the buyer's latest answer
 is kept (`_floors`): it is who a later conversion counts for when nothing newer was
 answered before the payment.
+
+A buyer with one inquiry and no order is held compactly (agents.partition.buyer_forms) and
+takes the full form on the first change that does not fit; it returns to the compact form
+when its rows are emitted and it fits again.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
-from datetime import date
-from decimal import Decimal
 from heapq import heappop, heappush
-from typing import Any, Final
+from typing import Any
 
 from agents.facts.orders import OrderState
+from agents.partition.buyer_forms import (
+    HELD_AGENT,
+    HELD_ANSWERED,
+    HELD_DAY,
+    HELD_MISSED,
+    HELD_OPENED,
+    Buyer,
+    Content,
+    Held,
+    Key,
+    Lone,
+    Row,
+    buyer_day_row,
+    day_firsts,
+    held_of,
+    lone_rows,
+    plain,
+)
 from agents.partition.memory import DAY_MS, Sweeps
-from schemas.inquiry import OPEN, Inquiry
+from schemas.inquiry import Inquiry
 
 log = logging.getLogger(__name__)
 
@@ -34,52 +53,33 @@ CONVERSION_WINDOW_MS = 72 * 3600 * 1000
 GRACE_MS = 24 * 3600 * 1000
 CONVERSION_STATUSES = ("paid", "grouped")
 
-Key = tuple[str, str]
-Row = tuple[Any, ...]
-# Per inquiry: opened ms, answered ms or None, answering agent, business-date ordinal, and
-# the thresholds it finally missed (bit 1: 30 s, 2: 3 min, 4: 5 min; an open one misses none).
-Held = tuple[int, int | None, str, int, int]
-HELD_OPENED: Final = 0
-HELD_ANSWERED: Final = 1
-HELD_AGENT: Final = 2
-HELD_DAY: Final = 3
-HELD_MISSED: Final = 4
-# A buyer-day's content as last emitted: first_inquiry ms, inquiries, missed bits,
-# order_id, conversion ms, amount, conversion agent.
-Content = tuple[int, int, int, str | None, int | None, str | None, str]
-
-_THRESHOLDS = ((1, "within_30s"), (2, "within_3m"), (4, "within_5m"))
 _HELD_MS = CONVERSION_WINDOW_MS + GRACE_MS
 MEMORY_MS = 7 * DAY_MS
-
-
-@dataclass(slots=True)
-class _Buyer:
-    inquiries: dict[str, Held] = field(default_factory=dict)
-    orders: dict[str, tuple[int, str]] = field(default_factory=dict)  # id -> (converts at, amount)
-    emitted: dict[int, Content] = field(default_factory=dict)  # business-date ordinal -> row
-    look_at: int | None = None  # event time of this buyer's entry in the expiry heap
-
-    def empty(self) -> bool:
-        return not (self.inquiries or self.orders or self.emitted)
 
 
 class BuyerDays:
     """Buyer-day rows of one partition; `conversion_status` is `paid` or `grouped`."""
 
-    def __init__(self, conversion_status: str = "paid", memory_ms: int = MEMORY_MS) -> None:
-        """`memory_ms`: an answer older than this before a payment closes no sale."""
+    def __init__(
+        self, conversion_status: str = "paid", memory_ms: int = MEMORY_MS, *, compact: bool = True
+    ) -> None:
+        """`memory_ms`: an answer older than this before a payment closes no sale.
+
+        `compact=False` holds every buyer in full: the reference the compact form is tested
+        against (tests/unit/test_buyer_days_compact.py).
+        """
         if conversion_status not in CONVERSION_STATUSES:
             msg = (
                 f"conversion_status must be one of {CONVERSION_STATUSES}, not {conversion_status!r}"
             )
             raise ValueError(msg)
         self._converts_on = f"{conversion_status}_at"
-        self._buyers: dict[Key, _Buyer] = {}
+        self._compact = compact
+        self._buyers: dict[Key, Buyer | Lone] = {}
         self._floors: dict[Key, tuple[int, str]] = {}  # latest answer among forgotten inquiries
         self._changed: set[Key] = set()  # rows to recompute at the next take_rows
         self._touched: set[Key] = set()  # states to hand out at the next take_dirty
-        self._expiry: list[tuple[int, Key]] = []  # (event time to look again, buyer)
+        self._expiry: list[tuple[int, Key]] = []  # (first, buyer), as _schedule puts them
         self._horizon = -(1 << 62)
         self._memory_ms = memory_ms
         self._floor_sweeps = Sweeps()
@@ -87,18 +87,27 @@ class BuyerDays:
     def inquiry(self, inquiry: Inquiry, deleted: bool) -> None:
         """An inquiries row upserted, or deleted because a late message re-cut it."""
         key = (inquiry.shop_id, inquiry.buyer_id)
-        held = _held(inquiry)
+        held = held_of(inquiry)
         if inquiry.opened_at_ms + _HELD_MS < self._horizon and not self._holds_day(
             key, held[HELD_DAY]
         ):
             self._settled_change(key, inquiry, held, deleted)
             return
-        buyer = self._buyer(key)
+        buyer = self._buyers.get(key)
+        inquiry_id = inquiry.inquiry_id
         if deleted:
-            buyer.inquiries.pop(inquiry.inquiry_id, None)
+            self._full(key, buyer).inquiries.pop(inquiry_id, None)
         else:
-            buyer.inquiries[inquiry.inquiry_id] = held
-            self._schedule(key, buyer, inquiry.opened_at_ms + _HELD_MS)
+            if isinstance(buyer, Buyer):
+                buyer.inquiries[inquiry_id] = held
+            elif isinstance(buyer, Lone) and buyer.inquiry_id == inquiry_id:
+                buyer.held = held
+            elif buyer is None and self._compact:
+                buyer = self._buyers[key] = Lone(inquiry_id, held)
+            else:
+                buyer = self._full(key, buyer)
+                buyer.inquiries[inquiry_id] = held
+            self._schedule(key, buyer, inquiry.opened_at_ms)
         self._changed.add(key)
 
     def _settled_change(self, key: Key, inquiry: Inquiry, held: Held, deleted: bool) -> None:
@@ -121,6 +130,8 @@ class BuyerDays:
 
     def _holds_day(self, key: Key, day: int) -> bool:
         buyer = self._buyers.get(key)
+        if isinstance(buyer, Lone):
+            return buyer.held[HELD_DAY] == day
         return buyer is not None and any(h[HELD_DAY] == day for h in buyer.inquiries.values())
 
     def order(self, order: OrderState) -> None:
@@ -129,10 +140,10 @@ class BuyerDays:
         key = (order.shop_id, order.buyer_id)
         if at is None or at + CONVERSION_WINDOW_MS + GRACE_MS < self._horizon:
             return  # not converting yet, or too late to convert any buyer-day still held
-        buyer = self._buyer(key)
+        buyer = self._full(key, self._buyers.get(key))
         if buyer.orders.get(order.order_id) != (at, order.amount):
             buyer.orders[order.order_id] = (at, order.amount)
-            self._schedule(key, buyer, at + GRACE_MS)
+            self._schedule(key, buyer, at + GRACE_MS - _HELD_MS)
             self._changed.add(key)
 
     def take_rows(self, version: int) -> list[Row]:
@@ -144,15 +155,20 @@ class BuyerDays:
             if buyer is None:
                 continue
             self._touched.add(key)
+            if isinstance(buyer, Lone):
+                out += lone_rows(key, buyer, version)
+                continue
             current = self._contents(key, buyer)
             for day, content in current.items():
                 if buyer.emitted.get(day) != content:
-                    out.append(_row(key, day, content, version, deleted=False))
+                    out.append(buyer_day_row(key, day, content, version, deleted=False))
             for day in [d for d in buyer.emitted if d not in current]:
-                out.append(_row(key, day, buyer.emitted.pop(day), version, deleted=True))
+                out.append(buyer_day_row(key, day, buyer.emitted.pop(day), version, deleted=True))
             buyer.emitted.update(current)
             if buyer.empty():
                 del self._buyers[key]
+            elif self._compact:
+                self._demote(key, buyer)
         return out
 
     def advance(self, horizon_ms: int) -> None:
@@ -162,12 +178,16 @@ class BuyerDays:
         """
         self._horizon = max(self._horizon, horizon_ms)
         heap = self._expiry
-        while heap and heap[0][0] < self._horizon:
-            at, key = heappop(heap)
+        settled_before = self._horizon - _HELD_MS
+        while heap and heap[0][0] < settled_before:
+            first, key = heappop(heap)
             buyer = self._buyers.get(key)
-            if buyer is not None and buyer.look_at == at:
+            if buyer is not None and buyer.look_at == first:
                 buyer.look_at = None
-                self._forget_old(key, buyer)
+                if isinstance(buyer, Lone):
+                    self._forget_lone(key, buyer)
+                else:
+                    self._forget_old(key, buyer)
         if self._floor_sweeps.due(self._horizon):
             self._forget_floors()
 
@@ -199,28 +219,70 @@ class BuyerDays:
         if state.get("f"):
             at, agent = state["f"]
             self._floors[key] = (at, agent)
-        buyer = _Buyer(
+        lone = self._lone_of_state(state)
+        if lone is not None:
+            self._buyers[key] = lone
+            self._schedule(key, lone, self._horizon - _HELD_MS)
+            return
+        buyer = Buyer(
             inquiries={i: tuple(held) for i, held in state.get("i", ())},
             orders={o: (at, amount) for o, (at, amount) in state.get("o", ())},
             emitted={day: tuple(content) for day, content in state.get("e", ())},
         )
         if not buyer.empty():
             self._buyers[key] = buyer
-            self._schedule(key, buyer, self._horizon)  # the next advance decides
+            self._schedule(key, buyer, self._horizon - _HELD_MS)  # the next advance decides
 
-    def _schedule(self, key: Key, buyer: _Buyer, at: int) -> None:
-        """Look at the buyer again when event time passes `at`; one heap entry per buyer."""
-        if buyer.look_at is None or at < buyer.look_at:
-            buyer.look_at = at
-            heappush(self._expiry, (at, key))
+    def _lone_of_state(self, state: dict[str, Any]) -> Lone | None:
+        """The compact form of a restored buyer whose emitted row is its one inquiry's."""
+        inquiries, emitted = state.get("i", ()), state.get("e", ())
+        if not self._compact or len(inquiries) != 1 or state.get("o") or len(emitted) > 1:
+            return None
+        inquiry_id, held = inquiries[0]
+        held = tuple(held)
+        if not emitted:
+            return Lone(inquiry_id, held)
+        day, content = emitted[0]
+        if day != held[HELD_DAY] or tuple(content) != plain(held):
+            return None
+        return Lone(inquiry_id, held, held)
 
-    def _buyer(self, key: Key) -> _Buyer:
-        buyer = self._buyers.get(key)
+    def _demote(self, key: Key, buyer: Buyer) -> None:
+        """Hold a buyer whose rows are current compactly when it has one inquiry, no order.
+
+        Its one row is then `plain` of that inquiry, as emitted.
+        """
+        if buyer.orders or len(buyer.inquiries) != 1:
+            return
+        ((inquiry_id, held),) = buyer.inquiries.items()
+        self._buyers[key] = Lone(inquiry_id, held, held, buyer.look_at)
+
+    def _schedule(self, key: Key, buyer: Buyer | Lone, first: int) -> None:
+        """Look at the buyer again when a buyer-day first asked at `first` settles.
+
+        That is when event time passes `first + _HELD_MS`. The heap holds `first`: for an
+        inquiry it is the opening time held already, where the sum would be one more int
+        per buyer. One heap entry per buyer.
+        """
+        if buyer.look_at is None or first < buyer.look_at:
+            buyer.look_at = first
+            heappush(self._expiry, (first, key))
+
+    def _full(self, key: Key, buyer: Buyer | Lone | None) -> Buyer:
+        """The buyer in full form (a new one for None), for a change the compact form cannot hold."""
+        if isinstance(buyer, Buyer):
+            return buyer
         if buyer is None:
-            buyer = self._buyers[key] = _Buyer()
-        return buyer
+            full = Buyer()
+        else:
+            emitted = (
+                {} if buyer.emitted is None else {buyer.emitted[HELD_DAY]: plain(buyer.emitted)}
+            )
+            full = Buyer({buyer.inquiry_id: buyer.held}, {}, emitted, buyer.look_at)
+        self._buyers[key] = full
+        return full
 
-    def _contents(self, key: Key, buyer: _Buyer) -> dict[int, Content]:
+    def _contents(self, key: Key, buyer: Buyer) -> dict[int, Content]:
         """Every buyer-day of the buyer as it stands now."""
         days: dict[int, list[Held]] = {}
         for held in buyer.inquiries.values():
@@ -242,7 +304,7 @@ class BuyerDays:
                 out[day] = (first, len(day_inquiries), missed, order_id, at, amount, agent)
         return out
 
-    def _answered_last(self, key: Key, buyer: _Buyer, paid_ms: int) -> str:
+    def _answered_last(self, key: Key, buyer: Buyer, paid_ms: int) -> str:
         """Who answered the buyer's last inquiry answered at or before the payment, else ""."""
         answers = [
             (answered, opened, inquiry_id, by)
@@ -256,9 +318,9 @@ class BuyerDays:
             return ""
         return floor[1]
 
-    def _forget_old(self, key: Key, buyer: _Buyer) -> None:
+    def _forget_old(self, key: Key, buyer: Buyer) -> None:
         """Drop the buyer-days first asked more than _HELD_MS ago and the orders none can use."""
-        firsts = _firsts(buyer)
+        firsts = day_firsts(buyer)
         settled = {day for day, first in firsts.items() if first + _HELD_MS < self._horizon}
         removed = bool(settled)
         for inquiry_id, held in list(buyer.inquiries.items()):
@@ -268,7 +330,7 @@ class BuyerDays:
         for day in settled:
             buyer.emitted.pop(day, None)
             del firsts[day]
-        look_again = [first + _HELD_MS for first in firsts.values()]
+        look_again = list(firsts.values())
         for order_id, (at, _) in list(buyer.orders.items()):
             if any(f <= at <= f + CONVERSION_WINDOW_MS for f in firsts.values()):
                 continue  # a held buyer-day converts with it; it goes when they go
@@ -276,13 +338,27 @@ class BuyerDays:
                 del buyer.orders[order_id]  # no buyer-day to come may ask before it any more
                 removed = True
             else:
-                look_again.append(at + GRACE_MS)
+                look_again.append(at + GRACE_MS - _HELD_MS)
         if removed:
             self._touched.add(key)
         if buyer.empty():
             del self._buyers[key]
         elif look_again:
             self._schedule(key, buyer, min(look_again))
+
+    def _forget_lone(self, key: Key, lone: Lone) -> None:
+        """`_forget_old` for a buyer held compactly: its one buyer-day settles, or not yet."""
+        held = lone.held
+        if lone.emitted is not None and lone.emitted[HELD_DAY] != held[HELD_DAY]:
+            self._forget_old(key, self._full(key, lone))  # its day moved, rows not taken yet
+            return
+        first = held[HELD_OPENED]
+        if first + _HELD_MS < self._horizon:
+            del self._buyers[key]
+            self._fold_answer(key, held)
+            self._touched.add(key)
+        else:
+            self._schedule(key, lone, first)
 
     def _fold_answer(self, key: Key, held: Held) -> None:
         answered = held[HELD_ANSWERED]
@@ -300,56 +376,16 @@ class BuyerDays:
         state: dict[str, Any] = {}
         if floor is not None:
             state["f"] = list(floor)
-        if buyer is not None:
+        if isinstance(buyer, Lone):
+            # As the full form writes it, so a restore does not depend on the form.
+            emitted = buyer.emitted
+            state["i"] = [(buyer.inquiry_id, buyer.held)]
+            state["o"] = []
+            state["e"] = [] if emitted is None else [(emitted[HELD_DAY], plain(emitted))]
+        elif buyer is not None:
             # (key, tuple) pairs as they are: orjson writes them as nested arrays, and copying
             # a dict's items runs in C (a checkpoint holds every buyer changed since the last).
             state["i"] = list(buyer.inquiries.items())
             state["o"] = list(buyer.orders.items())
             state["e"] = list(buyer.emitted.items())
         return state
-
-
-def _held(inquiry: Inquiry) -> Held:
-    missed = 0
-    if inquiry.status != OPEN:  # an open inquiry has missed nothing yet
-        for bit, flag in _THRESHOLDS:
-            if not getattr(inquiry, flag):
-                missed |= bit
-    return (
-        inquiry.opened_at_ms,
-        inquiry.answered_at_ms,
-        inquiry.answered_by or "",
-        inquiry.business_date.toordinal(),
-        missed,
-    )
-
-
-def _firsts(buyer: _Buyer) -> dict[int, int]:
-    """First inquiry time of each buyer-day held."""
-    firsts: dict[int, int] = {}
-    for held in buyer.inquiries.values():
-        first = firsts.get(held[HELD_DAY])
-        if first is None or held[HELD_OPENED] < first:
-            firsts[held[HELD_DAY]] = held[HELD_OPENED]
-    return firsts
-
-
-def _row(key: Key, day: int, content: Content, version: int, *, deleted: bool) -> Row:
-    first, count, missed, order_id, paid, amount, agent = content
-    return (
-        key[0],
-        key[1],
-        date.fromordinal(day),
-        first,
-        count,
-        missed & 1,
-        (missed >> 1) & 1,
-        (missed >> 2) & 1,
-        int(order_id is not None),
-        order_id,
-        paid,
-        None if amount is None else Decimal(amount),
-        agent,
-        version,
-        int(deleted),
-    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from sys import intern
 from typing import Any
 
 from agents.facts.orders import OrderState, apply_order
@@ -161,7 +162,9 @@ class PartitionState:
         kind = event["type"]
         if kind == "chat.message":
             emit("chat_messages", rows.chat_row(event, now_ms))
-            key = (event["shop_id"], event["buyer_id"])
+            # The shop interned: the key outlives the event (the engine and recency share it
+            # for a new conversation), and shops are few.
+            key = (intern(event["shop_id"]), event["buyer_id"])
             if self.orphans:
                 self.orphans.heard(key[0], key[1], event["event_id"])
             previous = self.recency.seen(key, event["occurred_at"])
@@ -171,8 +174,7 @@ class PartitionState:
             ):
                 self.engine.forget_silent(key, event["occurred_at"])
             self.engine.add_fields(
-                event["shop_id"],
-                event["buyer_id"],
+                key,
                 event["occurred_at"],
                 event["event_id"],
                 event["sender"],
