@@ -288,10 +288,26 @@ def render(plan: Plan, results: Results, notes: list[str], command: str) -> str:
     return "\n".join([*out, "", *notes, ""])
 
 
+def scale_only(plan: Plan, out: Path) -> str:
+    """`out` up to its scale section, then that section measured now."""
+    with tempfile.TemporaryDirectory(prefix="kefu-bench-storage-") as work:
+        scales = storage_scale.measure(plan.scales, plan.repeats, Path(work))
+    kept = out.read_text(encoding="utf-8").split(storage_scale.HEADING)[0]
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    section = storage_scale.render(scales)
+    note = f"Scale section measured with `python -m bench.storage --scale-only`; load at the end {load}."
+    return kept + "\n".join([*section, "", note, ""])
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.storage", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="small sizes; writes nothing")
     parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument(
+        "--scale-only",
+        action="store_true",
+        help="measure only the views and boards at scale; keep the rest of --out as it is",
+    )
     parser.add_argument("--serve", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.serve is not None:
@@ -301,10 +317,13 @@ def main(argv: list[str] | None = None) -> int:
     for noisy in ("sinks", "pipeline", "agents", "faust", "aiokafka", "mode"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     plan = QUICK if args.quick else Plan()
-    with tempfile.TemporaryDirectory(prefix="kefu-bench-storage-") as work:
-        results, notes = run(plan, Path(work))
-    command = "python -m bench.storage" + (" --quick" if args.quick else "")
-    text = render(plan, results, notes, command)
+    if args.scale_only:
+        text = scale_only(plan, args.out)
+    else:
+        with tempfile.TemporaryDirectory(prefix="kefu-bench-storage-") as work:
+            results, notes = run(plan, Path(work))
+        command = "python -m bench.storage" + (" --quick" if args.quick else "")
+        text = render(plan, results, notes, command)
     sys.stdout.write(text)
     if not args.quick:
         args.out.write_text(text, encoding="utf-8")

@@ -224,9 +224,12 @@ def _median(runs: list[float]) -> float:
     return statistics.median(runs)
 
 
+HEADING = "### Views and boards at scale"
+
+
 def render(scales: list[Scale]) -> list[str]:
     out = [
-        "### Views and boards at scale (chDB), median seconds (round 1: one run)",
+        f"{HEADING} (chDB), median seconds (round 1: one run)",
         "",
         *[
             f"- {s.inquiries:,} inquiries over {s.days} days: made in {s.fill_seconds:.0f} s; "

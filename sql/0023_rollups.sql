@@ -143,7 +143,7 @@ WHERE fresh = 0;
 CREATE OR REPLACE VIEW {database}.shop_minutely_final AS
 SELECT
     shop_id,
-    toDateTime64(toStartOfMinute(effective_opened_at), 3, 'UTC') AS minute,
+    toStartOfMinute(effective_opened_at) AS minute,
     count() AS inquiries,
     countIf(answered_at IS NOT NULL) AS answered,
     if(count() = 0, NULL, sum(within_30s) / count()) AS rate_30s,
@@ -161,7 +161,7 @@ CREATE OR REPLACE VIEW {database}.agent_minutely_final AS
 SELECT
     shop_id,
     agent_id,
-    toDateTime64(toStartOfMinute(effective_opened_at), 3, 'UTC') AS minute,
+    toStartOfMinute(effective_opened_at) AS minute,
     count() AS inquiries,
     countIf(answered_at IS NOT NULL) AS answered,
     if(count() = 0, NULL, sum(within_30s) / count()) AS rate_30s,
@@ -689,7 +689,7 @@ ORDER BY (shop_id, minute, agent_id);
 CREATE OR REPLACE VIEW {database}.shop_hourly_final AS
 SELECT
     shop_id,
-    toDateTime64(toStartOfHour(effective_opened_at), 3, 'UTC') AS hour,
+    toStartOfHour(effective_opened_at) AS hour,
     count() AS inquiries,
     countIf(answered_at IS NOT NULL) AS answered,
     if(count() = 0, NULL, sum(within_30s) / count()) AS rate_30s,
@@ -706,7 +706,7 @@ CREATE OR REPLACE VIEW {database}.agent_hourly_final AS
 SELECT
     shop_id,
     agent_id,
-    toDateTime64(toStartOfHour(effective_opened_at), 3, 'UTC') AS hour,
+    toStartOfHour(effective_opened_at) AS hour,
     count() AS inquiries,
     countIf(answered_at IS NOT NULL) AS answered,
     if(count() = 0, NULL, sum(within_30s) / count()) AS rate_30s,
@@ -755,6 +755,12 @@ PARTITION BY toYYYYMM(hour)
 ORDER BY (shop_id, hour, agent_id);
 
 -- The interface views: fresh periods from the rollups, the rest computed with FINAL.
+-- The range of the changed periods, constant once its scalar subqueries have run, lets
+-- the FINAL side skip by partition, sort key and index to those periods' parts; the set
+-- alone would be applied row by row over the whole history. The minutely and hourly
+-- *_final views give their period as a DateTime, which the index on effective_opened_at
+-- can bound (a DateTime64 conversion is not monotonic to it); the views here turn it
+-- into the DateTime64 of the interface.
 
 CREATE OR REPLACE VIEW {database}.shop_daily AS
 SELECT * EXCEPT (computed_at) FROM {database}.shop_daily_rollup
@@ -763,7 +769,10 @@ WHERE (shop_id, toDateTime(business_date, 'UTC'), computed_at) IN
      WHERE view_name = 'shop_daily' AND fresh = 1)
 UNION ALL
 SELECT * FROM {database}.shop_daily_final
-WHERE (shop_id, toDateTime(business_date, 'UTC')) IN
+WHERE business_date BETWEEN
+    (SELECT toDate(min(period)) FROM {database}.rollup_state FINAL WHERE view_name = 'shop_daily' AND fresh = 0)
+    AND (SELECT toDate(max(period)) FROM {database}.rollup_state FINAL WHERE view_name = 'shop_daily' AND fresh = 0)
+  AND (shop_id, toDateTime(business_date, 'UTC')) IN
     (SELECT shop_id, period FROM {database}.rollup_state FINAL
      WHERE view_name = 'shop_daily' AND fresh = 0);
 
@@ -774,7 +783,10 @@ WHERE (shop_id, toDateTime(business_date, 'UTC'), computed_at) IN
      WHERE view_name = 'agent_daily' AND fresh = 1)
 UNION ALL
 SELECT * FROM {database}.agent_daily_final
-WHERE (shop_id, toDateTime(business_date, 'UTC')) IN
+WHERE business_date BETWEEN
+    (SELECT toDate(min(period)) FROM {database}.rollup_state FINAL WHERE view_name = 'agent_daily' AND fresh = 0)
+    AND (SELECT toDate(max(period)) FROM {database}.rollup_state FINAL WHERE view_name = 'agent_daily' AND fresh = 0)
+  AND (shop_id, toDateTime(business_date, 'UTC')) IN
     (SELECT shop_id, period FROM {database}.rollup_state FINAL
      WHERE view_name = 'agent_daily' AND fresh = 0);
 
@@ -784,8 +796,11 @@ WHERE (shop_id, toStartOfHour(toDateTime(minute, 'UTC')), computed_at) IN
     (SELECT shop_id, period, changed_at FROM {database}.rollup_state FINAL
      WHERE view_name = 'shop_minutely' AND fresh = 1)
 UNION ALL
-SELECT * FROM {database}.shop_minutely_final
-WHERE (shop_id, toStartOfHour(toDateTime(minute, 'UTC'))) IN
+SELECT * REPLACE (toDateTime64(f.minute, 3, 'UTC') AS minute)
+FROM {database}.shop_minutely_final AS f
+WHERE f.minute >= (SELECT min(period) FROM {database}.rollup_state FINAL WHERE view_name = 'shop_minutely' AND fresh = 0)
+  AND f.minute < (SELECT max(period) FROM {database}.rollup_state FINAL WHERE view_name = 'shop_minutely' AND fresh = 0) + INTERVAL 1 HOUR
+  AND (shop_id, toStartOfHour(toDateTime(f.minute, 'UTC'))) IN
     (SELECT shop_id, period FROM {database}.rollup_state FINAL
      WHERE view_name = 'shop_minutely' AND fresh = 0);
 
@@ -795,8 +810,11 @@ WHERE (shop_id, toStartOfHour(toDateTime(minute, 'UTC')), computed_at) IN
     (SELECT shop_id, period, changed_at FROM {database}.rollup_state FINAL
      WHERE view_name = 'agent_minutely' AND fresh = 1)
 UNION ALL
-SELECT * FROM {database}.agent_minutely_final
-WHERE (shop_id, toStartOfHour(toDateTime(minute, 'UTC'))) IN
+SELECT * REPLACE (toDateTime64(f.minute, 3, 'UTC') AS minute)
+FROM {database}.agent_minutely_final AS f
+WHERE f.minute >= (SELECT min(period) FROM {database}.rollup_state FINAL WHERE view_name = 'agent_minutely' AND fresh = 0)
+  AND f.minute < (SELECT max(period) FROM {database}.rollup_state FINAL WHERE view_name = 'agent_minutely' AND fresh = 0) + INTERVAL 1 HOUR
+  AND (shop_id, toStartOfHour(toDateTime(f.minute, 'UTC'))) IN
     (SELECT shop_id, period FROM {database}.rollup_state FINAL
      WHERE view_name = 'agent_minutely' AND fresh = 0);
 
@@ -806,8 +824,12 @@ WHERE (shop_id, toDateTime(hour, 'UTC'), computed_at) IN
     (SELECT shop_id, period, changed_at FROM {database}.rollup_state FINAL
      WHERE view_name = 'shop_hourly' AND fresh = 1)
 UNION ALL
-SELECT * FROM {database}.shop_hourly_final
-WHERE (shop_id, toDateTime(hour, 'UTC')) IN
+SELECT * REPLACE (toDateTime64(f.hour, 3, 'UTC') AS hour)
+FROM {database}.shop_hourly_final AS f
+WHERE f.hour BETWEEN
+    (SELECT min(period) FROM {database}.rollup_state FINAL WHERE view_name = 'shop_hourly' AND fresh = 0)
+    AND (SELECT max(period) FROM {database}.rollup_state FINAL WHERE view_name = 'shop_hourly' AND fresh = 0)
+  AND (f.shop_id, toDateTime(f.hour, 'UTC')) IN
     (SELECT shop_id, period FROM {database}.rollup_state FINAL
      WHERE view_name = 'shop_hourly' AND fresh = 0);
 
@@ -817,7 +839,11 @@ WHERE (shop_id, toDateTime(hour, 'UTC'), computed_at) IN
     (SELECT shop_id, period, changed_at FROM {database}.rollup_state FINAL
      WHERE view_name = 'agent_hourly' AND fresh = 1)
 UNION ALL
-SELECT * FROM {database}.agent_hourly_final
-WHERE (shop_id, toDateTime(hour, 'UTC')) IN
+SELECT * REPLACE (toDateTime64(f.hour, 3, 'UTC') AS hour)
+FROM {database}.agent_hourly_final AS f
+WHERE f.hour BETWEEN
+    (SELECT min(period) FROM {database}.rollup_state FINAL WHERE view_name = 'agent_hourly' AND fresh = 0)
+    AND (SELECT max(period) FROM {database}.rollup_state FINAL WHERE view_name = 'agent_hourly' AND fresh = 0)
+  AND (f.shop_id, toDateTime(f.hour, 'UTC')) IN
     (SELECT shop_id, period FROM {database}.rollup_state FINAL
      WHERE view_name = 'agent_hourly' AND fresh = 0);

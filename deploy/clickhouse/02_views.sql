@@ -2467,7 +2467,7 @@ WHERE fresh = 0;
 CREATE OR REPLACE VIEW kefu.shop_minutely_final ON CLUSTER kefu AS
 SELECT
     shop_id,
-    toDateTime64(toStartOfMinute(effective_opened_at), 3, 'UTC') AS minute,
+    toStartOfMinute(effective_opened_at) AS minute,
     count() AS inquiries,
     countIf(answered_at IS NOT NULL) AS answered,
     if(count() = 0, NULL, sum(within_30s) / count()) AS rate_30s,
@@ -2485,7 +2485,7 @@ CREATE OR REPLACE VIEW kefu.agent_minutely_final ON CLUSTER kefu AS
 SELECT
     shop_id,
     agent_id,
-    toDateTime64(toStartOfMinute(effective_opened_at), 3, 'UTC') AS minute,
+    toStartOfMinute(effective_opened_at) AS minute,
     count() AS inquiries,
     countIf(answered_at IS NOT NULL) AS answered,
     if(count() = 0, NULL, sum(within_30s) / count()) AS rate_30s,
@@ -2877,7 +2877,7 @@ SETTINGS use_skip_indexes_if_final_exact_mode = 0;
 CREATE OR REPLACE VIEW kefu.shop_hourly_final ON CLUSTER kefu AS
 SELECT
     shop_id,
-    toDateTime64(toStartOfHour(effective_opened_at), 3, 'UTC') AS hour,
+    toStartOfHour(effective_opened_at) AS hour,
     count() AS inquiries,
     countIf(answered_at IS NOT NULL) AS answered,
     if(count() = 0, NULL, sum(within_30s) / count()) AS rate_30s,
@@ -2894,7 +2894,7 @@ CREATE OR REPLACE VIEW kefu.agent_hourly_final ON CLUSTER kefu AS
 SELECT
     shop_id,
     agent_id,
-    toDateTime64(toStartOfHour(effective_opened_at), 3, 'UTC') AS hour,
+    toStartOfHour(effective_opened_at) AS hour,
     count() AS inquiries,
     countIf(answered_at IS NOT NULL) AS answered,
     if(count() = 0, NULL, sum(within_30s) / count()) AS rate_30s,
@@ -2908,6 +2908,12 @@ GROUP BY shop_id, agent_id, hour
 SETTINGS use_skip_indexes_if_final_exact_mode = 0;
 
 -- The interface views: fresh periods from the rollups, the rest computed with FINAL.
+-- The range of the changed periods, constant once its scalar subqueries have run, lets
+-- the FINAL side skip by partition, sort key and index to those periods' parts; the set
+-- alone would be applied row by row over the whole history. The minutely and hourly
+-- *_final views give their period as a DateTime, which the index on effective_opened_at
+-- can bound (a DateTime64 conversion is not monotonic to it); the views here turn it
+-- into the DateTime64 of the interface.
 
 CREATE OR REPLACE VIEW kefu.shop_daily ON CLUSTER kefu AS
 SELECT * EXCEPT (computed_at) FROM kefu.shop_daily_rollup
@@ -2916,7 +2922,10 @@ WHERE (shop_id, toDateTime(business_date, 'UTC'), computed_at) IN
      WHERE view_name = 'shop_daily' AND fresh = 1)
 UNION ALL
 SELECT * FROM kefu.shop_daily_final
-WHERE (shop_id, toDateTime(business_date, 'UTC')) IN
+WHERE business_date BETWEEN
+    (SELECT toDate(min(period)) FROM kefu.rollup_state FINAL WHERE view_name = 'shop_daily' AND fresh = 0)
+    AND (SELECT toDate(max(period)) FROM kefu.rollup_state FINAL WHERE view_name = 'shop_daily' AND fresh = 0)
+  AND (shop_id, toDateTime(business_date, 'UTC')) IN
     (SELECT shop_id, period FROM kefu.rollup_state FINAL
      WHERE view_name = 'shop_daily' AND fresh = 0);
 
@@ -2927,7 +2936,10 @@ WHERE (shop_id, toDateTime(business_date, 'UTC'), computed_at) IN
      WHERE view_name = 'agent_daily' AND fresh = 1)
 UNION ALL
 SELECT * FROM kefu.agent_daily_final
-WHERE (shop_id, toDateTime(business_date, 'UTC')) IN
+WHERE business_date BETWEEN
+    (SELECT toDate(min(period)) FROM kefu.rollup_state FINAL WHERE view_name = 'agent_daily' AND fresh = 0)
+    AND (SELECT toDate(max(period)) FROM kefu.rollup_state FINAL WHERE view_name = 'agent_daily' AND fresh = 0)
+  AND (shop_id, toDateTime(business_date, 'UTC')) IN
     (SELECT shop_id, period FROM kefu.rollup_state FINAL
      WHERE view_name = 'agent_daily' AND fresh = 0);
 
@@ -2937,8 +2949,11 @@ WHERE (shop_id, toStartOfHour(toDateTime(minute, 'UTC')), computed_at) IN
     (SELECT shop_id, period, changed_at FROM kefu.rollup_state FINAL
      WHERE view_name = 'shop_minutely' AND fresh = 1)
 UNION ALL
-SELECT * FROM kefu.shop_minutely_final
-WHERE (shop_id, toStartOfHour(toDateTime(minute, 'UTC'))) IN
+SELECT * REPLACE (toDateTime64(f.minute, 3, 'UTC') AS minute)
+FROM kefu.shop_minutely_final AS f
+WHERE f.minute >= (SELECT min(period) FROM kefu.rollup_state FINAL WHERE view_name = 'shop_minutely' AND fresh = 0)
+  AND f.minute < (SELECT max(period) FROM kefu.rollup_state FINAL WHERE view_name = 'shop_minutely' AND fresh = 0) + INTERVAL 1 HOUR
+  AND (shop_id, toStartOfHour(toDateTime(f.minute, 'UTC'))) IN
     (SELECT shop_id, period FROM kefu.rollup_state FINAL
      WHERE view_name = 'shop_minutely' AND fresh = 0);
 
@@ -2948,8 +2963,11 @@ WHERE (shop_id, toStartOfHour(toDateTime(minute, 'UTC')), computed_at) IN
     (SELECT shop_id, period, changed_at FROM kefu.rollup_state FINAL
      WHERE view_name = 'agent_minutely' AND fresh = 1)
 UNION ALL
-SELECT * FROM kefu.agent_minutely_final
-WHERE (shop_id, toStartOfHour(toDateTime(minute, 'UTC'))) IN
+SELECT * REPLACE (toDateTime64(f.minute, 3, 'UTC') AS minute)
+FROM kefu.agent_minutely_final AS f
+WHERE f.minute >= (SELECT min(period) FROM kefu.rollup_state FINAL WHERE view_name = 'agent_minutely' AND fresh = 0)
+  AND f.minute < (SELECT max(period) FROM kefu.rollup_state FINAL WHERE view_name = 'agent_minutely' AND fresh = 0) + INTERVAL 1 HOUR
+  AND (shop_id, toStartOfHour(toDateTime(f.minute, 'UTC'))) IN
     (SELECT shop_id, period FROM kefu.rollup_state FINAL
      WHERE view_name = 'agent_minutely' AND fresh = 0);
 
@@ -2959,8 +2977,12 @@ WHERE (shop_id, toDateTime(hour, 'UTC'), computed_at) IN
     (SELECT shop_id, period, changed_at FROM kefu.rollup_state FINAL
      WHERE view_name = 'shop_hourly' AND fresh = 1)
 UNION ALL
-SELECT * FROM kefu.shop_hourly_final
-WHERE (shop_id, toDateTime(hour, 'UTC')) IN
+SELECT * REPLACE (toDateTime64(f.hour, 3, 'UTC') AS hour)
+FROM kefu.shop_hourly_final AS f
+WHERE f.hour BETWEEN
+    (SELECT min(period) FROM kefu.rollup_state FINAL WHERE view_name = 'shop_hourly' AND fresh = 0)
+    AND (SELECT max(period) FROM kefu.rollup_state FINAL WHERE view_name = 'shop_hourly' AND fresh = 0)
+  AND (f.shop_id, toDateTime(f.hour, 'UTC')) IN
     (SELECT shop_id, period FROM kefu.rollup_state FINAL
      WHERE view_name = 'shop_hourly' AND fresh = 0);
 
@@ -2970,7 +2992,11 @@ WHERE (shop_id, toDateTime(hour, 'UTC'), computed_at) IN
     (SELECT shop_id, period, changed_at FROM kefu.rollup_state FINAL
      WHERE view_name = 'agent_hourly' AND fresh = 1)
 UNION ALL
-SELECT * FROM kefu.agent_hourly_final
-WHERE (shop_id, toDateTime(hour, 'UTC')) IN
+SELECT * REPLACE (toDateTime64(f.hour, 3, 'UTC') AS hour)
+FROM kefu.agent_hourly_final AS f
+WHERE f.hour BETWEEN
+    (SELECT min(period) FROM kefu.rollup_state FINAL WHERE view_name = 'agent_hourly' AND fresh = 0)
+    AND (SELECT max(period) FROM kefu.rollup_state FINAL WHERE view_name = 'agent_hourly' AND fresh = 0)
+  AND (f.shop_id, toDateTime(f.hour, 'UTC')) IN
     (SELECT shop_id, period FROM kefu.rollup_state FINAL
      WHERE view_name = 'agent_hourly' AND fresh = 0);
