@@ -102,6 +102,11 @@ class Meter:
             self._cpu0 = cpu_seconds()
             self._seen0 = seen
 
+    @property
+    def first_poll(self) -> int:
+        """Events delivered before the clock started: the first poll's."""
+        return self._seen0
+
     def elapsed(self) -> float:
         return 0.0 if self.started is None else time.perf_counter() - self.started
 

@@ -12,7 +12,7 @@ from bench.machine import Machine
 from bench.measure import RunnerResult
 from bench.plan import Plan
 from bench.profile import Profile
-from bench.scale import ScaleRow
+from bench.scale_rows import ScaleRow, against_one
 from bench.spawn import REPO
 
 BENCHMARKS = REPO / "BENCHMARKS.md"
@@ -151,6 +151,26 @@ def scale_table(rows: list[ScaleRow]) -> list[str]:
     return lines
 
 
+def workers_table(rows: list[ScaleRow]) -> list[str]:
+    """Worker counts side by side on the same partitions, each against one worker."""
+    lines = [
+        "| workers | partitions | events | events/s | events/s per worker | × one worker "
+        "| cores busy | CPU s per M events | × one worker's CPU | CPU s per M events read, each worker "
+        "| peak RSS (largest worker) | stored | first polls (ingest untimed) |",
+        "|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
+    ]
+    for row in rows:
+        speed, cpu = against_one(rows, row) or (None, None)
+        each = " / ".join(f"{value:,.1f}" for value in row.worker_cpu_per_million)
+        lines.append(
+            f"| {row.workers} | {row.partitions} | {row.events:,} | {row.events_per_second:,.0f} "
+            f"| {row.events_per_second_per_worker:,.0f} | {_x(speed, 2)} | {row.cores:.2f} "
+            f"| {row.cpu_per_million:,.1f} | {_x(cpu, 2)} | {each} "
+            f"| {_mib(row.peak_rss_bytes)} | {row.stored:,} | {row.untimed:,} |"
+        )
+    return lines
+
+
 def profile_table(profile: Profile) -> list[str]:
     result = profile.result
     lines = [
@@ -206,10 +226,20 @@ def render(report: Report) -> str:
 
 def write_benchmarks(text: str, path: Path = BENCHMARKS) -> None:
     """Replace the generated part of BENCHMARKS.md; what stands around the markers stays."""
-    current = path.read_text() if path.exists() else f"# Benchmarks\n\n{BEGIN}\n{END}\n"
-    head, _, rest = current.partition(BEGIN)
-    _, _, tail = rest.partition(END)
-    path.write_text(f"{head}{BEGIN}\n{text}{END}{tail}")
+    write_section(text, BEGIN, END, path)
+
+
+def write_section(text: str, begin: str, end: str, path: Path = BENCHMARKS) -> None:
+    """Replace what stands between `begin` and `end`; missing markers go to the end of the file."""
+    current = path.read_text() if path.exists() else f"# Benchmarks\n\n{begin}\n{end}\n"
+    if (begin in current) != (end in current):
+        msg = f"{path} holds only one of {begin} and {end}; fix the markers by hand"
+        raise ValueError(msg)
+    if begin not in current:
+        current = f"{current.rstrip()}\n\n{begin}\n{end}\n"
+    head, _, rest = current.partition(begin)
+    _, _, tail = rest.partition(end)
+    path.write_text(f"{head}{begin}\n{text}{end}{tail}")
 
 
 def write_baseline(report: Report, path: Path = BASELINE) -> None:

@@ -66,6 +66,9 @@ async def lead(settings: KefuSettings, events: int, flush_ms: int | None) -> Run
         watch.cancel()
         result = meter.stop(events)
         result.extra["first_wall_ms"] = meter.first_wall_ms
+        # All this worker's ingest read, of which its first poll before the clock (bench.scale_rows).
+        result.extra["read"] = events_in(settings)
+        result.extra["first_poll"] = meter.first_poll
         result.extra["inquiries"] = await asyncio.to_thread(
             _count, run, "SELECT count() FROM inquiries FINAL"
         )
@@ -83,8 +86,11 @@ async def follow(settings: KefuSettings) -> RunnerResult:
         say(UP)
         await asyncio.to_thread(sys.stdin.read)  # the harness closes stdin when the lead is done
         watch.cancel()
-        result = meter.stop(events_in(settings))
+        read = events_in(settings)
+        result = meter.stop(read)
         result.extra["first_wall_ms"] = meter.first_wall_ms
+        result.extra["read"] = read
+        result.extra["first_poll"] = meter.first_poll
         result.extra["chat_messages"] = await asyncio.to_thread(
             _count, run, "SELECT count() FROM chat_messages"
         )
