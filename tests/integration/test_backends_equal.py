@@ -31,6 +31,7 @@ from core.settings import KefuSettings
 from pipeline import sample_day as sample
 from pipeline.embedded_broker import TansuBroker
 from pipeline.replay import ReplayCounts, replay
+from sinks import rollups
 from sinks.chdb_http import serve
 from sinks.chdb_store import ChdbStore
 from sinks.migrate import SQL_DIR
@@ -52,6 +53,8 @@ VOLATILE = frozenset(
         "version",
         "partition",
         "offset",
+        "changed_at",
+        "computed_at",
     }
 )
 _RELATION = re.compile(
@@ -66,6 +69,7 @@ EMPTY_BY_DEFAULT = {
     "alert_controls",
     "staffing_plan",
     "staffing_shifts",
+    "rollup_dirty",  # every period refreshed before the comparison
 }
 # Guide queries whose answers depend on the run, not on the data: stored rows before FINAL
 # (how batches were cut and merged) and the wall-clock receive times of dead letters.
@@ -107,10 +111,14 @@ def relation_sql(store: Store, name: str) -> str:
 
 
 def answers(store: Store, counts: ReplayCounts, guide: list[GuideQuery]) -> Replayed:
+    """After a refresh, so the views read their rollups (refreshed over HTTP for the server)."""
+    rollups.refresh(store, settle_seconds=0)
+    # Materialized views hold no rows: what they write (rollup_state) is compared.
     relations = [
         row[0]
         for row in store.query(
-            "SELECT name FROM system.tables WHERE database = {db:String} ORDER BY name",
+            "SELECT name FROM system.tables WHERE database = {db:String}"
+            " AND engine != 'MaterializedView' ORDER BY name",
             {"db": DATABASE},
         ).rows
     ]
