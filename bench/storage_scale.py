@@ -199,7 +199,9 @@ def _timer(store: Store, scale: Scale, repeats: int) -> Callable[[str, dict[str,
                 store.query(sql)
                 runs.append(time.perf_counter() - started)
             scale.timings[(name, state)] = runs
-            log.info("%s, %s (%s): median %.3f s", scale.inquiries, name, state, _median(runs))
+            log.info(
+                "%s, %s (%s): median %.3f s", scale.inquiries, name, state, statistics.median(runs)
+            )
 
     return time_all
 
@@ -236,10 +238,6 @@ def _bytes(store: Store) -> tuple[int, int]:
     return int(rows[0]), int(rows[1])
 
 
-def _median(runs: list[float]) -> float:
-    return statistics.median(runs)
-
-
 HEADING = "### Views and boards at scale"
 
 
@@ -261,7 +259,9 @@ def render(scales: list[Scale]) -> list[str]:
     out += ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for name, state in keys:
         cells = [
-            f"{_median(s.timings[(name, state)]):.3f}" if (name, state) in s.timings else "–"
+            f"{statistics.median(s.timings[(name, state)]):.3f}"
+            if (name, state) in s.timings
+            else "–"
             for s in scales
         ]
         out.append(f"| {name} | {state} | " + " | ".join(cells) + " |")

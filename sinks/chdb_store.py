@@ -22,7 +22,7 @@ from clickhouse_connect.driver.binding import bind_query, quote_identifier
 from core.errors import RetryLater, StoreLocked
 from sinks import native
 from sinks.errors import StoreError, from_clickhouse
-from sinks.sql_text import trailing_format
+from sinks.sql_text import sql_string, trailing_format
 from sinks.store import QueryResult
 
 log = logging.getLogger(__name__)
@@ -55,17 +55,12 @@ def _raw(result: Any) -> RawResult:
     )
 
 
-def quote_string(value: str) -> str:
-    escaped = value.replace("\\", "\\\\").replace("'", "\\'")
-    return f"'{escaped}'"
-
-
 def _settings_sql(settings: Mapping[str, str]) -> Iterator[str]:
     for name, value in settings.items():
         if not name.replace("_", "").isalnum():
             msg = f"invalid setting name {name!r}"
             raise StoreError(msg, code=115)  # UNKNOWN_SETTING
-        yield f"SET {name} = {quote_string(str(value))}"
+        yield f"SET {name} = {sql_string(str(value))}"
 
 
 @contextmanager
@@ -140,7 +135,7 @@ class ChdbStore:
         payload = native.encode(target, columns, types, rows)
         head = f"INSERT INTO {target} ({', '.join(quote_identifier(c) for c in columns)})"
         if dedup_token is not None:
-            head += f" SETTINGS insert_deduplication_token = {quote_string(dedup_token)}"
+            head += f" SETTINGS insert_deduplication_token = {sql_string(dedup_token)}"
         with self._lock, _translated():
             inserter = self._open_session().send_insert(head, "Native")
             with inserter:

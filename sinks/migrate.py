@@ -150,30 +150,32 @@ def _apply(store: Store, migration: Migration, database: str, text_ttl_days: int
     )
 
 
+def table_definition(store: Store, database: str, table: str) -> tuple[str, str] | None:
+    """(engine, CREATE statement) of a table, or None when it does not exist."""
+    found = store.query(
+        "SELECT engine, create_table_query FROM system.tables"
+        " WHERE database = {db:String} AND name = {t:String}",
+        {"db": database, "t": table},
+    ).rows
+    return (str(found[0][0]), str(found[0][1])) if found else None
+
+
 def _alters_a_distributed_table(store: Store, statement: str) -> bool:
     match = _ALTER.match(without_comments(statement).strip())
     if match is None:
         return False
-    engine = store.query(
-        "SELECT engine FROM system.tables WHERE database = {db:String} AND name = {t:String}",
-        {"db": match.group(1), "t": match.group(2)},
-    ).scalar()
-    return engine == "Distributed"
+    found = table_definition(store, match.group(1), match.group(2))
+    return found is not None and found[0] == "Distributed"
 
 
 def _apply_text_ttl(store: Store, database: str, days: int) -> None:
     """Re-apply KefuSettings.raw_text_ttl_days to chat_messages.text when it changed."""
-    found = store.query(
-        "SELECT create_table_query, engine FROM system.tables"
-        " WHERE database = {db:String} AND name = {t:String}",
-        {"db": database, "t": "chat_messages"},
-    ).rows
+    found = table_definition(store, database, "chat_messages")
     # On a cluster chat_messages is a Distributed table; the TTL lives on the local tables,
     # which an operator manages with deploy/clickhouse/.
-    if not found or not found[0][1].endswith("MergeTree"):
+    if found is None or not found[0].endswith("MergeTree"):
         return
-    ddl = found[0][0]
-    match = _TEXT_TTL.search(ddl)
+    match = _TEXT_TTL.search(found[1])
     if match is not None and int(match.group(1)) == days:
         return
     log.info("setting the raw text TTL of %s.chat_messages to %d days", database, days)

@@ -14,6 +14,7 @@ from datetime import datetime
 
 from core.errors import KefuError
 from core.settings import RollupSettings
+from sinks.migrate import table_definition
 from sinks.sql_text import sql_string
 from sinks.store import Store
 
@@ -146,19 +147,16 @@ def apply_ttls(store: Store, settings: RollupSettings) -> None:
     for rollup in ROLLUPS:
         days = int(getattr(settings, rollup.keep))
         table = f"{rollup.view}_rollup"
-        engine, ddl = store.query(
-            "SELECT engine, create_table_query FROM system.tables "
-            "WHERE database = {db:String} AND name = {t:String}",
-            {"db": store.database, "t": table},
-        ).rows[0]
-        if not str(engine).endswith("MergeTree"):
+        found = table_definition(store, store.database, table)
+        if found is None or not found[0].endswith("MergeTree"):
             continue
+        ddl = found[1]
         if days:
             store.command(
                 f"ALTER TABLE {store.database}.{table} "
                 f"MODIFY TTL {rollup.time} + INTERVAL {int(days)} DAY"
             )
-        elif " TTL " in str(ddl):
+        elif " TTL " in ddl:
             store.command(f"ALTER TABLE {store.database}.{table} REMOVE TTL")
 
 
