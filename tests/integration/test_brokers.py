@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import faust
@@ -138,9 +139,12 @@ async def test_end_offsets_count_records(
     assert end == {tp: 100}
 
 
-async def test_faust_agent_round_trip(kafka_broker: Broker, unique_name: str) -> None:
+async def test_faust_agent_round_trip(
+    kafka_broker: Broker, unique_name: str, tmp_path: Path
+) -> None:
     app = faust.App(
         f"{unique_name}-app",
+        datadir=str(tmp_path / "faust"),
         broker=f"kafka://{kafka_broker.bootstrap}",
         store="memory://",
         web_enabled=False,
