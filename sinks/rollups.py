@@ -36,6 +36,14 @@ class Rollup:
     keep: str
     # Narrows the FINAL read to the periods' parts: {first} and {last} are the periods.
     prune: str
+    # The relation that computes periods with FINAL, {database}, {first} and {last} filled
+    # in: the view's `_final` unless it names another.
+    source: str = "{database}.{view}_final"
+
+    def computation(self, database: str, first: str, last: str) -> str:
+        """The FINAL computation of the periods first..last, as `relation WHERE filter`."""
+        relation = self.source.format(database=database, view=self.view, first=first, last=last)
+        return f"{relation} WHERE {self.prune.format(first=first, last=last)}"
 
 
 _DAY = "business_date BETWEEN toDate({first}) AND toDate({last})"
@@ -56,6 +64,12 @@ ROLLUPS = (
     Rollup("agent_minutely", *_BY_MINUTE, _MINUTE),
     Rollup("shop_hourly", *_BY_HOUR, _HOUR),
     Rollup("agent_hourly", *_BY_HOUR, _HOUR),
+    Rollup(
+        "agent_kpi_daily",
+        *_BY_DAY,
+        _DAY,
+        "{database}.agent_kpi_daily_between(first = toDate({first}), last = toDate({last}))",
+    ),
 )
 
 
@@ -118,11 +132,11 @@ def _store_periods(store: Store, rollup: Rollup, periods: list[tuple[str, dateti
         by_shop[shop].append(_time(period))
     pairs = ", ".join(f"({sql_string(shop)}, {at})" for shop, ats in by_shop.items() for at in ats)
     moments = sorted({_time(period) for _, period in periods})
-    prune = rollup.prune.format(first=moments[0], last=moments[-1])
+    computation = rollup.computation(database, moments[0], moments[-1])
     store.command(
         f"INSERT INTO {database}.{rollup.view}_rollup "
-        f"SELECT *, {stamp} FROM {database}.{rollup.view}_final "
-        f"WHERE {prune} AND shop_id IN ({', '.join(sql_string(s) for s in by_shop)}) "
+        f"SELECT *, {stamp} FROM {computation} "
+        f"AND shop_id IN ({', '.join(sql_string(s) for s in by_shop)}) "
         f"AND {rollup.period} IN ({', '.join(moments)}) "
         f"AND (shop_id, {rollup.period}) IN ({pairs})"
     )

@@ -684,3 +684,49 @@ ORDER BY (shop_id, hour, agent_id);
 
 CREATE TABLE IF NOT EXISTS kefu.agent_hourly_rollup ON CLUSTER kefu AS kefu_local.agent_hourly_rollup
 ENGINE = Distributed(kefu, kefu_local, agent_hourly_rollup, cityHash64(shop_id));
+
+-- sql/0025: the KPI scorecard's daily sums rolled up, and paid orders by buyer ---------------
+-- buyer_paid_orders is sharded like orders, by shop and buyer.
+
+CREATE TABLE IF NOT EXISTS kefu_local.buyer_paid_orders ON CLUSTER kefu
+(
+    shop_id    String,
+    buyer_id   String,
+    order_id   String,
+    paid_at    Nullable(DateTime64(3, 'UTC')),
+    grouped_at Nullable(DateTime64(3, 'UTC'))
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/kefu_local/buyer_paid_orders', '{replica}')
+ORDER BY (shop_id, buyer_id, order_id);
+
+CREATE TABLE IF NOT EXISTS kefu.buyer_paid_orders ON CLUSTER kefu AS kefu_local.buyer_paid_orders
+ENGINE = Distributed(kefu, kefu_local, buyer_paid_orders, cityHash64(shop_id, buyer_id));
+
+CREATE TABLE IF NOT EXISTS kefu_local.agent_kpi_daily_rollup ON CLUSTER kefu
+(
+    shop_id              String,
+    agent_id             String,
+    business_date        Date,
+    answered             UInt64,
+    response_seconds_sum Float64,
+    consulting_buyers    UInt64,
+    converted_buyers     UInt64,
+    converted_amount     Decimal(38, 2),
+    repeat_buyers        UInt64,
+    ratings              UInt64,
+    positive_ratings     UInt64,
+    complaints           UInt64,
+    decided_refunds      UInt64,
+    converted_orders     UInt64,
+    work_orders_settled  UInt64,
+    work_orders_met      UInt64,
+    qc_replies           UInt64,
+    qc_penalty           Float64,
+    computed_at          DateTime64(6, 'UTC')
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/kefu_local/agent_kpi_daily_rollup', '{replica}')
+PARTITION BY toYYYYMM(business_date)
+ORDER BY (shop_id, business_date, agent_id);
+
+CREATE TABLE IF NOT EXISTS kefu.agent_kpi_daily_rollup ON CLUSTER kefu AS kefu_local.agent_kpi_daily_rollup
+ENGINE = Distributed(kefu, kefu_local, agent_kpi_daily_rollup, cityHash64(shop_id));

@@ -3000,3 +3000,455 @@ WHERE f.hour BETWEEN
   AND (f.shop_id, toDateTime(f.hour, 'UTC')) IN
     (SELECT shop_id, period FROM kefu.rollup_state FINAL
      WHERE view_name = 'agent_hourly' AND fresh = 0);
+
+-- from sql/0025_kpi_rollup.sql
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS kefu.buyer_paid_orders_index ON CLUSTER kefu
+TO kefu.buyer_paid_orders AS
+SELECT shop_id, buyer_id, order_id, paid_at, grouped_at
+FROM kefu.orders
+WHERE paid_at IS NOT NULL;
+
+-- The marks of 0023's agent_daily, for agent_kpi_daily.
+CREATE MATERIALIZED VIEW IF NOT EXISTS kefu.rollup_marks_kpi_inquiries ON CLUSTER kefu
+TO kefu.rollup_state AS
+SELECT 'agent_kpi_daily' AS view_name, shop_id, toDateTime(business_date, 'UTC') AS period,
+    now64(6, 'UTC') AS changed_at, toUInt8(0) AS fresh
+FROM kefu.inquiries
+GROUP BY shop_id, period;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS kefu.rollup_marks_kpi_buyer_days ON CLUSTER kefu
+TO kefu.rollup_state AS
+SELECT 'agent_kpi_daily' AS view_name, shop_id, toDateTime(business_date + shift, 'UTC') AS period,
+    now64(6, 'UTC') AS changed_at, toUInt8(0) AS fresh
+FROM kefu.buyer_days
+ARRAY JOIN [-3, -2, -1, 0, 1, 2, 3] AS shift
+GROUP BY shop_id, period;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS kefu.rollup_marks_kpi_ratings ON CLUSTER kefu
+TO kefu.rollup_state AS
+SELECT 'agent_kpi_daily' AS view_name, shop_id, toDateTime(business_date, 'UTC') AS period,
+    now64(6, 'UTC') AS changed_at, toUInt8(0) AS fresh
+FROM kefu.ratings
+GROUP BY shop_id, period;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS kefu.rollup_marks_kpi_replies ON CLUSTER kefu
+TO kefu.rollup_state AS
+SELECT 'agent_kpi_daily' AS view_name, shop_id,
+    toDateTime(toDate(occurred_at, 'UTC') + shift, 'UTC') AS period,
+    now64(6, 'UTC') AS changed_at, toUInt8(0) AS fresh
+FROM kefu.chat_messages
+ARRAY JOIN [-1, 0, 1] AS shift
+WHERE sender = 'agent'
+GROUP BY shop_id, period;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS kefu.rollup_marks_kpi_qc_findings ON CLUSTER kefu
+TO kefu.rollup_state AS
+SELECT 'agent_kpi_daily' AS view_name, shop_id, toDateTime(business_date, 'UTC') AS period,
+    now64(6, 'UTC') AS changed_at, toUInt8(0) AS fresh
+FROM kefu.qc_findings
+GROUP BY shop_id, period;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS kefu.rollup_marks_kpi_complaints ON CLUSTER kefu
+TO kefu.rollup_state AS
+SELECT 'agent_kpi_daily' AS view_name, c.shop_id AS shop_id, toDateTime(day, 'UTC') AS period,
+    now64(6, 'UTC') AS changed_at, toUInt8(0) AS fresh
+FROM kefu.complaints AS c
+LEFT JOIN kefu.complaint_days AS d
+    ON d.shop_id = c.shop_id AND d.complaint_id = c.complaint_id
+ARRAY JOIN [c.business_date, d.business_date] AS day
+WHERE day > toDate(0)
+GROUP BY shop_id, period;
+
+-- Inside a materialized view the orders table is the inserted block: the subquery names
+-- the block's buyers, whose earlier paid orders buyer_paid_orders holds.
+CREATE MATERIALIZED VIEW IF NOT EXISTS kefu.rollup_marks_kpi_orders ON CLUSTER kefu
+TO kefu.rollup_state AS
+SELECT 'agent_kpi_daily' AS view_name, shop_id,
+    toDateTime(toDate(at, 'UTC') + shift, 'UTC') AS period,
+    now64(6, 'UTC') AS changed_at, toUInt8(0) AS fresh
+FROM
+(
+    SELECT shop_id, [paid_at, grouped_at] AS times
+    FROM kefu.orders
+    UNION ALL
+    SELECT shop_id, [paid_at, grouped_at]
+    FROM kefu.buyer_paid_orders
+    WHERE (shop_id, buyer_id) IN (SELECT shop_id, buyer_id FROM kefu.orders)
+)
+ARRAY JOIN times AS at
+ARRAY JOIN [-4, -3, -2, -1, 0, 1] AS shift
+WHERE at IS NOT NULL
+GROUP BY shop_id, period;
+
+-- Read through views, refunds and work orders are the whole tables, so the day of the
+-- version an insert replaces is found by key.
+CREATE OR REPLACE VIEW kefu.refund_decision_times ON CLUSTER kefu AS
+SELECT shop_id, refund_id, decided_at, dispute_closed_at FROM kefu.refunds;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS kefu.rollup_marks_kpi_refunds ON CLUSTER kefu
+TO kefu.rollup_state AS
+SELECT 'agent_kpi_daily' AS view_name, shop_id,
+    toDateTime(toDate(at, 'UTC') + shift, 'UTC') AS period,
+    now64(6, 'UTC') AS changed_at, toUInt8(0) AS fresh
+FROM
+(
+    SELECT r.shop_id AS shop_id,
+        [r.decided_at, r.dispute_closed_at, t.decided_at, t.dispute_closed_at] AS times
+    FROM kefu.refunds AS r
+    LEFT JOIN
+    (
+        SELECT * FROM kefu.refund_decision_times
+        WHERE (shop_id, refund_id) IN (SELECT shop_id, refund_id FROM kefu.refunds)
+    ) AS t ON t.shop_id = r.shop_id AND t.refund_id = r.refund_id
+)
+ARRAY JOIN times AS at
+ARRAY JOIN [-1, 0, 1] AS shift
+WHERE at IS NOT NULL
+GROUP BY shop_id, period;
+
+CREATE OR REPLACE VIEW kefu.work_order_days ON CLUSTER kefu AS
+SELECT shop_id, work_order_id, business_date FROM kefu.work_orders;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS kefu.rollup_marks_kpi_work_orders ON CLUSTER kefu
+TO kefu.rollup_state AS
+SELECT 'agent_kpi_daily' AS view_name, w.shop_id AS shop_id, toDateTime(day, 'UTC') AS period,
+    now64(6, 'UTC') AS changed_at, toUInt8(0) AS fresh
+FROM kefu.work_orders AS w
+LEFT JOIN
+(
+    SELECT * FROM kefu.work_order_days
+    WHERE (shop_id, work_order_id) IN (SELECT shop_id, work_order_id FROM kefu.work_orders)
+) AS d ON d.shop_id = w.shop_id AND d.work_order_id = w.work_order_id
+ARRAY JOIN [w.business_date, d.business_date] AS day
+WHERE day > toDate(0)
+GROUP BY shop_id, period;
+
+-- agent_kpi_daily: the FINAL computation (the reference the rollup must equal)
+CREATE OR REPLACE VIEW kefu.agent_kpi_daily_final ON CLUSTER kefu AS
+SELECT
+    shop_id,
+    agent_id,
+    business_date,
+    sum(n_answered) AS answered,
+    sum(s_response) AS response_seconds_sum,
+    sum(n_buyers) AS consulting_buyers,
+    sum(n_converted) AS converted_buyers,
+    sum(s_amount) AS converted_amount,
+    sum(n_repeat) AS repeat_buyers,
+    sum(n_ratings) AS ratings,
+    sum(n_positive) AS positive_ratings,
+    sum(n_complaints) AS complaints,
+    sum(n_decided) AS decided_refunds,
+    sum(n_orders) AS converted_orders,
+    sum(n_wo_settled) AS work_orders_settled,
+    sum(n_wo_met) AS work_orders_met,
+    sum(n_qc_replies) AS qc_replies,
+    sum(s_qc_penalty) AS qc_penalty
+FROM
+(
+    SELECT
+        shop_id, agent_id, business_date,
+        count(response_seconds) AS n_answered,
+        sum(ifNull(response_seconds, 0)) AS s_response,
+        uniqExact(buyer_id) AS n_buyers,
+        toUInt64(0) AS n_converted, toDecimal128(0, 2) AS s_amount, toUInt64(0) AS n_repeat,
+        toUInt64(0) AS n_ratings, toUInt64(0) AS n_positive, toUInt64(0) AS n_complaints,
+        toUInt64(0) AS n_decided, toUInt64(0) AS n_orders,
+        toUInt64(0) AS n_wo_settled, toUInt64(0) AS n_wo_met, toUInt64(0) AS n_qc_replies, toFloat64(0) AS s_qc_penalty
+    FROM kefu.inquiries FINAL
+    GROUP BY shop_id, agent_id, business_date
+
+    UNION ALL
+
+    -- conversions: the agent's consulting buyer-days that converted, whoever converted them
+    SELECT
+        a.shop_id AS shop_id, a.agent_id AS agent_id, a.business_date AS business_date,
+        toUInt64(0) AS n_answered, toFloat64(0) AS s_response, toUInt64(0) AS n_buyers,
+        count() AS n_converted, toDecimal128(0, 2) AS s_amount, toUInt64(0) AS n_repeat,
+        toUInt64(0) AS n_ratings, toUInt64(0) AS n_positive, toUInt64(0) AS n_complaints,
+        toUInt64(0) AS n_decided, toUInt64(0) AS n_orders,
+        toUInt64(0) AS n_wo_settled, toUInt64(0) AS n_wo_met, toUInt64(0) AS n_qc_replies, toFloat64(0) AS s_qc_penalty
+    FROM (SELECT DISTINCT shop_id, agent_id, business_date, buyer_id FROM kefu.inquiries FINAL) AS a
+    INNER JOIN (SELECT shop_id, business_date, buyer_id FROM kefu.buyer_days FINAL WHERE converted = 1) AS b
+        ON b.shop_id = a.shop_id AND b.business_date = a.business_date AND b.buyer_id = a.buyer_id
+    GROUP BY shop_id, agent_id, business_date
+
+    UNION ALL
+
+    -- sales: each order once, on the last buyer-day it converts, for its conversion_agent_id;
+    -- a repeat purchase is an order that is not the buyer's first paid order at the shop
+    SELECT
+        b.shop_id AS shop_id, b.conversion_agent_id AS agent_id, b.business_date AS business_date,
+        toUInt64(0) AS n_answered, toFloat64(0) AS s_response, toUInt64(0) AS n_buyers,
+        toUInt64(0) AS n_converted,
+        sum(ifNull(b.order_amount, toDecimal64(0, 2))) AS s_amount,
+        countIf(f.first_order != '' AND f.first_order != ifNull(b.order_id, '')) AS n_repeat,
+        toUInt64(0) AS n_ratings, toUInt64(0) AS n_positive, toUInt64(0) AS n_complaints,
+        toUInt64(0) AS n_decided, count() AS n_orders,
+        toUInt64(0) AS n_wo_settled, toUInt64(0) AS n_wo_met, toUInt64(0) AS n_qc_replies, toFloat64(0) AS s_qc_penalty
+    FROM
+    (
+        SELECT * FROM kefu.buyer_days FINAL
+        WHERE converted = 1
+        ORDER BY shop_id, order_id, business_date DESC
+        LIMIT 1 BY shop_id, order_id
+    ) AS b
+    LEFT JOIN
+    (
+        SELECT shop_id, buyer_id, argMin(order_id, (paid_at, order_id)) AS first_order
+        FROM kefu.orders FINAL
+        WHERE paid_at IS NOT NULL
+        GROUP BY shop_id, buyer_id
+    ) AS f ON f.shop_id = b.shop_id AND f.buyer_id = b.buyer_id
+    GROUP BY shop_id, agent_id, business_date
+
+    UNION ALL
+
+    SELECT
+        shop_id, agent_id, business_date,
+        toUInt64(0) AS n_answered, toFloat64(0) AS s_response, toUInt64(0) AS n_buyers,
+        toUInt64(0) AS n_converted, toDecimal128(0, 2) AS s_amount, toUInt64(0) AS n_repeat,
+        count() AS n_ratings, countIf(score >= 4) AS n_positive, toUInt64(0) AS n_complaints,
+        toUInt64(0) AS n_decided, toUInt64(0) AS n_orders,
+        toUInt64(0) AS n_wo_settled, toUInt64(0) AS n_wo_met, toUInt64(0) AS n_qc_replies, toFloat64(0) AS s_qc_penalty
+    FROM kefu.ratings FINAL
+    GROUP BY shop_id, agent_id, business_date
+
+    UNION ALL
+
+    SELECT
+        shop_id, agent_id, business_date,
+        toUInt64(0) AS n_answered, toFloat64(0) AS s_response, toUInt64(0) AS n_buyers,
+        toUInt64(0) AS n_converted, toDecimal128(0, 2) AS s_amount, toUInt64(0) AS n_repeat,
+        toUInt64(0) AS n_ratings, toUInt64(0) AS n_positive, count() AS n_complaints,
+        toUInt64(0) AS n_decided, toUInt64(0) AS n_orders,
+        toUInt64(0) AS n_wo_settled, toUInt64(0) AS n_wo_met, toUInt64(0) AS n_qc_replies, toFloat64(0) AS s_qc_penalty
+    FROM kefu.complaints FINAL
+    GROUP BY shop_id, agent_id, business_date
+
+    UNION ALL
+
+    SELECT
+        shop_id, agent_id, day AS business_date,
+        toUInt64(0) AS n_answered, toFloat64(0) AS s_response, toUInt64(0) AS n_buyers,
+        toUInt64(0) AS n_converted, toDecimal128(0, 2) AS s_amount, toUInt64(0) AS n_repeat,
+        toUInt64(0) AS n_ratings, toUInt64(0) AS n_positive, toUInt64(0) AS n_complaints,
+        decided_refunds AS n_decided, toUInt64(0) AS n_orders,
+        toUInt64(0) AS n_wo_settled, toUInt64(0) AS n_wo_met, toUInt64(0) AS n_qc_replies, toFloat64(0) AS s_qc_penalty
+    FROM kefu.refund_daily
+    WHERE decided_refunds > 0
+
+    UNION ALL
+
+    -- work orders whose SLA outcome is known (resolved, or a clock ran out), for the
+    -- conversation's agent on the order's business date
+    SELECT
+        shop_id, agent_id, business_date,
+        toUInt64(0) AS n_answered, toFloat64(0) AS s_response, toUInt64(0) AS n_buyers,
+        toUInt64(0) AS n_converted, toDecimal128(0, 2) AS s_amount, toUInt64(0) AS n_repeat,
+        toUInt64(0) AS n_ratings, toUInt64(0) AS n_positive, toUInt64(0) AS n_complaints,
+        toUInt64(0) AS n_decided, toUInt64(0) AS n_orders,
+        countIf(state = 'resolved' OR breached_first_action = 1 OR breached_resolve = 1)
+            AS n_wo_settled,
+        countIf(state = 'resolved' AND breached_first_action = 0 AND breached_resolve = 0)
+            AS n_wo_met, toUInt64(0) AS n_qc_replies, toFloat64(0) AS s_qc_penalty
+    FROM kefu.work_orders FINAL
+    GROUP BY shop_id, agent_id, business_date
+
+    UNION ALL
+
+    -- quality inspection: the agent's human replies and severity-weighted findings
+    SELECT
+        shop_id, agent_id, business_date,
+        toUInt64(0) AS n_answered, toFloat64(0) AS s_response, toUInt64(0) AS n_buyers,
+        toUInt64(0) AS n_converted, toDecimal128(0, 2) AS s_amount, toUInt64(0) AS n_repeat,
+        toUInt64(0) AS n_ratings, toUInt64(0) AS n_positive, toUInt64(0) AS n_complaints,
+        toUInt64(0) AS n_decided, toUInt64(0) AS n_orders,
+        toUInt64(0) AS n_wo_settled, toUInt64(0) AS n_wo_met,
+        replies AS n_qc_replies, qc_penalty AS s_qc_penalty
+    FROM kefu.agent_qc_daily
+)
+GROUP BY shop_id, agent_id, business_date;
+
+-- agent_kpi_daily_final on the days first..last (see the header)
+CREATE OR REPLACE VIEW kefu.agent_kpi_daily_between ON CLUSTER kefu AS
+SELECT
+    shop_id,
+    agent_id,
+    business_date,
+    sum(n_answered) AS answered,
+    sum(s_response) AS response_seconds_sum,
+    sum(n_buyers) AS consulting_buyers,
+    sum(n_converted) AS converted_buyers,
+    sum(s_amount) AS converted_amount,
+    sum(n_repeat) AS repeat_buyers,
+    sum(n_ratings) AS ratings,
+    sum(n_positive) AS positive_ratings,
+    sum(n_complaints) AS complaints,
+    sum(n_decided) AS decided_refunds,
+    sum(n_orders) AS converted_orders,
+    sum(n_wo_settled) AS work_orders_settled,
+    sum(n_wo_met) AS work_orders_met,
+    sum(n_qc_replies) AS qc_replies,
+    sum(s_qc_penalty) AS qc_penalty
+FROM
+(
+    SELECT
+        shop_id, agent_id, business_date,
+        count(response_seconds) AS n_answered,
+        sum(ifNull(response_seconds, 0)) AS s_response,
+        uniqExact(buyer_id) AS n_buyers,
+        toUInt64(0) AS n_converted, toDecimal128(0, 2) AS s_amount, toUInt64(0) AS n_repeat,
+        toUInt64(0) AS n_ratings, toUInt64(0) AS n_positive, toUInt64(0) AS n_complaints,
+        toUInt64(0) AS n_decided, toUInt64(0) AS n_orders,
+        toUInt64(0) AS n_wo_settled, toUInt64(0) AS n_wo_met, toUInt64(0) AS n_qc_replies, toFloat64(0) AS s_qc_penalty
+    FROM kefu.inquiries FINAL
+    WHERE business_date BETWEEN {first:Date} AND {last:Date}
+    GROUP BY shop_id, agent_id, business_date
+
+    UNION ALL
+
+    SELECT
+        a.shop_id AS shop_id, a.agent_id AS agent_id, a.business_date AS business_date,
+        toUInt64(0) AS n_answered, toFloat64(0) AS s_response, toUInt64(0) AS n_buyers,
+        count() AS n_converted, toDecimal128(0, 2) AS s_amount, toUInt64(0) AS n_repeat,
+        toUInt64(0) AS n_ratings, toUInt64(0) AS n_positive, toUInt64(0) AS n_complaints,
+        toUInt64(0) AS n_decided, toUInt64(0) AS n_orders,
+        toUInt64(0) AS n_wo_settled, toUInt64(0) AS n_wo_met, toUInt64(0) AS n_qc_replies, toFloat64(0) AS s_qc_penalty
+    FROM
+    (
+        SELECT DISTINCT shop_id, agent_id, business_date, buyer_id FROM kefu.inquiries FINAL
+        WHERE business_date BETWEEN {first:Date} AND {last:Date}
+    ) AS a
+    INNER JOIN
+    (
+        SELECT shop_id, business_date, buyer_id FROM kefu.buyer_days FINAL
+        WHERE converted = 1 AND business_date BETWEEN {first:Date} AND {last:Date}
+    ) AS b
+        ON b.shop_id = a.shop_id AND b.business_date = a.business_date AND b.buyer_id = a.buyer_id
+    GROUP BY shop_id, agent_id, business_date
+
+    UNION ALL
+
+    SELECT
+        b.shop_id AS shop_id, b.conversion_agent_id AS agent_id, b.business_date AS business_date,
+        toUInt64(0) AS n_answered, toFloat64(0) AS s_response, toUInt64(0) AS n_buyers,
+        toUInt64(0) AS n_converted,
+        sum(ifNull(b.order_amount, toDecimal64(0, 2))) AS s_amount,
+        countIf(f.first_order != '' AND f.first_order != ifNull(b.order_id, '')) AS n_repeat,
+        toUInt64(0) AS n_ratings, toUInt64(0) AS n_positive, toUInt64(0) AS n_complaints,
+        toUInt64(0) AS n_decided, count() AS n_orders,
+        toUInt64(0) AS n_wo_settled, toUInt64(0) AS n_wo_met, toUInt64(0) AS n_qc_replies, toFloat64(0) AS s_qc_penalty
+    FROM
+    (
+        SELECT * FROM
+        (
+            SELECT * FROM kefu.buyer_days FINAL
+            WHERE converted = 1
+              AND business_date BETWEEN toDate32({first:Date}) - 3 AND toDate32({last:Date}) + 3
+            ORDER BY shop_id, order_id, business_date DESC
+            LIMIT 1 BY shop_id, order_id
+        )
+        WHERE business_date BETWEEN {first:Date} AND {last:Date}
+    ) AS b
+    LEFT JOIN
+    (
+        SELECT shop_id, buyer_id, argMin(order_id, (paid_at, order_id)) AS first_order
+        FROM kefu.orders FINAL
+        WHERE paid_at IS NOT NULL
+          AND (shop_id, order_id) IN
+            (SELECT shop_id, order_id FROM kefu.buyer_paid_orders
+             WHERE (shop_id, buyer_id) IN
+                (SELECT shop_id, buyer_id FROM kefu.buyer_days
+                 WHERE converted = 1 AND business_date BETWEEN toDate32({first:Date}) - 3 AND toDate32({last:Date}) + 3))
+        GROUP BY shop_id, buyer_id
+    ) AS f ON f.shop_id = b.shop_id AND f.buyer_id = b.buyer_id
+    GROUP BY shop_id, agent_id, business_date
+
+    UNION ALL
+
+    SELECT
+        shop_id, agent_id, business_date,
+        toUInt64(0) AS n_answered, toFloat64(0) AS s_response, toUInt64(0) AS n_buyers,
+        toUInt64(0) AS n_converted, toDecimal128(0, 2) AS s_amount, toUInt64(0) AS n_repeat,
+        count() AS n_ratings, countIf(score >= 4) AS n_positive, toUInt64(0) AS n_complaints,
+        toUInt64(0) AS n_decided, toUInt64(0) AS n_orders,
+        toUInt64(0) AS n_wo_settled, toUInt64(0) AS n_wo_met, toUInt64(0) AS n_qc_replies, toFloat64(0) AS s_qc_penalty
+    FROM kefu.ratings FINAL
+    WHERE business_date BETWEEN {first:Date} AND {last:Date}
+    GROUP BY shop_id, agent_id, business_date
+
+    UNION ALL
+
+    SELECT
+        shop_id, agent_id, business_date,
+        toUInt64(0) AS n_answered, toFloat64(0) AS s_response, toUInt64(0) AS n_buyers,
+        toUInt64(0) AS n_converted, toDecimal128(0, 2) AS s_amount, toUInt64(0) AS n_repeat,
+        toUInt64(0) AS n_ratings, toUInt64(0) AS n_positive, count() AS n_complaints,
+        toUInt64(0) AS n_decided, toUInt64(0) AS n_orders,
+        toUInt64(0) AS n_wo_settled, toUInt64(0) AS n_wo_met, toUInt64(0) AS n_qc_replies, toFloat64(0) AS s_qc_penalty
+    FROM kefu.complaints FINAL
+    WHERE business_date BETWEEN {first:Date} AND {last:Date}
+    GROUP BY shop_id, agent_id, business_date
+
+    UNION ALL
+
+    SELECT
+        shop_id, agent_id, day AS business_date,
+        toUInt64(0) AS n_answered, toFloat64(0) AS s_response, toUInt64(0) AS n_buyers,
+        toUInt64(0) AS n_converted, toDecimal128(0, 2) AS s_amount, toUInt64(0) AS n_repeat,
+        toUInt64(0) AS n_ratings, toUInt64(0) AS n_positive, toUInt64(0) AS n_complaints,
+        decided_refunds AS n_decided, toUInt64(0) AS n_orders,
+        toUInt64(0) AS n_wo_settled, toUInt64(0) AS n_wo_met, toUInt64(0) AS n_qc_replies, toFloat64(0) AS s_qc_penalty
+    FROM kefu.refund_daily
+    WHERE decided_refunds > 0 AND day BETWEEN {first:Date} AND {last:Date}
+
+    UNION ALL
+
+    SELECT
+        shop_id, agent_id, business_date,
+        toUInt64(0) AS n_answered, toFloat64(0) AS s_response, toUInt64(0) AS n_buyers,
+        toUInt64(0) AS n_converted, toDecimal128(0, 2) AS s_amount, toUInt64(0) AS n_repeat,
+        toUInt64(0) AS n_ratings, toUInt64(0) AS n_positive, toUInt64(0) AS n_complaints,
+        toUInt64(0) AS n_decided, toUInt64(0) AS n_orders,
+        countIf(state = 'resolved' OR breached_first_action = 1 OR breached_resolve = 1)
+            AS n_wo_settled,
+        countIf(state = 'resolved' AND breached_first_action = 0 AND breached_resolve = 0)
+            AS n_wo_met, toUInt64(0) AS n_qc_replies, toFloat64(0) AS s_qc_penalty
+    FROM kefu.work_orders FINAL
+    WHERE business_date BETWEEN {first:Date} AND {last:Date}
+    GROUP BY shop_id, agent_id, business_date
+
+    UNION ALL
+
+    SELECT
+        shop_id, agent_id, business_date,
+        toUInt64(0) AS n_answered, toFloat64(0) AS s_response, toUInt64(0) AS n_buyers,
+        toUInt64(0) AS n_converted, toDecimal128(0, 2) AS s_amount, toUInt64(0) AS n_repeat,
+        toUInt64(0) AS n_ratings, toUInt64(0) AS n_positive, toUInt64(0) AS n_complaints,
+        toUInt64(0) AS n_decided, toUInt64(0) AS n_orders,
+        toUInt64(0) AS n_wo_settled, toUInt64(0) AS n_wo_met,
+        replies AS n_qc_replies, qc_penalty AS s_qc_penalty
+    FROM kefu.agent_qc_daily
+    WHERE business_date BETWEEN {first:Date} AND {last:Date}
+)
+GROUP BY shop_id, agent_id, business_date
+SETTINGS use_skip_indexes_if_final_exact_mode = 0;
+
+-- As 0023's interface views: fresh days from the rollup, changed days computed at read time
+-- on the range of the changed days.
+CREATE OR REPLACE VIEW kefu.agent_kpi_daily ON CLUSTER kefu AS
+SELECT * EXCEPT (computed_at) FROM kefu.agent_kpi_daily_rollup
+WHERE (shop_id, toDateTime(business_date, 'UTC'), computed_at) IN
+    (SELECT shop_id, period, changed_at FROM kefu.rollup_state FINAL
+     WHERE view_name = 'agent_kpi_daily' AND fresh = 1)
+UNION ALL
+SELECT * FROM kefu.agent_kpi_daily_between(
+    first = (SELECT toDate(min(period)) FROM kefu.rollup_state FINAL
+             WHERE view_name = 'agent_kpi_daily' AND fresh = 0),
+    last = (SELECT toDate(max(period)) FROM kefu.rollup_state FINAL
+            WHERE view_name = 'agent_kpi_daily' AND fresh = 0))
+WHERE (shop_id, toDateTime(business_date, 'UTC')) IN
+    (SELECT shop_id, period FROM kefu.rollup_state FINAL
+     WHERE view_name = 'agent_kpi_daily' AND fresh = 0);

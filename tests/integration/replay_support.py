@@ -163,6 +163,7 @@ ROLLED_UP = {
     "agent_minutely": ("shop_id", "agent_id", "minute"),
     "shop_hourly": ("shop_id", "hour"),
     "agent_hourly": ("shop_id", "agent_id", "hour"),
+    "agent_kpi_daily": ("shop_id", "agent_id", "business_date"),
 }
 
 

@@ -26,6 +26,7 @@ VIEWS = {
     "agent_minutely": "shop_id, agent_id, minute",
     "shop_hourly": "shop_id, hour",
     "agent_hourly": "shop_id, agent_id, hour",
+    "agent_kpi_daily": "shop_id, agent_id, business_date",
 }
 T0 = "toDateTime64('2026-11-23 00:30:00', 3, 'UTC')"
 INQUIRIES = f"""INSERT INTO {{db}}.inquiries
@@ -55,8 +56,10 @@ def fresh(store: ChdbStore, sql_dir: Path = SQL_DIR) -> str:
     return database
 
 
-def assert_views_equal_final(store: ChdbStore, database: str) -> None:
-    for view, key in VIEWS.items():
+def assert_views_equal_final(
+    store: ChdbStore, database: str, views: tuple[str, ...] = tuple(VIEWS)
+) -> None:
+    for view, key in ((v, VIEWS[v]) for v in views):
         rows = store.query(f"SELECT * FROM {database}.{view} ORDER BY {key}").rows
         final = store.query(f"SELECT * FROM {database}.{view}_final ORDER BY {key}").rows
         assert rows == final, view
@@ -80,7 +83,7 @@ def test_a_store_of_the_previous_release_is_marked_and_refreshed(
     shown = {
         v: store.query(f"SELECT * FROM {database}.{v} ORDER BY {k}").rows
         for v, k in VIEWS.items()
-        if "hourly" not in v  # new in 0025
+        if "hourly" not in v  # new in 0023
     }
     assert migrate(store, database, 180)[0] == "0023_rollups"
     assert dirty(store, database) > 0  # every period of the old rows is marked
@@ -100,7 +103,7 @@ def test_a_period_waits_to_settle_and_a_newer_version_makes_it_dirty(store: Chdb
     assert rollups.refresh(store, settle_seconds=0) == marked
     assert dirty(store, database) == 0
     store.command(INQUIRIES.format(db=database, version=2).replace("numbers(400)", "numbers(1)"))
-    assert dirty(store, database) == 6  # one day and one hour, for each view
+    assert dirty(store, database) == 7  # one day and one hour, for each view
     assert_views_equal_final(store, database)
 
 
@@ -150,3 +153,73 @@ def test_a_days_filter_skips_the_other_days_granules(store: ChdbStore) -> None:
         ).rows
     )
     assert "business_date_range" in plan
+
+
+def _buyer_day(database: str, day: str, order: str, paid: str) -> str:
+    return (
+        f"INSERT INTO {database}.buyer_days VALUES ('s0', 'b1', '{day}', "
+        f"toDateTime64('{day} 02:00:00', 3, 'UTC'), 1, 0, 0, 0, 1, '{order}', "
+        f"toDateTime64('{paid}', 3, 'UTC'), 10.00, 'a1', 1, 0)"
+    )
+
+
+def _order(database: str, order: str, paid: str, version: int = 1) -> str:
+    return (
+        f"INSERT INTO {database}.orders VALUES ('{order}', 's0', 'b1', 'paid', 10.00, NULL, "
+        f"toDateTime64('{paid}', 3, 'UTC'), NULL, toDateTime64('{paid}', 3, 'UTC'), {version})"
+    )
+
+
+def _kpi(store: ChdbStore, database: str, column: str) -> dict[str, int]:
+    return {
+        str(day): int(n)
+        for day, n in store.query(
+            f"SELECT business_date, {column} FROM {database}.agent_kpi_daily "
+            "WHERE agent_id = 'a1' ORDER BY business_date"
+        ).rows
+    }
+
+
+def test_an_earlier_first_order_makes_a_later_sale_a_repeat_purchase(store: ChdbStore) -> None:
+    """Which order is a buyer's first depends on the whole history: an order arriving late
+    marks the sales days of the buyer's other paid orders, however far away."""
+    database = fresh(store)
+    store.command(_buyer_day(database, "2026-10-01", "o2", "2026-10-01 05:00:00"))
+    store.command(_buyer_day(database, "2026-11-20", "o3", "2026-11-20 05:00:00"))
+    store.command(_order(database, "o2", "2026-10-01 05:00:00"))
+    store.command(_order(database, "o3", "2026-11-20 05:00:00"))
+    rollups.refresh(store, settle_seconds=0)
+    assert _kpi(store, database, "repeat_buyers") == {"2026-10-01": 0, "2026-11-20": 1}
+    store.command(_order(database, "o1", "2026-06-01 05:00:00"))
+    assert _kpi(store, database, "repeat_buyers") == {"2026-10-01": 1, "2026-11-20": 1}
+    rollups.refresh(store, settle_seconds=0)
+    assert dirty(store, database) == 0
+    assert _kpi(store, database, "repeat_buyers") == {"2026-10-01": 1, "2026-11-20": 1}
+    assert_views_equal_final(store, database, ("agent_kpi_daily",))
+
+
+def test_a_refund_or_work_order_moved_to_another_day_marks_both_days(store: ChdbStore) -> None:
+    database = fresh(store)
+    store.command(INQUIRIES.format(db=database, version=1))
+    refund = (
+        f"INSERT INTO {database}.refunds VALUES ('r1', 's0', 'o1', 'b1', 'a1', 'approved', "
+        "5.00, toDateTime64('2026-11-20 01:00:00', 3, 'UTC'), toDateTime64('{at}', 3, 'UTC'), "
+        "NULL, 0, NULL, 60, NULL, NULL, 0, toDateTime64('{at}', 3, 'UTC'), {version})"
+    )
+    work_order = (
+        f"INSERT INTO {database}.work_orders VALUES ('w1', 's0', 'b1', 'a1', 'complaint_threat', "
+        "'high', 'lead', 'resolved', toDateTime64('2026-11-20 01:00:00', 3, 'UTC'), NULL, NULL, "
+        "toDateTime64('2026-11-20 02:00:00', 3, 'UTC'), "
+        "toDateTime64('2026-11-21 01:00:00', 3, 'UTC'), 0, 0, '{day}', {version})"
+    )
+    store.command(refund.format(at="2026-11-20 02:00:00", version=1))
+    store.command(work_order.format(day="2026-11-20", version=1))
+    rollups.refresh(store, settle_seconds=0)
+    assert _kpi(store, database, "decided_refunds")["2026-11-20"] == 1
+    assert _kpi(store, database, "work_orders_met")["2026-11-20"] == 1
+    store.command(refund.format(at="2026-11-22 02:00:00", version=2))
+    store.command(work_order.format(day="2026-11-22", version=2))
+    for column in ("decided_refunds", "work_orders_met"):
+        counts = _kpi(store, database, column)
+        assert counts.get("2026-11-20", 0) == 0 and counts["2026-11-22"] == 1, column
+    assert_views_equal_final(store, database)
