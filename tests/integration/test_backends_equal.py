@@ -63,10 +63,7 @@ _RELATION = re.compile(
 RELATIONS = sorted({m for p in SQL_DIR.glob("*.sql") for m in _RELATION.findall(p.read_text())})
 MERGE_DEPENDENT = {"complaint_days", "refund_decision_times", "work_order_days"}
 # Parameterized views, read over every day there is.
-ARGUMENTS = {
-    f"{view}_between": "(first = '2000-01-01', last = '2100-12-31')"
-    for view in ("shop_daily", "agent_daily", "agent_kpi_daily")
-}
+ARGUMENTS = {"agent_kpi_daily_between": "(first = '2000-01-01', last = '2100-12-31')"}
 # No roles or stages configured, and silences, acks and staffing plans and shifts (`kefu
 # plan`) are people's doing: none on a replay.
 EMPTY_BY_DEFAULT = {
@@ -99,10 +96,13 @@ def relation_sql(store: Store, name: str) -> str:
         "SELECT engine FROM system.tables WHERE database = {db:String} AND name = {t:String}",
         {"db": DATABASE, "t": name},
     ).scalar()
-    relation = f"{name}{ARGUMENTS.get(name, '')}"
     columns = [
         row[0]
-        for row in store.query(f"DESCRIBE (SELECT * FROM {relation})").rows
+        for row in store.query(
+            "SELECT name FROM system.columns WHERE database = {db:String} AND table = {t:String}"
+            " ORDER BY position",
+            {"db": DATABASE, "t": name},
+        ).rows
         if row[0] not in VOLATILE
     ]
     exprs = [
@@ -110,7 +110,7 @@ def relation_sql(store: Store, name: str) -> str:
         for c in columns
     ]
     final = "" if engine == "View" else " FINAL"
-    return f"SELECT {', '.join(exprs)} FROM {relation}{final} ORDER BY ALL"
+    return f"SELECT {', '.join(exprs)} FROM {name}{ARGUMENTS.get(name, '')}{final} ORDER BY ALL"
 
 
 def answers(store: Store, counts: ReplayCounts, guide: list[GuideQuery]) -> Replayed:
