@@ -246,9 +246,11 @@ ABOUT = [
     '  is refreshed (docs/analysts.md "Rollups"). Board panels: every ClickHouse panel of',
     '  the live-floor and agents boards, all shops and agents selected; "live hour changed"',
     "  inserts 1,000 inquiries now, so the live hour and day are computed at read time.",
-    "  Median of 3 runs; round 1 and the KPI scorecard (not rolled up) run once. After",
-    "  merges (OPTIMIZE FINAL) is measured at 10M only: merging 100M takes longer than the",
-    "  rest of the run, and the 10M figures show merges do not move the rollup side.",
+    "  Median of 3 runs; round 1 runs once. After merges (OPTIMIZE FINAL) is measured at",
+    "  10M only: merging 100M takes longer than the rest of the run, and the 10M figures",
+    "  show merges do not move the rollup side. The converted buyer-days' orders are",
+    "  inserted as paid, so the scorecard's 30-day refund rates read a realistic",
+    "  `orders`: the rows-read table shows it as what `agent_scores` still reads whole.",
     "",
 ]
 
