@@ -11,7 +11,6 @@ message (same id within the dedup window) is inspected once.
 
 from __future__ import annotations
 
-import heapq
 from collections.abc import Callable
 from typing import Any
 
@@ -19,7 +18,9 @@ from agents.partition.memory import DAY_MS, Sweeps
 from agents.partition.watermarks import MemberWatermarks, batch_horizon
 from agents.qc.context import Conversations, Pending
 from agents.qc.findings import SIDES, Finding, Message, ReplyContext, examine
+from agents.qc.held import HeldMessages
 from agents.qc.matcher import Ruleset
+from agents.qc.recent_ids import RecentIds
 from agents.qc.scripts import ScriptLibrary, ScriptUse
 from core.settings import KefuSettings
 from schemas.packed import unpack
@@ -31,19 +32,21 @@ Output = Finding | ScriptUse
 
 def message_of(event: dict[str, Any]) -> Message | None:
     """The chat message QC judges, or None for other events and senders QC does not read."""
-    if event.get("type") != "chat.message" or event.get("sender") not in SIDES:
+    sender = event.get("sender")
+    if event.get("type") != "chat.message" or sender not in SIDES:
         return None
     text = event.get("text")
     if not text:
         return None
+    # Positional: keyword arguments cost a third of building the message.
     return Message(
-        event_id=event["event_id"],
-        shop_id=event["shop_id"],
-        buyer_id=event["buyer_id"],
-        agent_id=event.get("agent_id") or "",
-        sender=event["sender"],
-        occurred_at_ms=int(event["occurred_at"]),
-        text=text,
+        event["event_id"],
+        event["shop_id"],
+        event["buyer_id"],
+        event.get("agent_id") or "",
+        sender,
+        int(event["occurred_at"]),
+        text,
     )
 
 
@@ -62,11 +65,10 @@ class QcPartition:
         self.conversations = Conversations(self.memory)
         # Ids are kept for the dedup window behind event time (the horizon), not behind the
         # newest message: ingest may deliver one source hours ahead of another.
-        self.seen: dict[str, int] = {}
         self.dedup_ms = settings.dedup_window_minutes * 60_000
         self.prunes = Sweeps(every_ms=max(1, self.dedup_ms // 8))
-        self.waiting: list[tuple[int, int, Message]] = []
-        self.arrived = 0
+        self.seen = RecentIds(self.prunes.every_ms)
+        self.waiting = HeldMessages()
         self.watermarks = MemberWatermarks()
         self.lateness_ms = settings.lateness_seconds * 1000
         self.memory_ms = settings.conversation_memory_days * DAY_MS
@@ -80,6 +82,7 @@ class QcPartition:
         # One version of the rules and scripts per batch: a reload lands between batches.
         rules, library = self.rules(), self.library()
         scripted = library.has_scripts
+        seen = self.seen
         for event in batch.events:
             msg = message_of(event)
             if msg is None:
@@ -91,14 +94,12 @@ class QcPartition:
                 if scripted:
                     self._script(out, msg, library)
                 continue
-            if msg.event_id in self.seen:
+            if not seen.add(msg.event_id, msg.occurred_at_ms):
                 continue
-            self.seen[msg.event_id] = msg.occurred_at_ms
             if msg.occurred_at_ms <= self.horizon_ms:
                 self._inspect(out, msg, rules, library if scripted else None)
             else:
-                self.arrived += 1
-                heapq.heappush(self.waiting, (msg.occurred_at_ms, self.arrived, msg))
+                self.waiting.hold(msg)
         horizon = batch_horizon(batch, self.watermarks, self.lateness_ms)
         if horizon is not None and horizon > self.horizon_ms:
             self.horizon_ms = horizon
@@ -134,12 +135,10 @@ class QcPartition:
     def _release(
         self, out: list[Output], horizon: int, rules: Ruleset, library: ScriptLibrary | None
     ) -> None:
-        waiting = self.waiting
-        while waiting and waiting[0][0] <= horizon:
-            self._inspect(out, heapq.heappop(waiting)[2], rules, library)
+        for msg in self.waiting.release(horizon):
+            self._inspect(out, msg, rules, library)
         if self.prunes.due(horizon):
-            cutoff = horizon - self.dedup_ms
-            self.seen = {ident: at for ident, at in self.seen.items() if at >= cutoff}
+            self.seen.forget_before(horizon - self.dedup_ms)
         if self.sweeps.due(horizon):
             # A question unanswered for the conversation memory no longer makes a reply an answer.
             self.conversations.forget_before(horizon - self.memory_ms)
@@ -152,9 +151,9 @@ class QcPartition:
             "pending": [
                 [s, b, p.question, p.price_cue, p.at_ms] for (s, b), p in self.memory.items()
             ],
-            "waiting": [[n, _fields(m)] for _, n, m in self.waiting],
+            "waiting": [[n, _fields(m)] for _, n, m in self.waiting.entries()],
             "pruned": self.prunes.swept_at,
-            "seen": list(self.seen.items()),
+            "seen": list(self.seen.at.items()),
         }
 
     def load(self, data: dict[str, Any]) -> None:
@@ -163,11 +162,10 @@ class QcPartition:
         self.sweeps.swept_at = data["swept"]
         for shop_id, buyer_id, question, price_cue, at_ms in data["pending"]:
             self.memory[(shop_id, buyer_id)] = Pending(question, price_cue, at_ms)
-        self.waiting = [(m[5], n, Message(*m)) for n, m in data["waiting"]]
-        heapq.heapify(self.waiting)
-        self.arrived = max((n for _, n, _ in self.waiting), default=0)
+        self.waiting.load((m[5], n, Message(*m)) for n, m in data["waiting"])
         self.prunes.swept_at = data["pruned"]
-        self.seen = {ident: at for ident, at in data["seen"]}
+        for ident, at in data["seen"]:
+            self.seen.add(ident, at)
 
 
 def _fields(msg: Message) -> list[Any]:
