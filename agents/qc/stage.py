@@ -23,7 +23,7 @@ from agents.qc.matcher import Ruleset
 from agents.qc.recent_ids import RecentIds
 from agents.qc.scripts import ScriptLibrary, ScriptUse
 from core.settings import KefuSettings
-from schemas.packed import unpack
+from schemas.packed import PackedBatch, unpack
 
 _ALONE = ReplyContext(question=False)
 _NO_SCRIPTS = ScriptLibrary(())
@@ -77,8 +77,12 @@ class QcPartition:
         self.offset = -1
 
     def apply(self, raw: bytes, offset: int) -> list[Output]:
+        return self.apply_batch(unpack(raw), offset)
+
+    def apply_batch(self, batch: PackedBatch, offset: int) -> list[Output]:
+        """`apply` on a batch decoded once for every part of the stage (the events are read,
+        never changed)."""
         out: list[Output] = []
-        batch = unpack(raw)
         # One version of the rules and scripts per batch: a reload lands between batches.
         rules, library = self.rules(), self.library()
         scripted = library.has_scripts
