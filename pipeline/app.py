@@ -25,7 +25,7 @@ from agents.notify.service import NotifierService
 from agents.partition import agent as stateful
 from agents.qc import agent as qc_agent
 from agents.qc.live_rules import LiveRules
-from agents.qc.threats import threat_finder
+from agents.qc.threats import BatchScans, threat_finder
 from agents.snapshot_stage import Part, SnapshotStage
 from agents.snapshot_stage import install as install_stage
 from core.settings import KefuSettings
@@ -127,11 +127,12 @@ def create_app(settings: KefuSettings, bootstrap: str, store: Store, *, web: boo
     # One QC dictionary serves inspection and the escalations' complaint threats, and one
     # stage feeds both the same decoded batches.
     rules = LiveRules(settings.qc)
-    parts: list[Part[Any]] = [
-        escalation_part(settings, hours_from_settings(settings), threat_finder(rules.current))
-    ]
-    if settings.qc.enabled:
-        parts.append(qc_agent.qc_part(settings, hours_from_settings(settings), rules))
+    # With QC on, its part reuses the buyer scans the escalation part made in the same batch.
+    scans = BatchScans() if settings.qc.enabled else None
+    hours = hours_from_settings(settings)
+    parts: list[Part[Any]] = [escalation_part(settings, hours, threat_finder(rules.current, scans))]
+    if scans is not None:
+        parts.append(qc_agent.qc_part(settings, hours, rules, scans))
         qc_writer = BatchWriter(store, health=health)
         qc_agent.install_tables(app, topics, qc_writer, rules)
     side = SnapshotStage(ESCALATION_STAGE, settings, bootstrap, parts)

@@ -20,6 +20,7 @@ from agents.manual_acks import rows_of_ours, store_rows
 from agents.qc.findings import Finding
 from agents.qc.live_rules import LiveRules
 from agents.qc.stage import Output, QcPartition
+from agents.qc.threats import BatchScans
 from agents.qc.wire import (
     critical_alert,
     finding_json,
@@ -39,7 +40,9 @@ WITHIN_SECONDS = 0.2
 MIRROR_SECONDS = 1.0
 
 
-def qc_part(settings: KefuSettings, hours_for: HoursFor, rules: LiveRules) -> Part[Output]:
+def qc_part(
+    settings: KefuSettings, hours_for: HoursFor, rules: LiveRules, scans: BatchScans | None = None
+) -> Part[Output]:
     topics = topics_for(settings)
 
     async def publish(producer: AIOKafkaProducer, out: list[Output]) -> None:
@@ -64,7 +67,7 @@ def qc_part(settings: KefuSettings, hours_for: HoursFor, rules: LiveRules) -> Pa
     return Part(
         "kefu.qc",
         topics.qc_state,
-        lambda: QcPartition(settings, rules.current, rules.current_library),
+        lambda: QcPartition(settings, rules.current, rules.current_library, scans),
         publish,
     )
 

@@ -17,11 +17,12 @@ from typing import Any
 from agents.partition.memory import DAY_MS, Sweeps
 from agents.partition.watermarks import MemberWatermarks, batch_horizon
 from agents.qc.context import Conversations, Pending
-from agents.qc.findings import SIDES, Finding, Message, ReplyContext, examine
+from agents.qc.findings import SIDES, Finding, Inspection, Message, ReplyContext, examine
 from agents.qc.held import HeldMessages
 from agents.qc.matcher import Ruleset
 from agents.qc.recent_ids import RecentIds
 from agents.qc.scripts import ScriptLibrary, ScriptUse
+from agents.qc.threats import BatchScans
 from core.settings import KefuSettings
 from schemas.packed import PackedBatch, unpack
 
@@ -58,9 +59,11 @@ class QcPartition:
         settings: KefuSettings,
         rules: Callable[[], Ruleset],
         library: Callable[[], ScriptLibrary] = lambda: _NO_SCRIPTS,
+        scans: BatchScans | None = None,
     ) -> None:
         self.rules = rules
         self.library = library
+        self.scans = scans
         self.memory: dict[tuple[str, str], Pending] = {}
         self.conversations = Conversations(self.memory)
         # Ids are kept for the dedup window behind event time (the horizon), not behind the
@@ -86,7 +89,7 @@ class QcPartition:
         # One version of the rules and scripts per batch: a reload lands between batches.
         rules, library = self.rules(), self.library()
         scripted = library.has_scripts
-        seen = self.seen
+        seen, scans = self.seen, self.scans
         for event in batch.events:
             msg = message_of(event)
             if msg is None:
@@ -94,22 +97,35 @@ class QcPartition:
             if msg.occurred_at_ms < self.horizon_ms - self.dedup_ms:
                 # Older than the dedup window: maybe a re-sent message already inspected, so
                 # it is judged on its own words, and the conversation memory is left alone.
-                out += examine(msg, rules, _ALONE).findings
+                out += (self._early(msg, rules) or examine(msg, rules, _ALONE)).findings
                 if scripted:
                     self._script(out, msg, library)
                 continue
             if not seen.add(msg.event_id, msg.occurred_at_ms):
                 continue
+            self._early(msg, rules)
             if msg.occurred_at_ms <= self.horizon_ms:
                 self._inspect(out, msg, rules, library if scripted else None)
             else:
                 self.waiting.hold(msg)
+        if scans is not None:
+            scans.clear()
         horizon = batch_horizon(batch, self.watermarks, self.lateness_ms)
         if horizon is not None and horizon > self.horizon_ms:
             self.horizon_ms = horizon
             self._release(out, horizon, rules, library if scripted else None)
         self.offset = offset
         return out
+
+    def _early(self, msg: Message, rules: Ruleset) -> Inspection | None:
+        """A buyer message the escalation part scanned in this batch is inspected on that scan
+        now (it needs no context); it keeps the inspection while it waits."""
+        if self.scans is None or msg.sender != "buyer":
+            return None
+        found = self.scans.take(rules, msg.shop_id, msg.text)
+        if found is not None:
+            msg.inspection = examine(msg, rules, found=found)
+        return msg.inspection
 
     def _inspect(
         self, out: list[Output], msg: Message, rules: Ruleset, library: ScriptLibrary | None
