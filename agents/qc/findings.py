@@ -59,9 +59,10 @@ class ReplyContext:
     price_cue: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Inspection:
-    """The findings of a message and what it asks, for the conversation memory."""
+    """The findings of a message and what it asks, for the conversation memory; never changed
+    once made (not frozen: one is built per buyer message)."""
 
     findings: tuple[Finding, ...]
     question: bool = False
