@@ -1,7 +1,9 @@
 """A stage beside the stateful one: packed events in, records out, restart-safe by snapshots.
 
-Each stage reads the same `kefu.events` partitions with a small state per partition. Per
-batch: apply, publish what it produced and wait for the broker's acks, then hold the input.
+Each stage reads the same `kefu.events` partitions with a small state per partition and
+part: the escalations and quality inspection are two parts of one stage, so a packed batch
+is fetched through faust and decoded once for both. Per batch: apply every part, publish
+what each produced and wait for the broker's acks, then hold the input.
 Every `checkpoint_seconds` under load, or at once when input pauses, before a rebalance and
 at shutdown, each changed partition's state is snapshotted (with the input offset it covers)
 and only then is the held input acked. A crash replays the input since the last snapshot;
@@ -15,6 +17,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
 import faust
@@ -26,6 +29,7 @@ from agents.cadence import restart_state_due
 from agents.manual_acks import manual_acks, unacked_batches
 from core.settings import KefuSettings
 from core.topics import topics_for
+from schemas.packed import PackedBatch, unpack
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +49,7 @@ class PartitionState(Protocol[Out]):
 
     offset: int
 
-    def apply(self, raw: bytes, offset: int) -> list[Out]: ...
+    def apply_batch(self, batch: PackedBatch, offset: int) -> list[Out]: ...
     def dump(self) -> dict[str, Any]: ...
     def load(self, data: dict[str, Any]) -> None: ...
 
@@ -53,24 +57,27 @@ class PartitionState(Protocol[Out]):
 Publish = Callable[[AIOKafkaProducer, list[Out]], Awaitable[None]]
 
 
-class SnapshotStage(Generic[Out]):
+@dataclass(frozen=True)
+class Part(Generic[Out]):
+    """One state per partition, its snapshot topic, and where its records go."""
+
+    name: str
+    state_topic: str
+    new_state: Callable[[], PartitionState[Out]]
+    publish: Publish[Out]
+
+
+class SnapshotStage:
     def __init__(
-        self,
-        name: str,
-        settings: KefuSettings,
-        bootstrap: str,
-        state_topic: str,
-        new_state: Callable[[], PartitionState[Out]],
-        publish: Publish[Out],
+        self, name: str, settings: KefuSettings, bootstrap: str, parts: Sequence[Part[Any]]
     ) -> None:
         self.name = name
         self.settings = settings
         self.bootstrap = bootstrap
         self.topics = topics_for(settings)
-        self.state_topic = state_topic
-        self.new_state = new_state
-        self.publish = publish
-        self.states: dict[int, PartitionState[Out]] = {}
+        self.parts = tuple(parts)
+        # Per part, its states by partition.
+        self.states: tuple[dict[int, PartitionState[Any]], ...] = tuple({} for _ in self.parts)
         self._held: list[tuple[faust.Stream, EventT]] = []
         self._changed: set[int] = set()
         self._lock = asyncio.Lock()
@@ -78,29 +85,33 @@ class SnapshotStage(Generic[Out]):
         self._snapshot_at = self._input_at = time.monotonic()
         self._snapshot_seconds = 0.0
 
-    async def handle(self, stream: faust.Stream, events: Sequence[EventT]) -> list[Out]:
+    async def handle(self, stream: faust.Stream, events: Sequence[EventT]) -> list[list[Any]]:
+        """Each part's records from `events`, published before the input is held."""
         async with self._lock:
-            out: list[Out] = []
+            outs: list[list[Any]] = [[] for _ in self.parts]
             for event in events:
                 message = event.message
-                state = self.states.get(message.partition) or await self._restore(message.partition)
-                if message.offset <= state.offset:
-                    continue  # the snapshot covers it
+                states = [await self._state(i, message.partition) for i in range(len(outs))]
+                if all(message.offset <= state.offset for state in states):
+                    continue  # the snapshots cover it
                 try:
-                    out += state.apply(event.value or b"", message.offset)
+                    batch = unpack(event.value or b"")
+                    for out, state in zip(outs, states, strict=True):
+                        if message.offset > state.offset:
+                            out += state.apply_batch(batch, message.offset)
+                            self._changed.add(message.partition)
                 except (ValueError, KeyError, TypeError):
                     # Only ingest writes this topic, after validating: a bad batch is our bug.
                     log.exception(
                         "%s: skipping a bad batch at offset %d", self.name, message.offset
                     )
-                    continue
-                self._changed.add(message.partition)
-            if out:
-                await self.publish(await self._ensure_producer(), out)
+            for part, out in zip(self.parts, outs, strict=True):
+                if out:
+                    await part.publish(await self._ensure_producer(), out)
             self._held += [(stream, e) for e in events]
             self._input_at = time.monotonic()
             await self._snapshot_if_due()
-            return out
+            return outs
 
     async def snapshot_if_due(self) -> None:
         if self._lock.locked():
@@ -123,8 +134,9 @@ class SnapshotStage(Generic[Out]):
                 log.exception(
                     "%s snapshots at revocation failed; the next owner replays", self.name
                 )
-            for partition in gone:
-                self.states.pop(partition, None)
+            for states in self.states:
+                for partition in gone:
+                    states.pop(partition, None)
             self._changed -= gone
             self._held = [h for h in self._held if h[1].message.partition not in gone]
 
@@ -151,8 +163,10 @@ class SnapshotStage(Generic[Out]):
         producer = await self._ensure_producer()
         started = time.monotonic()
         for partition in sorted(partitions):
-            state = self.states[partition]
-            await snapshot.write(producer, self.state_topic, partition, state.dump())
+            for part, states in zip(self.parts, self.states, strict=True):
+                if partition in states:
+                    state = states[partition]
+                    await snapshot.write(producer, part.state_topic, partition, state.dump())
             self._changed.discard(partition)
         self._snapshot_at = time.monotonic()
         self._snapshot_seconds = self._snapshot_at - started
@@ -161,13 +175,18 @@ class SnapshotStage(Generic[Out]):
         for stream, event in done:
             await stream.ack(event)
 
-    async def _restore(self, partition: int) -> PartitionState[Out]:
-        state = self.new_state()
-        found = await snapshot.read_latest(self.bootstrap, self.state_topic, partition)
+    async def _state(self, index: int, partition: int) -> PartitionState[Any]:
+        state = self.states[index].get(partition)
+        return state if state is not None else await self._restore(index, partition)
+
+    async def _restore(self, index: int, partition: int) -> PartitionState[Any]:
+        part = self.parts[index]
+        state = part.new_state()
+        found = await snapshot.read_latest(self.bootstrap, part.state_topic, partition)
         if found is not None:
             state.load(found)
-            log.info("%s partition %d restored at offset %d", self.name, partition, state.offset)
-        self.states[partition] = state
+            log.info("%s partition %d restored at offset %d", part.name, partition, state.offset)
+        self.states[index][partition] = state
         return state
 
     async def _ensure_producer(self) -> AIOKafkaProducer:
@@ -178,7 +197,7 @@ class SnapshotStage(Generic[Out]):
         return self._producer
 
 
-def install(app: faust.App, stage: SnapshotStage[Any]) -> None:
+def install(app: faust.App, stage: SnapshotStage) -> None:
     """The stage's agent on the events topic, its snapshot timer and its revocation hook."""
     topic = app.topic(
         stage.topics.events,

@@ -17,15 +17,16 @@ from agents.alarms import table as alerts_table
 from agents.controls import table as controls_table
 from agents.controls.reader import ControlReader
 from agents.escalation import book as work_order_book
-from agents.escalation.agent import escalation_stage
+from agents.escalation.agent import STAGE as ESCALATION_STAGE
+from agents.escalation.agent import escalation_part
 from agents.ingest.service import IngestService
 from agents.inquiries.hours import hours_from_settings
 from agents.notify.service import NotifierService
 from agents.partition import agent as stateful
 from agents.qc import agent as qc_agent
 from agents.qc.live_rules import LiveRules
-from agents.qc.threats import threat_finder
-from agents.snapshot_stage import SnapshotStage
+from agents.qc.threats import BatchScans, threat_finder
+from agents.snapshot_stage import Part, SnapshotStage
 from agents.snapshot_stage import install as install_stage
 from core.settings import KefuSettings
 from core.topics import topics_for
@@ -65,7 +66,7 @@ class Pipeline:
     ingest: IngestService
     alarms: alarm_agent.AlarmRunner | None = None
     notifier: NotifierService | None = None
-    side_stages: tuple[SnapshotStage[Any], ...] = ()
+    side_stages: tuple[SnapshotStage, ...] = ()
 
 
 def create_app(settings: KefuSettings, bootstrap: str, store: Store, *, web: bool) -> Pipeline:
@@ -123,19 +124,20 @@ def create_app(settings: KefuSettings, bootstrap: str, store: Store, *, web: boo
     controls_table.install(app, topics, BatchWriter(store, health=health))
     notifier = NotifierService(settings, bootstrap, controls.book)
     app.add_dependency(notifier)
-    # One QC dictionary serves inspection and the escalations' complaint threats.
+    # One QC dictionary serves inspection and the escalations' complaint threats, and one
+    # stage feeds both the same decoded batches.
     rules = LiveRules(settings.qc)
-    escalations = escalation_stage(
-        settings, bootstrap, hours_from_settings(settings), threat_finder(rules.current)
-    )
-    install_stage(app, escalations)
-    side_stages: tuple[SnapshotStage[Any], ...] = (escalations,)
-    if settings.qc.enabled:
-        inspection = qc_agent.qc_stage(settings, bootstrap, hours_from_settings(settings), rules)
-        install_stage(app, inspection)
+    # With QC on, its part reuses the buyer scans the escalation part made in the same batch.
+    scans = BatchScans() if settings.qc.enabled else None
+    hours = hours_from_settings(settings)
+    parts: list[Part[Any]] = [escalation_part(settings, hours, threat_finder(rules.current, scans))]
+    if scans is not None:
+        parts.append(qc_agent.qc_part(settings, hours, rules, scans))
         qc_writer = BatchWriter(store, health=health)
         qc_agent.install_tables(app, topics, qc_writer, rules)
-        side_stages += (inspection,)
+    side = SnapshotStage(ESCALATION_STAGE, settings, bootstrap, parts)
+    install_stage(app, side)
+    side_stages: tuple[SnapshotStage, ...] = (side,)
     book = work_order_book.WorkOrderBook(settings, store, hours_from_settings(settings))
     work_order_book.install(app, book)
     install_work_order_endpoint(app, settings)

@@ -1,6 +1,7 @@
 """The escalation stage: packed events in, escalations and SLA clock events out, restart-safe.
 
-A `SnapshotStage` beside the stateful one: escalation ids and clock events come from event
+A part of the `SnapshotStage` beside the stateful one (quality inspection, when on, is the
+other part, fed the same decoded batches): escalation ids and clock events come from event
 time only, so the input a crash replays repeats them and the work-order book collapses them.
 """
 
@@ -13,14 +14,16 @@ from agents.escalation.stage import EscalationPartition, Output
 from agents.escalation.wire import escalation_json, lifecycle_json
 from agents.inquiries.hours import HoursFor
 from agents.qc.threats import ThreatFinder
-from agents.snapshot_stage import SnapshotStage
+from agents.snapshot_stage import Part
 from core.settings import KefuSettings
 from core.topics import topics_for
 
+STAGE = "kefu.escalations"
 
-def escalation_stage(
-    settings: KefuSettings, bootstrap: str, hours_for: HoursFor, threats: ThreatFinder
-) -> SnapshotStage[Output]:
+
+def escalation_part(
+    settings: KefuSettings, hours_for: HoursFor, threats: ThreatFinder
+) -> Part[Output]:
     topics = topics_for(settings)
 
     async def publish(producer: AIOKafkaProducer, out: list[Output]) -> None:
@@ -37,10 +40,8 @@ def escalation_stage(
         for sent in sends:
             await sent
 
-    return SnapshotStage(
-        "kefu.escalations",
-        settings,
-        bootstrap,
+    return Part(
+        STAGE,
         topics.escalation_state,
         lambda: EscalationPartition(settings, hours_for, threats),
         publish,

@@ -17,7 +17,7 @@ from agents.inquiries.hours import HoursFor
 from agents.partition.watermarks import MemberWatermarks, batch_horizon
 from agents.qc.threats import ThreatFinder
 from core.settings import KefuSettings
-from schemas.packed import unpack
+from schemas.packed import PackedBatch, unpack
 
 Output = Escalation | Lifecycle
 
@@ -36,8 +36,10 @@ class EscalationPartition:
         self.clocks: list[tuple[int, str, str]] = []  # heap of (due, order id, action)
 
     def apply(self, raw: bytes, offset: int) -> list[Output]:
+        return self.apply_batch(unpack(raw), offset)
+
+    def apply_batch(self, batch: PackedBatch, offset: int) -> list[Output]:
         out: list[Output] = []
-        batch = unpack(raw)
         for event in batch.events:
             self._opened(out, self.detector.apply(event))
         horizon = batch_horizon(batch, self.watermarks, self.lateness_ms)

@@ -1,4 +1,5 @@
-"""Quality inspection in the stream: a `SnapshotStage` beside the stateful one, and its tables.
+"""Quality inspection in the stream: a part of the `SnapshotStage` beside the stateful one
+(with the escalations, fed the same decoded batches), and its tables.
 
 Findings go to `kefu.qc-findings` (and a critical agent or bot finding raises a `qc_critical`
 alert) and script uses to `kefu.script-uses` before the input is held for the next
@@ -19,6 +20,7 @@ from agents.manual_acks import rows_of_ours, store_rows
 from agents.qc.findings import Finding
 from agents.qc.live_rules import LiveRules
 from agents.qc.stage import Output, QcPartition
+from agents.qc.threats import BatchScans
 from agents.qc.wire import (
     critical_alert,
     finding_json,
@@ -28,7 +30,7 @@ from agents.qc.wire import (
     script_use_json,
     script_use_row,
 )
-from agents.snapshot_stage import SnapshotStage
+from agents.snapshot_stage import Part
 from core.settings import KefuSettings
 from core.topics import Topics, topics_for
 from sinks.writer import BatchWriter
@@ -38,9 +40,9 @@ WITHIN_SECONDS = 0.2
 MIRROR_SECONDS = 1.0
 
 
-def qc_stage(
-    settings: KefuSettings, bootstrap: str, hours_for: HoursFor, rules: LiveRules
-) -> SnapshotStage[Output]:
+def qc_part(
+    settings: KefuSettings, hours_for: HoursFor, rules: LiveRules, scans: BatchScans | None = None
+) -> Part[Output]:
     topics = topics_for(settings)
 
     async def publish(producer: AIOKafkaProducer, out: list[Output]) -> None:
@@ -62,12 +64,10 @@ def qc_stage(
         for sent in sends:
             await sent
 
-    return SnapshotStage(
+    return Part(
         "kefu.qc",
-        settings,
-        bootstrap,
         topics.qc_state,
-        lambda: QcPartition(settings, rules.current, rules.current_library),
+        lambda: QcPartition(settings, rules.current, rules.current_library, scans),
         publish,
     )
 

@@ -20,9 +20,10 @@ _UNPROMPTED = ReplyContext(question=False)
 _QUESTION = ReplyContext(question=True)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Pending:
-    """What the buyer asked since the last human reply."""
+    """What the buyer asked since the last human reply; never changed once made (not frozen:
+    one is built per buyer question, and a frozen dataclass's __init__ costs three times more)."""
 
     question: bool
     price_cue: str | None
@@ -52,7 +53,7 @@ class Conversations:
         """The findings of `msg`, given what its conversation asked before it."""
         sender = msg.sender
         if sender == "buyer":
-            seen = examine(msg, rules)
+            seen = msg.inspection or examine(msg, rules)
             if seen.question:
                 self._remember((msg.shop_id, msg.buyer_id), seen.price_cue, msg.occurred_at_ms)
             return seen.findings

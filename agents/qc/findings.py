@@ -22,7 +22,8 @@ class Message:
     """The fields of a chat message (docs/events.md) that QC reads.
 
     Not frozen: one is built per message, and a frozen dataclass's __init__ costs several
-    times a plain one's (bench.qc_cost)."""
+    times a plain one's (bench.qc_cost). A buyer message's inspection needs no context, so
+    the stage may make it on arrival (`inspection`) while the message waits for event time."""
 
     event_id: str
     shop_id: str
@@ -31,6 +32,7 @@ class Message:
     sender: str
     occurred_at_ms: int
     text: str
+    inspection: Inspection | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,9 +59,10 @@ class ReplyContext:
     price_cue: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Inspection:
-    """The findings of a message and what it asks, for the conversation memory."""
+    """The findings of a message and what it asks, for the conversation memory; never changed
+    once made (not frozen: one is built per buyer message)."""
 
     findings: tuple[Finding, ...]
     question: bool = False
@@ -70,12 +73,16 @@ ALONE = ReplyContext()
 _NOTHING = Inspection(())
 
 
-def examine(msg: Message, rules: Ruleset, context: ReplyContext = ALONE) -> Inspection:
-    """Findings of `msg` under `rules`, plus whether a buyer asked a (price) question."""
+def examine(
+    msg: Message, rules: Ruleset, context: ReplyContext = ALONE, found: Scan | None = None
+) -> Inspection:
+    """Findings of `msg` under `rules`, plus whether a buyer asked a (price) question;
+    `found` is the scan of a buyer message made already under the same `rules`."""
     side = SIDES.get(msg.sender)
     if side is None or not msg.text:
         return _NOTHING
-    found = rules.scan(msg.text, msg.shop_id, side)
+    if found is None or side != BUYER:
+        found = rules.scan(msg.text, msg.shop_id, side)
     if side == BUYER:
         cue = found.price_cue
         price = found.text[cue[0] : cue[1]] if cue else None

@@ -118,11 +118,15 @@ def _variant_pattern(variant: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class _Stage:
-    """One regex rewrite, run only when `precheck` finds something to rewrite."""
+    """One regex rewrite; it can change only a text holding one of its `triggers` (code
+    points), so a text without any skips it."""
 
     pattern: re.Pattern[str]
     replace: Replace
-    precheck: Callable[[str], object]
+    triggers: frozenset[int]
+
+    def precheck(self) -> Callable[[str], object]:
+        return re.compile(_char_class(self.triggers)).search
 
     def track(
         self, text: str, starts: list[int], ends: list[int]
@@ -165,8 +169,11 @@ def _fold_stage(substitutions: Mapping[str, Sequence[str]]) -> _Stage:
     def replace(m: re.Match[str]) -> str:
         return canonical[strip.sub("", m.group())]
 
-    first = re.compile(_char_class(ord(v[0]) for v in ordered))
-    return _Stage(pattern, replace, first.search)
+    return _Stage(pattern, replace, frozenset(ord(v[0]) for v in ordered))
+
+
+def _codes(chars: str) -> frozenset[int]:
+    return frozenset(map(ord, chars))
 
 
 def _delete(_m: re.Match[str]) -> str:
@@ -174,7 +181,6 @@ def _delete(_m: re.Match[str]) -> str:
 
 
 _NUMERAL_TABLE = str.maketrans(_NUMERALS, _NUMERAL_DIGITS)
-_HAS_NUMERAL = re.compile(f"[{_NUMERALS}]")
 
 
 def _numerals(m: re.Match[str]) -> str:
@@ -185,13 +191,13 @@ _DIGITISH = f"[0-9{_NUMERALS}]"
 _GAPS = _Stage(
     re.compile(f"(?<=[{_CJK}])[{_GAP}]+(?=[{_CJK}])|(?<![a-z0-9]) +| +(?![a-z0-9])"),
     _delete,
-    re.compile(f"[{_GAP}]").search,
+    _codes(_GAP.replace("\\", "")),
 )
 _NUMERAL_RUNS = _Stage(
-    re.compile(f"{_DIGITISH}(?:[{_DIGIT_SEP}]*{_DIGITISH}){{6,}}"), _numerals, _HAS_NUMERAL.search
+    re.compile(f"{_DIGITISH}(?:[{_DIGIT_SEP}]*{_DIGITISH}){{6,}}"), _numerals, _codes(_NUMERALS)
 )
 _DIGIT_SEPS = _Stage(
-    re.compile(f"(?<=[0-9])[{_DIGIT_SEP}]+(?=[0-9])"), _delete, re.compile("[0-9]").search
+    re.compile(f"(?<=[0-9])[{_DIGIT_SEP}]+(?=[0-9])"), _delete, _codes("0123456789")
 )
 
 
@@ -216,7 +222,7 @@ class Trace:
 class Normaliser:
     """Full-width, case, traditional and disguise folding; built once per configuration."""
 
-    __slots__ = ("_table", "_suspect", "_stages", "_fast")
+    __slots__ = ("_table", "_suspect", "_stages", "_fast", "_loud")
 
     def __init__(
         self,
@@ -228,9 +234,15 @@ class Normaliser:
         subs = DEFAULT_SUBSTITUTIONS if substitutions is None else substitutions
         self._stages = (_fold_stage(subs), _GAPS, _NUMERAL_RUNS, _DIGIT_SEPS)
         # Bound methods up front: this runs on every message and call overhead dominates.
-        self._fast = tuple((s.precheck, s.pattern.sub, s.replace) for s in self._stages)
+        self._fast = tuple((s.precheck(), s.pattern.sub, s.replace) for s in self._stages)
+        # Most chat holds no character any step rewrites: one search settles that it is left
+        # as it is.
+        triggers = set(self._table).union(*(s.triggers for s in self._stages))
+        self._loud = re.compile(_char_class(triggers)).search
 
     def __call__(self, text: str) -> str:
+        if not self._loud(text):
+            return text
         if self._suspect(text):
             text = text.translate(self._table)
         for _ in range(_PASSES):

@@ -11,18 +11,20 @@ message (same id within the dedup window) is inspected once.
 
 from __future__ import annotations
 
-import heapq
 from collections.abc import Callable
 from typing import Any
 
 from agents.partition.memory import DAY_MS, Sweeps
 from agents.partition.watermarks import MemberWatermarks, batch_horizon
 from agents.qc.context import Conversations, Pending
-from agents.qc.findings import SIDES, Finding, Message, ReplyContext, examine
+from agents.qc.findings import SIDES, Finding, Inspection, Message, ReplyContext, examine
+from agents.qc.held import HeldMessages
 from agents.qc.matcher import Ruleset
+from agents.qc.recent_ids import RecentIds
 from agents.qc.scripts import ScriptLibrary, ScriptUse
+from agents.qc.threats import BatchScans
 from core.settings import KefuSettings
-from schemas.packed import unpack
+from schemas.packed import PackedBatch, unpack
 
 _ALONE = ReplyContext(question=False)
 _NO_SCRIPTS = ScriptLibrary(())
@@ -31,19 +33,21 @@ Output = Finding | ScriptUse
 
 def message_of(event: dict[str, Any]) -> Message | None:
     """The chat message QC judges, or None for other events and senders QC does not read."""
-    if event.get("type") != "chat.message" or event.get("sender") not in SIDES:
+    sender = event.get("sender")
+    if event.get("type") != "chat.message" or sender not in SIDES:
         return None
     text = event.get("text")
     if not text:
         return None
+    # Positional: keyword arguments cost a third of building the message.
     return Message(
-        event_id=event["event_id"],
-        shop_id=event["shop_id"],
-        buyer_id=event["buyer_id"],
-        agent_id=event.get("agent_id") or "",
-        sender=event["sender"],
-        occurred_at_ms=int(event["occurred_at"]),
-        text=text,
+        event["event_id"],
+        event["shop_id"],
+        event["buyer_id"],
+        event.get("agent_id") or "",
+        sender,
+        int(event["occurred_at"]),
+        text,
     )
 
 
@@ -55,18 +59,19 @@ class QcPartition:
         settings: KefuSettings,
         rules: Callable[[], Ruleset],
         library: Callable[[], ScriptLibrary] = lambda: _NO_SCRIPTS,
+        scans: BatchScans | None = None,
     ) -> None:
         self.rules = rules
         self.library = library
+        self.scans = scans
         self.memory: dict[tuple[str, str], Pending] = {}
         self.conversations = Conversations(self.memory)
         # Ids are kept for the dedup window behind event time (the horizon), not behind the
         # newest message: ingest may deliver one source hours ahead of another.
-        self.seen: dict[str, int] = {}
         self.dedup_ms = settings.dedup_window_minutes * 60_000
         self.prunes = Sweeps(every_ms=max(1, self.dedup_ms // 8))
-        self.waiting: list[tuple[int, int, Message]] = []
-        self.arrived = 0
+        self.seen = RecentIds(self.prunes.every_ms)
+        self.waiting = HeldMessages()
         self.watermarks = MemberWatermarks()
         self.lateness_ms = settings.lateness_seconds * 1000
         self.memory_ms = settings.conversation_memory_days * DAY_MS
@@ -75,11 +80,16 @@ class QcPartition:
         self.offset = -1
 
     def apply(self, raw: bytes, offset: int) -> list[Output]:
+        return self.apply_batch(unpack(raw), offset)
+
+    def apply_batch(self, batch: PackedBatch, offset: int) -> list[Output]:
+        """`apply` on a batch decoded once for every part of the stage (the events are read,
+        never changed)."""
         out: list[Output] = []
-        batch = unpack(raw)
         # One version of the rules and scripts per batch: a reload lands between batches.
         rules, library = self.rules(), self.library()
         scripted = library.has_scripts
+        seen, scans = self.seen, self.scans
         for event in batch.events:
             msg = message_of(event)
             if msg is None:
@@ -87,24 +97,35 @@ class QcPartition:
             if msg.occurred_at_ms < self.horizon_ms - self.dedup_ms:
                 # Older than the dedup window: maybe a re-sent message already inspected, so
                 # it is judged on its own words, and the conversation memory is left alone.
-                out += examine(msg, rules, _ALONE).findings
+                out += (self._early(msg, rules) or examine(msg, rules, _ALONE)).findings
                 if scripted:
                     self._script(out, msg, library)
                 continue
-            if msg.event_id in self.seen:
+            if not seen.add(msg.event_id, msg.occurred_at_ms):
                 continue
-            self.seen[msg.event_id] = msg.occurred_at_ms
+            self._early(msg, rules)
             if msg.occurred_at_ms <= self.horizon_ms:
                 self._inspect(out, msg, rules, library if scripted else None)
             else:
-                self.arrived += 1
-                heapq.heappush(self.waiting, (msg.occurred_at_ms, self.arrived, msg))
+                self.waiting.hold(msg)
+        if scans is not None:
+            scans.clear()
         horizon = batch_horizon(batch, self.watermarks, self.lateness_ms)
         if horizon is not None and horizon > self.horizon_ms:
             self.horizon_ms = horizon
             self._release(out, horizon, rules, library if scripted else None)
         self.offset = offset
         return out
+
+    def _early(self, msg: Message, rules: Ruleset) -> Inspection | None:
+        """A buyer message the escalation part scanned in this batch is inspected on that scan
+        now (it needs no context); it keeps the inspection while it waits."""
+        if self.scans is None or msg.sender != "buyer":
+            return None
+        found = self.scans.take(rules, msg.shop_id, msg.text)
+        if found is not None:
+            msg.inspection = examine(msg, rules, found=found)
+        return msg.inspection
 
     def _inspect(
         self, out: list[Output], msg: Message, rules: Ruleset, library: ScriptLibrary | None
@@ -134,12 +155,10 @@ class QcPartition:
     def _release(
         self, out: list[Output], horizon: int, rules: Ruleset, library: ScriptLibrary | None
     ) -> None:
-        waiting = self.waiting
-        while waiting and waiting[0][0] <= horizon:
-            self._inspect(out, heapq.heappop(waiting)[2], rules, library)
+        for msg in self.waiting.release(horizon):
+            self._inspect(out, msg, rules, library)
         if self.prunes.due(horizon):
-            cutoff = horizon - self.dedup_ms
-            self.seen = {ident: at for ident, at in self.seen.items() if at >= cutoff}
+            self.seen.forget_before(horizon - self.dedup_ms)
         if self.sweeps.due(horizon):
             # A question unanswered for the conversation memory no longer makes a reply an answer.
             self.conversations.forget_before(horizon - self.memory_ms)
@@ -152,9 +171,9 @@ class QcPartition:
             "pending": [
                 [s, b, p.question, p.price_cue, p.at_ms] for (s, b), p in self.memory.items()
             ],
-            "waiting": [[n, _fields(m)] for _, n, m in self.waiting],
+            "waiting": [[n, _fields(m)] for _, n, m in self.waiting.entries()],
             "pruned": self.prunes.swept_at,
-            "seen": list(self.seen.items()),
+            "seen": list(self.seen.at.items()),
         }
 
     def load(self, data: dict[str, Any]) -> None:
@@ -163,11 +182,10 @@ class QcPartition:
         self.sweeps.swept_at = data["swept"]
         for shop_id, buyer_id, question, price_cue, at_ms in data["pending"]:
             self.memory[(shop_id, buyer_id)] = Pending(question, price_cue, at_ms)
-        self.waiting = [(m[5], n, Message(*m)) for n, m in data["waiting"]]
-        heapq.heapify(self.waiting)
-        self.arrived = max((n for _, n, _ in self.waiting), default=0)
+        self.waiting.load((m[5], n, Message(*m)) for n, m in data["waiting"])
         self.prunes.swept_at = data["pruned"]
-        self.seen = {ident: at for ident, at in data["seen"]}
+        for ident, at in data["seen"]:
+            self.seen.add(ident, at)
 
 
 def _fields(msg: Message) -> list[Any]:
