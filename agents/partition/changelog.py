@@ -66,6 +66,14 @@ class Chain:
     def full_due(self) -> bool:
         return self.base < 0 or self.delta_bytes > self.full_bytes or self.deltas >= MAX_DELTAS
 
+    def wrote(self, size: int, *, full: bool) -> None:
+        """Count one checkpoint of `size` bytes for `full_due`."""
+        if full:
+            self.full_bytes, self.delta_bytes, self.deltas = size, 0, 0
+        else:
+            self.delta_bytes += size
+            self.deltas += 1
+
 
 @dataclass(slots=True)
 class Restored:
@@ -106,6 +114,12 @@ def _parts(
         yield part
 
 
+def decode(value: bytes) -> dict[str, Any]:
+    """One checkpoint part as `split` wrote it."""
+    part: dict[str, Any] = orjson.loads(value)
+    return part
+
+
 async def write(
     producer: AIOKafkaProducer,
     topic: str,
@@ -133,12 +147,11 @@ async def write(
     size = sum(len(v) for v in values)
     if not full:
         chain.keys += keys
-        chain.delta_bytes += size
-        chain.deltas += 1
+        chain.wrote(size, full=False)
         return
     await _delete(producer, topic, partition, chain.keys + chain.retire)
     chain.base, chain.keys, chain.retire = first.offset, keys, []
-    chain.full_bytes, chain.delta_bytes, chain.deltas = size, 0, 0
+    chain.wrote(size, full=True)
 
 
 async def _delete(producer: AIOKafkaProducer, topic: str, partition: int, keys: list[str]) -> None:
@@ -228,7 +241,7 @@ async def _records(
             _Record(
                 r.offset,
                 r.key.decode() if r.key else "",
-                None if r.value is None else orjson.loads(r.value),
+                None if r.value is None else decode(r.value),
                 len(r.value or b""),
             )
             for r in batch.get(tp, [])
