@@ -11,6 +11,11 @@ the keys of the chain before it are deleted (tombstones), and compaction removes
 A checkpoint is cut into parts, each one record keyed `seq/index`; only a checkpoint whose
 parts `0..n-1` all arrived counts, so a worker killed mid-write leaves nothing half-applied.
 Partition N of the changelog belongs to partition N of the events topic.
+
+A part is JSON compressed with zstd (as alarm snapshots are), marked `"v": FORMAT`; the
+states in it are the compact forms the partition holds, not spelled out. Parts written
+before (plain JSON, no `v`, states spelled out) restore as they did, also in one chain with
+new ones, since each state's shape tells its form.
 """
 
 from __future__ import annotations
@@ -23,11 +28,15 @@ from typing import Any
 import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
+from agents.alarms.snapshot import compressed
+from agents.alarms.snapshot import decode as decompressed
 from core.offsets import end_offsets
 
 log = logging.getLogger(__name__)
 
+FORMAT = 2
 MAX_PART_BYTES = 768 * 1024
+_ZSTD_FRAME = b"\x28\xb5\x2f\xfd"
 # Each delta adds a key to delete at the next full snapshot; this bounds that list when
 # deltas are tiny next to the snapshot.
 MAX_DELTAS = 2000
@@ -44,6 +53,7 @@ _HEAD = (
     "orphans",
     "full",
     "forgot_facts",
+    "swept",
 )
 
 
@@ -88,8 +98,8 @@ def split(
     checkpoint: dict[str, Any], items_per_part: int = 4000, head: dict[str, Any] | None = None
 ) -> list[bytes]:
     """Cut a checkpoint into parts small enough for a default broker's message limit."""
-    parts = list(_parts(checkpoint, items_per_part, head or {}))
-    encoded = [orjson.dumps(p) for p in parts]
+    parts = list(_parts(checkpoint, items_per_part, {"v": FORMAT} | (head or {})))
+    encoded = [compressed(p) for p in parts]
     if any(len(e) > MAX_PART_BYTES for e in encoded) and items_per_part > 1:
         return split(checkpoint, items_per_part // 4, head)
     return encoded
@@ -115,8 +125,13 @@ def _parts(
 
 
 def decode(value: bytes) -> dict[str, Any]:
-    """One checkpoint part as `split` wrote it."""
-    part: dict[str, Any] = orjson.loads(value)
+    """One checkpoint part as `split` wrote it, in this format or the plain JSON before it."""
+    part: dict[str, Any] = (
+        decompressed([value]) if value.startswith(_ZSTD_FRAME) else orjson.loads(value)
+    )
+    if part.get("v", 1) > FORMAT:
+        msg = f"a state checkpoint part of format {part['v']}, newer than this release's {FORMAT}"
+        raise ValueError(msg)
     return part
 
 
@@ -134,8 +149,7 @@ async def write(
     values = split(checkpoint, head={"seq": seq, "base": chain.base})
     if full:
         # Once, in the last part: a restore after a crash before the deletes repeats them.
-        last = orjson.loads(values[-1])
-        values[-1] = orjson.dumps(last | {"retire": chain.keys + chain.retire})
+        values[-1] = compressed(decode(values[-1]) | {"retire": chain.keys + chain.retire})
     keys = [f"{seq}/{index}" for index in range(len(values))]
     sends = [
         await producer.send(topic, value, key=key.encode(), partition=partition)
