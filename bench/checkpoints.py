@@ -3,14 +3,14 @@
 One `PartitionState` applies packed batches of 500 events, as the stateful stage does, and
 takes a checkpoint every `--every` events (each interval a fresh run), encoded into
 changelog parts (`changelog.split`), a full one whenever the changelog's `Chain.full_due`
-says so. Two kinds of input: `traffic`, the chat-only traffic of `python -m bench`
-(bench.traffic), and `business`, generated days with orders, refunds and ratings
-(pipeline.generator), so buyers with orders take the full buyer-day form. Reported per
-interval: CPU µs per event of applying and of checkpointing (taking and encoding; of it, the
-full snapshots), bytes
-per checkpoint and per event, and the CPU of restoring the last chain (decoding its parts
-and loading them into a new state). The collector is tuned as a worker tunes it. No
-broker: sending is the same bytes whichever way they were made.
+says so (`--ratio` is `checkpoint_delta_ratio`). Two kinds of input: `traffic`, the
+chat-only traffic of `python -m bench` (bench.traffic), and `business`, generated days with
+orders, refunds and ratings (pipeline.generator), so buyers with orders take the full
+buyer-day form. Reported per interval: CPU µs per event of applying and of checkpointing
+(taking and encoding; of it, the full snapshots), bytes per checkpoint and per event, and
+the CPU of restoring the last chain (decoding its parts and loading them into a new
+state). The collector is tuned as a worker tunes it. No broker: sending is the same bytes
+whichever way they were made.
 """
 
 from __future__ import annotations
@@ -88,7 +88,7 @@ def business(events: int) -> list[dict[str, Any]]:
     return out[:events]
 
 
-def run(events: list[dict[str, Any]], every: int) -> Figures:
+def run(events: list[dict[str, Any]], every: int, ratio: float = 1.0) -> Figures:
     state = PartitionState(0, hours_from_settings(SETTINGS), 30_000)
     chain = changelog.Chain()
     figures = Figures(events=len(events))
@@ -101,7 +101,7 @@ def run(events: list[dict[str, Any]], every: int) -> Figures:
         state.take_outbox()
         figures.apply_s += time.process_time() - started
         if offset % batches_per_checkpoint == batches_per_checkpoint - 1:
-            full = chain.full_due()
+            full = chain.full_due(ratio)
             started = time.process_time()
             parts = changelog.split(state.take_checkpoint(0, full))
             spent = time.process_time() - started
@@ -143,6 +143,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--every", type=int, nargs="+", default=list(EVERY))
     parser.add_argument("--data", nargs="+", choices=["traffic", "business"],
                         default=["traffic", "business"])  # fmt: skip
+    parser.add_argument("--ratio", type=float, default=1.0, help="checkpoint_delta_ratio")
     args = parser.parse_args(argv)
     tune_gc()
     print("| input | events per checkpoint | apply µs/event | checkpoint µs/event | of it full ones "
@@ -151,7 +152,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     for name in args.data:
         events = traffic(args.events) if name == "traffic" else business(args.events)
         for every in args.every:
-            print(report(name, every, run(events, every)), flush=True)
+            print(report(name, every, run(events, every, args.ratio)), flush=True)
     return 0
 
 

@@ -5,7 +5,8 @@ since the previous checkpoint). The checkpoints since the newest full one form t
 restore reads: it finds the newest complete checkpoint at the end of the partition, takes
 the offset of the chain's full snapshot from it, and reads from there, so restore reads
 about one snapshot's worth of records however old the deployment is. A new full snapshot
-is written once the deltas outweigh the last one (`Chain.full_due`); after it is complete,
+is written once the deltas outweigh the last one (`Chain.full_due`, times
+`checkpoint_delta_ratio`, the rule of alarm snapshots); after it is complete,
 the keys of the chain before it are deleted (tombstones), and compaction removes them.
 
 A checkpoint is cut into parts, each one record keyed `seq/index`; only a checkpoint whose
@@ -73,8 +74,11 @@ class Chain:
         """A chain for a state that starts empty: a full snapshot first, then the old chain goes."""
         return Chain(seq=self.seq, retire=self.keys + self.retire)
 
-    def full_due(self) -> bool:
-        return self.base < 0 or self.delta_bytes > self.full_bytes or self.deltas >= MAX_DELTAS
+    def full_due(self, ratio: float = 1.0) -> bool:
+        """`ratio`: the deltas' bytes against the full one's at which the next is full."""
+        return (
+            self.base < 0 or self.delta_bytes > ratio * self.full_bytes or self.deltas >= MAX_DELTAS
+        )
 
     def wrote(self, size: int, *, full: bool) -> None:
         """Count one checkpoint of `size` bytes for `full_due`."""

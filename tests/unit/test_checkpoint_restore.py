@@ -228,3 +228,12 @@ def test_a_changelog_of_the_release_before_restores_and_takes_new_deltas_on_top(
     restored_p.restart()
     assert restored_p.rows == steady_p.rows
     assert snapshot(restored_p) == snapshot(steady_p)
+
+
+def test_a_higher_delta_ratio_writes_fewer_full_checkpoints() -> None:
+    chain = changelog.Chain(base=0)
+    chain.wrote(1000, full=True)
+    for _ in range(3):
+        chain.wrote(600, full=False)
+    assert chain.full_due(1.0) and not chain.full_due(2.0) and chain.full_due(1.5)
+    assert changelog.Chain().full_due(100.0), "the first checkpoint of a chain is full"
