@@ -143,7 +143,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--every", type=int, nargs="+", default=list(EVERY))
     parser.add_argument("--data", nargs="+", choices=["traffic", "business"],
                         default=["traffic", "business"])  # fmt: skip
-    parser.add_argument("--ratio", type=float, default=1.0, help="checkpoint_delta_ratio")
+    parser.add_argument(
+        "--ratio",
+        type=float,
+        default=SETTINGS.checkpoint_delta_ratio,
+        help="checkpoint_delta_ratio",
+    )
     args = parser.parse_args(argv)
     tune_gc()
     print("| input | events per checkpoint | apply µs/event | checkpoint µs/event | of it full ones "

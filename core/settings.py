@@ -465,7 +465,7 @@ class KefuSettings(BaseSettings):
         10.0, ge=0, description="under load, how often the stateful stage checkpoints and acks"
     )
     checkpoint_delta_ratio: float = Field(
-        1.0,
+        2.0,
         gt=0,
         description="a full state checkpoint is due once the deltas since the last full one "
         "add up to this share of its size: higher writes fewer full ones (less CPU), and a "
