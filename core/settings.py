@@ -464,6 +464,13 @@ class KefuSettings(BaseSettings):
     checkpoint_seconds: float = Field(
         10.0, ge=0, description="under load, how often the stateful stage checkpoints and acks"
     )
+    checkpoint_delta_ratio: float = Field(
+        2.0,
+        gt=0,
+        description="a full state checkpoint is due once the deltas since the last full one "
+        "add up to this share of its size: higher writes fewer full ones (less CPU), and a "
+        "restore reads more",
+    )
     alarm_snapshot_seconds: float = Field(
         10.0, ge=0, description="how often the alarm agent snapshots its state and acks its input"
     )

@@ -91,7 +91,7 @@ def encode(
 ) -> list[tuple[bytes, list[tuple[str, bytes]]]]:
     """(value, headers) per part; headers carry the snapshot id, `index/count` and, for a
     delta, the id of its base."""
-    blob = _COMPRESSOR.compress(orjson.dumps(state))
+    blob = compressed(state)
     chunks = [blob[i : i + part_bytes] for i in range(0, len(blob), part_bytes)] or [b""]
     snapshot_id = uuid.uuid4().hex.encode()
     count = len(chunks)
@@ -100,6 +100,11 @@ def encode(
         (chunk, [(_ID, snapshot_id), (_PART, f"{index}/{count}".encode()), *based])
         for index, chunk in enumerate(chunks)
     ]
+
+
+def compressed(state: dict[str, Any]) -> bytes:
+    """orjson, then zstd: what `decode` reads back (also the state changelog's parts)."""
+    return _COMPRESSOR.compress(orjson.dumps(state))
 
 
 def assemble(parts: Sequence[tuple[bytes, Headers]]) -> Snapshot:

@@ -32,6 +32,7 @@ SIG_ANSWERED: Final = 2
 SIG_STATUS: Final = 5
 WAITING_ID: Final = 0
 WAITING_STATUS: Final = 5
+WAITING_LEN: Final = 6  # a State has 5 fields, so the length tells the two apart
 STATE_AGENT: Final = 0
 STATE_STALE: Final = 4
 

@@ -27,6 +27,7 @@ from agents.inquiries.conversation import (
     STATE_AGENT,
     STATE_STALE,
     WAITING_ID,
+    WAITING_LEN,
     WAITING_STATUS,
     Conversation,
     Item,
@@ -52,6 +53,8 @@ Meta = dict[str, Any]
 # A conversation is held in full while messages are pending, else compactly: a Waiting
 # tuple when an inquiry is open, the last agent's id when nothing is.
 Held = Conversation | Waiting | str
+# What take_dirty hands out per conversation: a Conversation's state, or the compact form held.
+Exported = State | Waiting | str | None
 
 _NEVER = -(1 << 62)
 _ALL = 1 << 62
@@ -202,25 +205,22 @@ class InquiryEngine:
         self._changes.clear()
         return out
 
-    def take_dirty(self) -> dict[Key, State | None]:
+    def take_dirty(self) -> dict[Key, Exported]:
         """JSON-ready state of each conversation changed since the last call; None = forgotten.
 
-        Take it at the same point as export_meta (normally right after take_changes).
-        Settling alone is no change: a restored conversation settles again, identically.
+        A conversation held compactly is handed out as it is held (its `Waiting` tuple or
+        its last agent), not copied: both are immutable. Take it at the same point as
+        export_meta (normally right after take_changes). Settling alone is no change: a
+        restored conversation settles again, identically.
         """
-        out: dict[Key, State | None] = {}
+        out: dict[Key, Exported] = {}
         dirty = self._dirty
         touched = self._touched
         touched.update(dirty)
         convs = self._convs
         for key in touched:
             conv = convs.get(key)
-            if isinstance(conv, Conversation):
-                out[key] = conv.to_state(key in dirty)
-            elif isinstance(conv, tuple):
-                out[key] = waiting_state(conv)
-            else:
-                out[key] = None if conv is None else [conv]
+            out[key] = conv.to_state(key in dirty) if isinstance(conv, Conversation) else conv
         touched.clear()
         return out
 
@@ -244,13 +244,22 @@ class InquiryEngine:
         """Have the next take_dirty hand out every conversation held (a full snapshot)."""
         self._touched.update(self._convs)
 
-    def load(self, key: tuple[str, str], state: State | None) -> None:
-        """Restore one conversation from a take_dirty state (None forgets it)."""
+    def load(self, key: tuple[str, str], state: Exported) -> None:
+        """Restore one conversation from a take_dirty state (None forgets it).
+
+        Also from the states of releases before the compact forms: `[agent]` for an agent
+        alone, and a `Waiting` spelled out as a `Conversation` state.
+        """
         key = (intern(key[0]), key[1])
         self._forget(key)
         if not state:
             return
-        if len(state) == 1:
+        if isinstance(state, str):
+            self._convs[key] = intern(state)
+            return
+        if len(state) == WAITING_LEN:
+            state = waiting_state(tuple(state))
+        elif len(state) == 1:
             if state[STATE_AGENT]:
                 self._convs[key] = intern(state[STATE_AGENT])
             return

@@ -209,8 +209,9 @@ class StatefulRunner:
             # Every partition with input since the last checkpoint: the input it acks.
             changed = {event.message.partition for _, event in self._unacked}
             now_ms = int(time.time() * 1000)
+            ratio = self.settings.checkpoint_delta_ratio
             flush.checkpoints = [
-                (p, self.states[p].take_checkpoint(now_ms, self._chain(p).full_due()))
+                (p, self.states[p].take_checkpoint(now_ms, self._chain(p).full_due(ratio)))
                 for p in sorted(changed)
             ]
             flush.acks, self._unacked = self._unacked, []

@@ -38,9 +38,12 @@ from agents.partition.buyer_forms import (
     Row,
     buyer_day_row,
     day_firsts,
+    fitting_state,
     held_of,
     lone_rows,
+    lone_state,
     plain,
+    spelled_out,
 )
 from agents.partition.memory import DAY_MS, Sweeps
 from schemas.inquiry import Inquiry
@@ -82,7 +85,7 @@ class BuyerDays:
         self._expiry: list[tuple[int, Key]] = []  # (first, buyer), as _schedule puts them
         self._horizon = -(1 << 62)
         self._memory_ms = memory_ms
-        self._floor_sweeps = Sweeps()
+        self.floor_sweeps = Sweeps()  # in checkpoints, so a restore sweeps when this would
 
     def inquiry(self, inquiry: Inquiry, deleted: bool) -> None:
         """An inquiries row upserted, or deleted because a late message re-cut it."""
@@ -188,7 +191,7 @@ class BuyerDays:
                     self._forget_lone(key, buyer)
                 else:
                     self._forget_old(key, buyer)
-        if self._floor_sweeps.due(self._horizon):
+        if self.floor_sweeps.due(self._horizon):
             self._forget_floors()
 
     def _forget_floors(self) -> None:
@@ -209,13 +212,15 @@ class BuyerDays:
         self._touched.update(self._buyers)
         self._touched.update(self._floors)
 
-    def load(self, shop_id: str, buyer_id: str, state: dict[str, Any] | None) -> None:
+    def load(self, shop_id: str, buyer_id: str, state: dict[str, Any] | list[Any] | None) -> None:
         """Restore one buyer from a take_dirty state (None forgets it)."""
         key = (shop_id, buyer_id)
         self._buyers.pop(key, None)
         self._floors.pop(key, None)
         if state is None:
             return
+        if isinstance(state, list):
+            state = spelled_out(state)
         if state.get("f"):
             at, agent = state["f"]
             self._floors[key] = (at, agent)
@@ -368,11 +373,21 @@ class BuyerDays:
         if floor is None or answered > floor[0]:
             self._floors[key] = (answered, held[HELD_AGENT])
 
-    def _state(self, key: Key) -> dict[str, Any] | None:
+    def _state(self, key: Key) -> dict[str, Any] | list[Any] | None:
+        """The buyer as a checkpoint holds it, the same whichever form holds it.
+
+        A buyer that fits the compact form is `[inquiry id, held]` when its row is the
+        inquiry's as emitted, `[inquiry id, held, None]` when none was emitted yet; any
+        other buyer a dict of its inquiries, orders, rows emitted and last answer.
+        """
         buyer = self._buyers.get(key)
         floor = self._floors.get(key)
         if buyer is None and floor is None:
             return None
+        if floor is None:
+            compact = lone_state(buyer) if isinstance(buyer, Lone) else fitting_state(buyer)
+            if compact is not None:
+                return compact
         state: dict[str, Any] = {}
         if floor is not None:
             state["f"] = list(floor)

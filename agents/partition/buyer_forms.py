@@ -103,6 +103,35 @@ def lone_rows(key: Key, lone: Lone, version: int) -> list[Row]:
     return [buyer_day_row(key, day, plain(held), version, deleted=False)]
 
 
+def lone_state(lone: Lone) -> list[Any] | None:
+    """A compact buyer's checkpoint state, or None when its row is not its inquiry's."""
+    held, emitted = lone.held, lone.emitted
+    if emitted is None:
+        return [lone.inquiry_id, held, None]
+    if emitted is held or (emitted[HELD_DAY] == held[HELD_DAY] and plain(emitted) == plain(held)):
+        return [lone.inquiry_id, held]
+    return None
+
+
+def fitting_state(buyer: Buyer | None) -> list[Any] | None:
+    """`lone_state` of a buyer held in full that the compact form could hold as well."""
+    if buyer is None or buyer.orders or len(buyer.inquiries) != 1:
+        return None
+    ((inquiry_id, held),) = buyer.inquiries.items()
+    if not buyer.emitted:
+        return [inquiry_id, held, None]
+    if buyer.emitted == {held[HELD_DAY]: plain(held)}:
+        return [inquiry_id, held]
+    return None
+
+
+def spelled_out(state: list[Any]) -> dict[str, Any]:
+    """The dict state (as the full form writes it) of a `lone_state`."""
+    inquiry_id, held = state[0], tuple(state[1])
+    emitted = [] if len(state) == 3 else [(held[HELD_DAY], plain(held))]
+    return {"i": [(inquiry_id, held)], "o": [], "e": emitted}
+
+
 def day_firsts(buyer: Buyer) -> dict[int, int]:
     """First inquiry time of each buyer-day held."""
     firsts: dict[int, int] = {}

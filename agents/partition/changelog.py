@@ -5,12 +5,18 @@ since the previous checkpoint). The checkpoints since the newest full one form t
 restore reads: it finds the newest complete checkpoint at the end of the partition, takes
 the offset of the chain's full snapshot from it, and reads from there, so restore reads
 about one snapshot's worth of records however old the deployment is. A new full snapshot
-is written once the deltas outweigh the last one (`Chain.full_due`); after it is complete,
+is written once the deltas outweigh the last one (`Chain.full_due`, times
+`checkpoint_delta_ratio`, the rule of alarm snapshots); after it is complete,
 the keys of the chain before it are deleted (tombstones), and compaction removes them.
 
 A checkpoint is cut into parts, each one record keyed `seq/index`; only a checkpoint whose
 parts `0..n-1` all arrived counts, so a worker killed mid-write leaves nothing half-applied.
 Partition N of the changelog belongs to partition N of the events topic.
+
+A part is JSON compressed with zstd (as alarm snapshots are), marked `"v": FORMAT`; the
+states in it are the compact forms the partition holds, not spelled out. Parts written
+before (plain JSON, no `v`, states spelled out) restore as they did, also in one chain with
+new ones, since each state's shape tells its form.
 """
 
 from __future__ import annotations
@@ -23,11 +29,15 @@ from typing import Any
 import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
+from agents.alarms.snapshot import compressed
+from agents.alarms.snapshot import decode as decompressed
 from core.offsets import end_offsets
 
 log = logging.getLogger(__name__)
 
+FORMAT = 2
 MAX_PART_BYTES = 768 * 1024
+_ZSTD_FRAME = b"\x28\xb5\x2f\xfd"
 # Each delta adds a key to delete at the next full snapshot; this bounds that list when
 # deltas are tiny next to the snapshot.
 MAX_DELTAS = 2000
@@ -44,6 +54,7 @@ _HEAD = (
     "orphans",
     "full",
     "forgot_facts",
+    "swept",
 )
 
 
@@ -63,8 +74,19 @@ class Chain:
         """A chain for a state that starts empty: a full snapshot first, then the old chain goes."""
         return Chain(seq=self.seq, retire=self.keys + self.retire)
 
-    def full_due(self) -> bool:
-        return self.base < 0 or self.delta_bytes > self.full_bytes or self.deltas >= MAX_DELTAS
+    def full_due(self, ratio: float = 1.0) -> bool:
+        """`ratio`: the deltas' bytes against the full one's at which the next is full."""
+        return (
+            self.base < 0 or self.delta_bytes > ratio * self.full_bytes or self.deltas >= MAX_DELTAS
+        )
+
+    def wrote(self, size: int, *, full: bool) -> None:
+        """Count one checkpoint of `size` bytes for `full_due`."""
+        if full:
+            self.full_bytes, self.delta_bytes, self.deltas = size, 0, 0
+        else:
+            self.delta_bytes += size
+            self.deltas += 1
 
 
 @dataclass(slots=True)
@@ -80,8 +102,8 @@ def split(
     checkpoint: dict[str, Any], items_per_part: int = 4000, head: dict[str, Any] | None = None
 ) -> list[bytes]:
     """Cut a checkpoint into parts small enough for a default broker's message limit."""
-    parts = list(_parts(checkpoint, items_per_part, head or {}))
-    encoded = [orjson.dumps(p) for p in parts]
+    parts = list(_parts(checkpoint, items_per_part, {"v": FORMAT} | (head or {})))
+    encoded = [compressed(p) for p in parts]
     if any(len(e) > MAX_PART_BYTES for e in encoded) and items_per_part > 1:
         return split(checkpoint, items_per_part // 4, head)
     return encoded
@@ -106,6 +128,17 @@ def _parts(
         yield part
 
 
+def decode(value: bytes) -> dict[str, Any]:
+    """One checkpoint part as `split` wrote it, in this format or the plain JSON before it."""
+    part: dict[str, Any] = (
+        decompressed([value]) if value.startswith(_ZSTD_FRAME) else orjson.loads(value)
+    )
+    if part.get("v", 1) > FORMAT:
+        msg = f"a state checkpoint part of format {part['v']}, newer than this release's {FORMAT}"
+        raise ValueError(msg)
+    return part
+
+
 async def write(
     producer: AIOKafkaProducer,
     topic: str,
@@ -120,8 +153,7 @@ async def write(
     values = split(checkpoint, head={"seq": seq, "base": chain.base})
     if full:
         # Once, in the last part: a restore after a crash before the deletes repeats them.
-        last = orjson.loads(values[-1])
-        values[-1] = orjson.dumps(last | {"retire": chain.keys + chain.retire})
+        values[-1] = compressed(decode(values[-1]) | {"retire": chain.keys + chain.retire})
     keys = [f"{seq}/{index}" for index in range(len(values))]
     sends = [
         await producer.send(topic, value, key=key.encode(), partition=partition)
@@ -133,12 +165,11 @@ async def write(
     size = sum(len(v) for v in values)
     if not full:
         chain.keys += keys
-        chain.delta_bytes += size
-        chain.deltas += 1
+        chain.wrote(size, full=False)
         return
     await _delete(producer, topic, partition, chain.keys + chain.retire)
     chain.base, chain.keys, chain.retire = first.offset, keys, []
-    chain.full_bytes, chain.delta_bytes, chain.deltas = size, 0, 0
+    chain.wrote(size, full=True)
 
 
 async def _delete(producer: AIOKafkaProducer, topic: str, partition: int, keys: list[str]) -> None:
@@ -228,7 +259,7 @@ async def _records(
             _Record(
                 r.offset,
                 r.key.decode() if r.key else "",
-                None if r.value is None else orjson.loads(r.value),
+                None if r.value is None else decode(r.value),
                 len(r.value or b""),
             )
             for r in batch.get(tp, [])

@@ -257,6 +257,12 @@ class PartitionState:
             "gone_orders": sorted(gone["orders"]),
             "full": full,
             "forgot_facts": self.forgot_facts,
+            # When memory was last swept: a restored state forgets exactly when this one would.
+            "swept": [
+                self.sweeps.swept_at,
+                self.buyer_days.floor_sweeps.swept_at,
+                self.seen.pruned_at,
+            ],
         }
         if self.orphans.changed:
             checkpoint["orphans"] = self.orphans.dump()
@@ -276,7 +282,11 @@ class PartitionState:
             self.refunds[rid] = RefundState.load(data)
         for oid, data in part["orders"].items():
             self.orders[oid] = OrderState.load(data)
-        self.seen.load([(eid, at) for eid, at in part["seen"]])
+        swept = part.get("swept")  # not in checkpoints of releases before format 2
+        if swept is not None:
+            self.sweeps.swept_at, self.buyer_days.floor_sweeps.swept_at = swept[0], swept[1]
+        pruned_at = None if swept is None else swept[2]
+        self.seen.load([(eid, at) for eid, at in part["seen"]], pruned_at)
         self.recency.load(part.get("recency", ()))
         self.forgot_facts = part.get("forgot_facts", False)
         for rid in part.get("gone_refunds", ()):

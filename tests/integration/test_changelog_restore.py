@@ -1,20 +1,26 @@
 """State checkpoints on a real broker: restore reads the newest chain (full snapshot and the
-deltas after it) to its last part, also when parts share batches; older chains are deleted."""
+deltas after it) to its last part, also when parts share batches; older chains are deleted;
+a chain written by the release before the compact format restores, with new deltas on it."""
 
 from __future__ import annotations
 
 from typing import Any
 
+import orjson
 import pytest
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 
+from agents.inquiries.hours import hours_from_settings
 from agents.partition import changelog
+from agents.partition.state import PartitionState
 from bench.apache_kafka import ApacheKafka
 from core.settings import KefuSettings
 from core.topics import ensure_topics, topics_for
+from schemas.packed import PackedBatch
 from tests.integration.conftest import Broker
+from tests.unit.test_checkpoint_restore import DAY, NOW_MS, SETTINGS, Partition, snapshot, v1_chain
 
 pytestmark = pytest.mark.kafka
 
@@ -113,3 +119,40 @@ async def test_the_changelog_is_compacted_and_never_expires(
     configs = {c[0]: c[1] for c in described.resources[0][4]}
     assert configs["cleanup.policy"] == "compact"
     assert configs["segment.ms"] == str(3600 * 1000)
+
+
+async def test_a_chain_of_the_release_before_restores_with_new_deltas_on_it(
+    kafka_broker: Broker, unique_name: str
+) -> None:
+    settings = KefuSettings(topic_prefix=unique_name, partitions=1)
+    await ensure_topics(kafka_broker.bootstrap, settings)
+    topic = topics_for(settings).changelog
+    v1 = v1_chain()
+    producer = AIOKafkaProducer(bootstrap_servers=kafka_broker.bootstrap, linger_ms=5)
+    await producer.start()
+    try:
+        for part in v1["parts"]:  # as that release wrote them: plain JSON, keyed seq/index
+            key = f"{part['seq']}/{part['index']}".encode()
+            await (await producer.send(topic, orjson.dumps(part), key=key, partition=0))
+        restored = await changelog.read(kafka_broker.bootstrap, topic, 0)
+        seq = restored.chain.seq
+        live = Partition(compact=True)
+        for part in restored.parts:
+            live.state.load_checkpoint(part)
+        later = [e | {"event_id": f"{e['event_id']}-next", "occurred_at": e["occurred_at"] + DAY}
+                 for e in v1["events"][:80]]  # fmt: skip
+        live.apply(PackedBatch(later, watermark_ms=later[-1]["occurred_at"]), 100)
+        checkpoint = live.state.take_checkpoint(NOW_MS)
+        await changelog.write(producer, topic, 0, checkpoint, restored.chain)
+    finally:
+        await producer.stop()
+
+    again = await changelog.read(kafka_broker.bootstrap, topic, 0)
+    assert [p.get("v") for p in again.parts if p["last"]] == [None, None, None, changelog.FORMAT]
+    assert again.chain.seq == seq + 1
+    state = PartitionState(0, hours_from_settings(SETTINGS), 30_000)
+    for part in again.parts:
+        state.load_checkpoint(part)
+    read_back = Partition(compact=True)
+    read_back.state = state
+    assert snapshot(read_back) == snapshot(live)

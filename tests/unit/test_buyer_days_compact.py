@@ -210,7 +210,7 @@ def run(stream: list[dict[str, Any]], compact: bool) -> list[Any]:
         if offset == len(batches) // 2:
             state = new_state()
             for part in parts:
-                state.load_checkpoint(orjson.loads(part))
+                state.load_checkpoint(changelog.decode(part))
         state.apply(batch, offset, lambda table, row, out=out: out.append((table, row)), NOW_MS)
         full = offset % 5 == 0
         new = changelog.split(state.take_checkpoint(NOW_MS, full), items_per_part=50)

@@ -93,7 +93,7 @@ def run(stream: list[AnyEvent], restart: bool = False) -> Table:
                 # A new worker: every checkpoint part written so far, replayed in order.
                 state = PartitionState(p, hours, 30_000)
                 for part in checkpoint:
-                    state.load_checkpoint(orjson.loads(part))
+                    state.load_checkpoint(changelog.decode(part))
                 assert state.buyer_days.take_dirty() == [], "a restored state is clean"
             state.apply(batch, offset, table.emit, NOW_MS)
             # A full snapshot now and then, as the changelog writes them: a restore reads the

@@ -323,7 +323,7 @@ def test_settled_conversation_keeps_only_its_last_agent() -> None:
     engine.add(msg("x1", "system", T0 + 10 * MINUTE, buyer="other"))
     engine.take_changes()
     states = engine.take_dirty()
-    assert states[("s1", "b1")] == ["a1"]
+    assert states[("s1", "b1")] == "a1"
     assert states[("s1", "b3")] is None
     state = states[("s1", "b2")]
     assert state is not None and state[1] is not None  # still open

@@ -6,8 +6,6 @@ from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Any
 
-import orjson
-
 from agents.inquiries.hours import hours_from_settings
 from agents.partition import changelog
 from agents.partition.state import PartitionState
@@ -76,7 +74,7 @@ def test_orphans_survive_a_restart_of_the_new_generation() -> None:
     state.apply(PackedBatch(events=[chat("x1", "b2", "buyer", T0)]), 0, lambda t, r: None, T0)
     restored = PartitionState(0, hours_from_settings(SETTINGS), 30_000)
     for part in changelog.split(state.take_checkpoint(), items_per_part=1):
-        restored.load_checkpoint(orjson.loads(part))
+        restored.load_checkpoint(changelog.decode(part))
     assert restored.generation == 7
     assert restored.orphans.dump() == state.orphans.dump()
     assert len(restored.orphans) == 2

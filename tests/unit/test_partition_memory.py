@@ -180,7 +180,7 @@ def test_a_restore_from_a_full_snapshot_and_deltas_equals_the_state_it_was_taken
         chain = parts if full else chain + parts
     restored = new_state()
     for part in chain:
-        restored.load_checkpoint(orjson.loads(part))
+        restored.load_checkpoint(changelog.decode(part))
     assert _everything(restored) == _everything(state)
 
 
