@@ -53,6 +53,7 @@ from tests.reference.qc import expected_findings, keys
 pytestmark = pytest.mark.kafka
 KEFU = str(Path(sys.executable).with_name("kefu"))
 LOADED_LATENESS_SECONDS = 1800  # about six polls of the generated day's event time
+LOADED_SETTLE_SECONDS = 2.0
 
 
 @pytest.fixture
@@ -234,8 +235,14 @@ async def test_a_worker_joining_and_leaving_under_load_loses_and_doubles_nothing
     # A poll of this sparse day spans minutes of event time, where a poll of real traffic
     # spans well under the 30 s lateness; two ingest members a poll apart must stay within
     # the lateness here too, as they do in production.
+    # Rollups settle briefly, as in production (60 s): three processes insert at once here,
+    # and a period refreshed while an insert into it is still being written would be stamped
+    # fresh without that insert's rows (the marks are stamped before the rows are visible).
     settings = worker_settings(kafka_broker, tmp_path, unique_name, server.url).model_copy(
-        update={"lateness_seconds": LOADED_LATENESS_SECONDS}
+        update={
+            "lateness_seconds": LOADED_LATENESS_SECONDS,
+            "rollups": RollupSettings(refresh_seconds=0.2, settle_seconds=LOADED_SETTLE_SECONDS),
+        }
     )
     await ensure_topics(kafka_broker.bootstrap, settings)
     lines = path.read_bytes().splitlines()
