@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TypeVar
 
+from bench.apache_kafka import java_available
 from bench.brokers import BrokerKind, broker, broker_label
 from bench.contenders import side_by_side
 from bench.dataset import prepare
@@ -24,7 +25,8 @@ from bench.peer_env import ensure_peer
 from bench.plan import FULL, QUICK, RUNNERS, Plan
 from bench.profile import Profile, profile_pipeline
 from bench.report import Report, render, write_baseline, write_benchmarks
-from bench.scale import scale_curve
+from bench.scale import guard_rows, worker_curve
+from bench.scale_rows import LostOrDoubled, ScaleRow, check_stored, cpu_target
 from bench.spawn import REPO, RunnerFailed
 from bench.traffic import TrafficSpec
 from core.errors import ServiceUnavailable
@@ -36,13 +38,14 @@ T = TypeVar("T")
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument(
-        "--quick", action="store_true", help="small sizes, no scale curves (< 60 s)"
+        "--quick", action="store_true", help="small sizes, no scale curves or profile (< 60 s)"
     )
     parser.add_argument("--kafka", choices=("tansu", "apache"), default="tansu")
     parser.add_argument("--bootstrap", help="use this running broker instead of starting one")
     parser.add_argument("--events", type=int, help="events on the shared topic")
     parser.add_argument("--runners", help=f"comma-separated subset of {','.join(RUNNERS)}")
-    parser.add_argument("--no-scale", action="store_true", help="skip scale curves and profile")
+    parser.add_argument("--no-scale", action="store_true",
+                        help="skip the scale curves (engine, workers) and the profile")  # fmt: skip
     parser.add_argument("--write", action=argparse.BooleanOptionalAction, default=None,
                         help="record in BENCHMARKS.md and bench/baseline.json (default: full runs)")  # fmt: skip
     parser.add_argument("--workdir", type=Path, default=REPO / "bench-out")
@@ -91,7 +94,7 @@ def _stage(report: Report, what: str, step: Callable[[], T]) -> T | None:
     log.info("%s", what)
     try:
         return step()
-    except (RunnerFailed, ServiceUnavailable, OSError) as exc:
+    except (RunnerFailed, ServiceUnavailable, OSError, LostOrDoubled) as exc:
         log.exception("%s failed", what)
         report.notes.append(f"{what} failed: {str(exc).splitlines()[0]}")
         return None
@@ -112,9 +115,45 @@ def _extras(report: Report, bootstrap: str, workdir: Path) -> None:
                                lambda: engine_curve(plan.conversations, workdir)) or []  # fmt: skip
         report.seen_bytes = seen_bytes_per_event()
     if plan.scale:
-        report.scale = _stage(report, "partitions and workers",
-                              lambda: scale_curve(bootstrap, plan.scale_events, workdir)) or []  # fmt: skip
         report.profile = _stage(report, "profile", lambda: _profile(bootstrap, plan, workdir))
+
+
+def _workers(report: Report, bootstrap: str, label: str, workdir: Path) -> None:
+    """Worker processes side by side on Apache Kafka, and the guard's ratio at quick sizes;
+    a run that lost or doubled a row is a failure, not a figure."""
+    plan = report.plan
+    report.workers_broker = label
+
+    def curve() -> list[ScaleRow]:
+        rows = worker_curve(
+            bootstrap, plan.scale_events, plan.partitions, plan.scale_workers, workdir
+        )
+        check_stored(rows)
+        return rows
+
+    def guard() -> list[ScaleRow]:
+        rows = guard_rows(bootstrap, workdir)
+        check_stored(rows)
+        return rows
+
+    counts = ", ".join(str(w) for w in plan.scale_workers)
+    report.workers = _stage(report, f"{counts} workers on Apache Kafka", curve) or []
+    if report.workers:
+        quick = _stage(report, "the guard's worker ratio at the quick sizes", guard)
+        report.quick_workers_ratio = cpu_target(quick or [])
+
+
+def _workers_on_apache(report: Report, workdir: Path) -> None:
+    """On an Apache Kafka of their own, started once the main broker has stopped."""
+    if not java_available():
+        report.notes.append("Workers side by side skipped: Apache Kafka needs 'java' and 'mvn' on PATH.")  # fmt: skip
+        return
+    try:
+        with broker("apache", workdir) as bootstrap:
+            _workers(report, bootstrap, broker_label("apache", None), workdir)
+    except (ServiceUnavailable, OSError) as exc:
+        first_line = str(exc).splitlines()[0]
+        report.notes.append(f"Workers side by side skipped: Apache Kafka failed ({first_line}).")
 
 
 def _profile(bootstrap: str, plan: Plan, workdir: Path) -> Profile | None:
@@ -137,6 +176,10 @@ def run(args: argparse.Namespace, command: str) -> Report:
                         (reference.inquiries, reference.replied), notes=notes)  # fmt: skip
         _check_counts(report)
         _extras(report, bootstrap, workdir)
+        if plan.scale and kind == "apache":
+            _workers(report, bootstrap, host.versions["broker"], workdir)
+    if plan.scale and kind != "apache":
+        _workers_on_apache(report, workdir)
     if not any("failed" in note for note in report.notes):
         shutil.rmtree(workdir, ignore_errors=True)
     return report

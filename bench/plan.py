@@ -9,7 +9,9 @@ RUNNERS = ("ceiling", "peer", "naive", "pipeline", "pipeline_no_qc")
 
 @dataclass(frozen=True)
 class Plan:
-    """Event counts per contender, the paced phase, and whether scale curves run.
+    """Event counts per contender, the paced phase, and whether scale curves run (with
+    `scale`: `scale_workers` worker processes side by side on `partitions` partitions of
+    Apache Kafka, `scale_events` events each, bench.scale).
 
     The naive agent reads a prefix of the same topic: at its ~10k events/s the whole
     topic would take minutes; its rate is steady after the first seconds.
@@ -24,6 +26,7 @@ class Plan:
     partitions: int = 4
     scale: bool = False
     scale_events: int = 0
+    scale_workers: tuple[int, ...] = (1, 2)
     profile_events: int = 0
     conversations: tuple[int, ...] = ()
 
@@ -42,7 +45,7 @@ FULL = Plan(
     paced_seconds=75.0,
     history_seconds=420.0,
     scale=True,
-    scale_events=60_000,
+    scale_events=120_000,
     profile_events=120_000,
     conversations=(10_000, 100_000, 1_000_000),
 )

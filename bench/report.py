@@ -12,7 +12,7 @@ from bench.machine import Machine
 from bench.measure import RunnerResult
 from bench.plan import Plan
 from bench.profile import Profile
-from bench.scale_rows import ScaleRow, against_one
+from bench.scale_rows import ScaleRow, against_one, cpu_target, verdict
 from bench.spawn import REPO
 
 BENCHMARKS = REPO / "BENCHMARKS.md"
@@ -39,9 +39,11 @@ class Report:
     paced: RunnerResult | None = None
     engine: list[EngineRow] = field(default_factory=list)
     seen_bytes: float | None = None
-    scale: list[ScaleRow] = field(default_factory=list)
+    workers: list[ScaleRow] = field(default_factory=list)  # side by side on Apache Kafka
+    workers_broker: str = ""
     profile: Profile | None = None
     quick_ratio: float | None = None  # pipeline/ceiling at the quick sizes, for the guard
+    quick_workers_ratio: float | None = None  # bench.scale.guard_rows' CPU ratio, for the guard
     notes: list[str] = field(default_factory=list)
 
     def ratio(self, name: str, to: str = "ceiling") -> float | None:
@@ -136,19 +138,26 @@ def engine_table(rows: list[EngineRow], seen_bytes: float | None) -> list[str]:
     return lines
 
 
-def scale_table(rows: list[ScaleRow]) -> list[str]:
-    base = next((r.events_per_second for r in rows if r.partitions == 1 and r.workers == 1), 0.0)
-    lines = [
-        "| partitions | workers | events | events/s | × 1 partition, 1 worker | CPU s per M events | peak RSS (largest worker) | stored |",
-        "|--:|--:|--:|--:|--:|--:|--:|--:|",
+def workers_section(report: Report) -> list[str]:
+    """The worker processes side by side, with the command that measures them alone."""
+    rows, plan = report.workers, report.plan
+    workers = ",".join(str(w) for w in plan.scale_workers)
+    alone = (
+        f"python -m bench.scale --events {plan.scale_events} --workers {workers} "
+        f"--partitions {plan.partitions}"
+    )
+    return [
+        f"{rows[0].events:,} generated chat events per row on {report.workers_broker}, "
+        f"{plan.partitions} partitions; each worker is a pipeline process of its own (same "
+        "app_id, its own chDB store), each row reads its own copy of the traffic "
+        f"(`{alone}` measures the same alone; BENCHMARKS.md explains the columns below).",
+        "",
+        *workers_table(rows),
+        "",
+        f"- {verdict(rows)}",
+        f"- Every row stored {rows[0].stored:,} chat messages, as one worker did: nothing "
+        "lost or doubled.",
     ]
-    for row in rows:
-        speedup = row.events_per_second / base if base else None
-        lines.append(
-            f"| {row.partitions} | {row.workers} | {row.events:,} | {row.events_per_second:,.0f} "
-            f"| {_x(speedup, 2)} | {row.cpu_per_million:,.1f} | {_mib(row.peak_rss_bytes)} | {row.stored:,} |"
-        )
-    return lines
 
 
 def workers_table(rows: list[ScaleRow]) -> list[str]:
@@ -215,8 +224,8 @@ def render(report: Report) -> str:
             "",
             *engine_table(report.engine, report.seen_bytes),
         ]
-    if report.scale:
-        out += ["", "### Partitions and workers", "", *scale_table(report.scale)]
+    if report.workers:
+        out += ["", "### Workers side by side", "", *workers_section(report)]
     if report.profile is not None:
         out += ["", "### Profile of our pipeline", "", *profile_table(report.profile)]
     if report.notes:
@@ -243,21 +252,41 @@ def write_section(text: str, begin: str, end: str, path: Path = BENCHMARKS) -> N
 
 
 def write_baseline(report: Report, path: Path = BASELINE) -> None:
-    """The ratios of this run; the guard (quick mode) compares with `quick_pipeline_to_ceiling`."""
+    """The ratios this run measured; those it did not measure keep their recorded values.
+
+    The guard (quick sizes) compares with `quick_pipeline_to_ceiling` and with
+    `workers.quick_cpu_two_to_one`.
+    """
+    body = json.loads(path.read_text()) if path.exists() else {}
     ratio = report.ratio("pipeline")
-    if ratio is None or report.quick_ratio is None:
-        return
-    body = {
-        "pipeline_to_ceiling": round(ratio, 5),
-        "quick_pipeline_to_ceiling": round(report.quick_ratio, 5),
-        "events": report.plan.events,
-        "broker": report.machine.versions["broker"],
-        "command": report.command,
-        "date": report.date,
-    }
+    if ratio is not None and report.quick_ratio is not None:
+        body |= {
+            "pipeline_to_ceiling": round(ratio, 5),
+            "quick_pipeline_to_ceiling": round(report.quick_ratio, 5),
+            "events": report.plan.events,
+            "broker": report.machine.versions["broker"],
+            "command": report.command,
+            "date": report.date,
+        }
+    two_to_one = cpu_target(report.workers)
+    if two_to_one is not None and report.quick_workers_ratio is not None:
+        body["workers"] = {
+            "cpu_two_to_one": round(two_to_one, 5),
+            "quick_cpu_two_to_one": round(report.quick_workers_ratio, 5),
+            "events": report.plan.scale_events,
+            "partitions": report.plan.partitions,
+            "broker": report.workers_broker,
+            "command": report.command,
+            "date": report.date,
+        }
     path.write_text(json.dumps(body, indent=2) + "\n")
 
 
 def read_baseline(path: Path = BASELINE) -> float:
     """The quick-size ratio the guard holds the pipeline to."""
     return float(json.loads(path.read_text())["quick_pipeline_to_ceiling"])
+
+
+def read_workers_baseline(path: Path = BASELINE) -> float:
+    """The quick-size total CPU per event of two workers over one's, that the guard holds to."""
+    return float(json.loads(path.read_text())["workers"]["quick_cpu_two_to_one"])

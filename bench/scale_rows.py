@@ -6,6 +6,9 @@ from dataclasses import dataclass
 
 from bench.measure import RunnerResult
 
+# Issue 16: with 2 workers on 4 partitions, total CPU per million events within 15 % of one's.
+CPU_TARGET_WORKERS, CPU_TARGET_PARTITIONS, CPU_TARGET_RATIO = 2, 4, 1.15
+
 
 class LostOrDoubled(RuntimeError):
     """A run with several workers stored a different number of rows than one worker did."""
@@ -105,3 +108,29 @@ def check_stored(rows: list[ScaleRow]) -> None:
             )
     if wrong:
         raise LostOrDoubled("; ".join(wrong))
+
+
+def cpu_target(rows: list[ScaleRow]) -> float | None:
+    """Total CPU per million of the target's row over one worker's, if the run has that row."""
+    row = next(
+        (
+            r
+            for r in rows
+            if r.workers == CPU_TARGET_WORKERS and r.partitions == CPU_TARGET_PARTITIONS
+        ),
+        None,
+    )
+    ratios = None if row is None else against_one(rows, row)
+    return None if ratios is None else ratios[1]
+
+
+def verdict(rows: list[ScaleRow]) -> str:
+    ratio = cpu_target(rows)
+    target = (
+        f"{CPU_TARGET_WORKERS} workers on {CPU_TARGET_PARTITIONS} partitions at most "
+        f"{CPU_TARGET_RATIO - 1:.0%} above one worker's total CPU per million events"
+    )
+    if ratio is None:
+        return f"Target ({target}): not measured in this run."
+    met = "met" if ratio <= CPU_TARGET_RATIO else "not met"
+    return f"Target ({target}): {ratio:.2f}× one worker's, {met}."

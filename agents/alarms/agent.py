@@ -350,8 +350,11 @@ def _observe_lag(app: faust.App, batch: Sequence[EventT]) -> None:
     for event in batch:
         message = event.message
         last[message.tp] = max(last.get(message.tp, -1), message.offset)
+    # A rebalance may take a batch's partitions while it is handled: their lag is the next
+    # owner's to report (and the consumer refuses to answer for them).
+    assigned = app.consumer.assignment()
     for tp, offset in last.items():
-        highwater = app.consumer.highwater(tp)
+        highwater = app.consumer.highwater(tp) if tp in assigned else None
         if highwater is not None:
             m.CONSUMER_LAG.labels(
                 consumer="alarms", topic=tp.topic, partition=str(tp.partition)

@@ -15,7 +15,7 @@ from collections import Counter
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
-from aiokafka.errors import KafkaError
+from aiokafka.errors import CommitFailedError, KafkaError
 from mode import Service
 
 from agents.ingest.alignment import Alignment
@@ -38,8 +38,11 @@ class IngestService(Service):
         self.bootstrap = bootstrap
         self.topics: Topics = topics_for(settings)
         self._consumer: AIOKafkaConsumer | None = None
-        # Names this member's watermark downstream; new per start, as its sources may differ.
+        # Names this member's watermark downstream; new whenever its sources change (a start, a
+        # rebalance): downstream holds each member's mark monotonic, and sources taken over
+        # from a member that left may be behind this member's own.
         self.member = uuid.uuid4().hex[:12]
+        self._sources: set[TopicPartition] = set()
         self._alignment = Alignment(
             slack_ms=settings.ingest_align_seconds * 1000,
             idle_after_s=settings.ingest_idle_seconds,
@@ -96,7 +99,8 @@ class IngestService(Service):
                 len(records), watermark, len(backlogged), len(self._consumer.assignment()),
             )  # fmt: skip
             await self._publish(routed, watermark)
-            await self._consumer.commit()
+            if not await self._commit():
+                continue
             self._observe(records, routed)
             self._pace(backlogged)
 
@@ -107,6 +111,9 @@ class IngestService(Service):
         for (topic, partition), newest in routed.newest.items():
             self._alignment.observe(TopicPartition(topic, partition), newest)
         assigned = consumer.assignment()
+        if assigned != self._sources:
+            self._sources = set(assigned)
+            self.member = uuid.uuid4().hex[:12]
         self._alignment.assigned(assigned)
         backlogged = set()
         for tp in assigned:
@@ -114,6 +121,21 @@ class IngestService(Service):
             if highwater is None or await consumer.position(tp) < highwater:
                 backlogged.add(tp)
         return backlogged
+
+    async def _commit(self) -> bool:
+        """Commit the poll; False when a rebalance gave its partitions away first.
+
+        The poll is published already: the partitions' next owner (this member again, or
+        another) reads it again from the last commit, and downstream drops the repeats.
+        """
+        assert self._consumer is not None
+        try:
+            await self._consumer.commit()
+        except CommitFailedError as exc:
+            log.warning("a rebalance came before this poll's commit; it will be read again (%s)",
+                        str(exc).splitlines()[0])  # fmt: skip
+            return False
+        return True
 
     def _pace(self, backlogged: set[TopicPartition]) -> None:
         consumer = self._consumer

@@ -1,9 +1,15 @@
-"""Regression guard: our pipeline's throughput over the ceiling's, both measured in this run.
+"""Regression guard: ratios measured in this run against those the last full run recorded.
 
-The quick benchmark (bench.plan.QUICK: a small topic on Tansu, the raw-consumer ceiling
-and our pipeline end to end) must keep at least half the ratio that the last full run
-(`python -m bench`) recorded at the same sizes in bench/baseline.json. A ratio measured in
-one run on one machine, never an absolute time, so a slower machine does not fail it.
+- Our pipeline's throughput over the ceiling's: the quick benchmark (bench.plan.QUICK: a
+  small topic on Tansu, the raw-consumer ceiling and our pipeline end to end) must keep at
+  least half the ratio that the last full run (`python -m bench`) recorded at the same sizes
+  in bench/baseline.json.
+- Two workers' total CPU per million events over one worker's (bench.scale.guard_rows: 4
+  partitions of Apache Kafka, the quick size): at most twice the recorded excess over one
+  worker, or the target's 15 % where that is more; both rows store every chat message once.
+
+Ratios measured in one run on one machine, never an absolute time, so a slower machine does
+not fail them.
 """
 
 from __future__ import annotations
@@ -12,9 +18,12 @@ from pathlib import Path
 
 import pytest
 
+from bench.apache_kafka import ApacheKafka
 from bench.contenders import side_by_side
 from bench.plan import QUICK
-from bench.report import BASELINE, read_baseline
+from bench.report import BASELINE, read_baseline, read_workers_baseline
+from bench.scale import guard_rows
+from bench.scale_rows import CPU_TARGET_RATIO, check_stored, cpu_target
 from pipeline.embedded_broker import TansuBroker
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
@@ -32,4 +41,25 @@ def test_pipeline_keeps_half_its_recorded_ratio_to_the_ceiling(
     assert ratio >= recorded / 2, (
         f"our pipeline read {ours.events_per_second:,.0f} events/s, {ratio:.4f} of the ceiling's "
         f"{ceiling.events_per_second:,.0f}; {BASELINE.name} records {recorded:.4f} (floor {recorded / 2:.4f})"
+    )
+
+
+def workers_ceiling(recorded: float) -> float:
+    """Twice the recorded excess over one worker, or the target's, whichever allows more."""
+    return 1 + 2 * max(recorded - 1, CPU_TARGET_RATIO - 1)
+
+
+def test_two_workers_keep_their_recorded_cpu_per_event(
+    apache_kafka: ApacheKafka, tmp_path: Path
+) -> None:
+    recorded = read_workers_baseline()
+    rows = guard_rows(apache_kafka.bootstrap, tmp_path)
+    check_stored(rows)
+    ratio = cpu_target(rows)
+    assert ratio is not None
+    one, two = rows
+    assert ratio <= workers_ceiling(recorded), (
+        f"two workers used {two.cpu_per_million:,.1f} CPU s per million events, {ratio:.3f} "
+        f"of one worker's {one.cpu_per_million:,.1f}; {BASELINE.name} records {recorded:.3f} "
+        f"(ceiling {workers_ceiling(recorded):.3f})"
     )

@@ -12,8 +12,6 @@ import asyncio
 import signal
 import subprocess
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -28,6 +26,7 @@ from tests.integration.replay_support import generated_file
 from tests.integration.test_restart import (
     day_on_the_broker,
     finish_and_compare,
+    health,
     served_store,
     start_worker,
     wait_for_rows,
@@ -38,14 +37,6 @@ pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 __all__ = ["served_store"]
 
 OUTAGE_SECONDS = 60
-
-
-def health(port: int) -> tuple[int, str]:
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2) as reply:
-            return reply.status, reply.read().decode()
-    except urllib.error.HTTPError as exc:
-        return exc.code, exc.read().decode()
 
 
 async def wait_for_health(port: int, status: int, timeout: float = 60) -> str:

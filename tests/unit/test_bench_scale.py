@@ -1,16 +1,35 @@
-"""The scale run's arithmetic and its section of BENCHMARKS.md, without a broker."""
+"""The scale run's arithmetic, its sections of BENCHMARKS.md and its baseline, without a broker."""
 
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
 
 import pytest
 
+from bench.machine import Machine
 from bench.measure import RunnerResult
-from bench.report import workers_table, write_section
-from bench.scale import BEGIN, END, cpu_target, verdict, worker_counts
-from bench.scale_rows import LostOrDoubled, ScaleRow, against_one, check_stored, combine
+from bench.plan import FULL
+from bench.report import (
+    Report,
+    read_baseline,
+    read_workers_baseline,
+    render,
+    workers_table,
+    write_baseline,
+    write_section,
+)
+from bench.scale import BEGIN, END, worker_counts
+from bench.scale_rows import (
+    LostOrDoubled,
+    ScaleRow,
+    against_one,
+    check_stored,
+    combine,
+    cpu_target,
+    verdict,
+)
 
 
 def _result(events: int, cpu: float, first_ms: int, stored: int, **extra: int) -> RunnerResult:
@@ -102,3 +121,34 @@ def test_missing_markers_are_added_at_the_end_and_a_lone_marker_is_refused(
     with pytest.raises(ValueError, match="only one of"):
         write_section("figures\n", BEGIN, END, path)
     assert path.read_text() == f"# Benchmarks\n{BEGIN}\nkept\n"
+
+
+def _report(workers: list[ScaleRow], quick_workers: float | None = None) -> Report:
+    host = Machine(2, 24.0, "cpu", (0.1, 0.2, 0.3), {"broker": "Tansu"})
+    return Report(
+        host, "python -m bench", "2026-12-06", FULL, {}, (0, 0), workers=workers,
+        workers_broker="Apache Kafka 4.4.0", quick_workers_ratio=quick_workers,
+    )  # fmt: skip
+
+
+def test_make_bench_reports_the_workers_with_the_command_that_measures_them_alone() -> None:
+    text = render(_report([_row(1, 5.0), _row(2, 5.5)]))
+    section = text.split("### Workers side by side\n", 1)[1]
+    assert "on Apache Kafka 4.4.0, 4 partitions" in section
+    assert "`python -m bench.scale --events 120000 --workers 1,2 --partitions 4`" in section
+    assert "| 2 | 4 | 100,000 |" in section
+    assert "1.10× one worker's, met" in section
+    assert "### Workers side by side" not in render(_report([]))
+
+
+def test_the_baseline_keeps_what_a_run_did_not_measure(tmp_path: Path) -> None:
+    path = tmp_path / "baseline.json"
+    path.write_text(json.dumps({"quick_pipeline_to_ceiling": 0.02, "command": "earlier"}))
+    write_baseline(_report([_row(1, 5.0), _row(2, 5.5)], quick_workers=1.2), path)
+    assert read_baseline(path) == 0.02  # no contenders in this report: kept
+    recorded = json.loads(path.read_text())["workers"]
+    assert recorded["cpu_two_to_one"] == pytest.approx(1.1)
+    assert recorded["broker"] == "Apache Kafka 4.4.0"
+    assert read_workers_baseline(path) == pytest.approx(1.2)
+    write_baseline(_report([]), path)  # a run without the workers keeps their figures
+    assert read_workers_baseline(path) == pytest.approx(1.2)
