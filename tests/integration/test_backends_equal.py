@@ -96,13 +96,11 @@ def relation_sql(store: Store, name: str) -> str:
         "SELECT engine FROM system.tables WHERE database = {db:String} AND name = {t:String}",
         {"db": DATABASE, "t": name},
     ).scalar()
+    relation = f"{name}{ARGUMENTS.get(name, '')}"
+    # DESCRIBE of a query: system.columns lists no columns for a parameterized view.
     columns = [
         row[0]
-        for row in store.query(
-            "SELECT name FROM system.columns WHERE database = {db:String} AND table = {t:String}"
-            " ORDER BY position",
-            {"db": DATABASE, "t": name},
-        ).rows
+        for row in store.query(f"DESCRIBE (SELECT * FROM {relation})").rows
         if row[0] not in VOLATILE
     ]
     exprs = [
@@ -110,7 +108,7 @@ def relation_sql(store: Store, name: str) -> str:
         for c in columns
     ]
     final = "" if engine == "View" else " FINAL"
-    return f"SELECT {', '.join(exprs)} FROM {name}{ARGUMENTS.get(name, '')}{final} ORDER BY ALL"
+    return f"SELECT {', '.join(exprs)} FROM {relation}{final} ORDER BY ALL"
 
 
 def answers(store: Store, counts: ReplayCounts, guide: list[GuideQuery]) -> Replayed:
