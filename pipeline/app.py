@@ -98,6 +98,7 @@ def create_app(settings: KefuSettings, bootstrap: str, store: Store, *, web: boo
     )
     topics = topics_for(settings)
     health = SinkHealth(settings.sink_give_up_seconds)
+    hours = hours_from_settings(settings)
     runner = stateful.StatefulRunner(
         settings,
         bootstrap,
@@ -108,7 +109,7 @@ def create_app(settings: KefuSettings, bootstrap: str, store: Store, *, web: boo
             max_seconds=STATEFUL_FLUSH_SECONDS,
             health=health,
         ),
-        hours_from_settings(settings),
+        hours,
     )
     stateful.install(app, runner)
     app.on_crash = lambda name, exc: runner.fail(exc, f"agent {name} crashed")
@@ -129,7 +130,6 @@ def create_app(settings: KefuSettings, bootstrap: str, store: Store, *, web: boo
     rules = LiveRules(settings.qc)
     # With QC on, its part reuses the buyer scans the escalation part made in the same batch.
     scans = BatchScans() if settings.qc.enabled else None
-    hours = hours_from_settings(settings)
     parts: list[Part[Any]] = [escalation_part(settings, hours, threat_finder(rules.current, scans))]
     if scans is not None:
         parts.append(qc_agent.qc_part(settings, hours, rules, scans))
@@ -138,7 +138,7 @@ def create_app(settings: KefuSettings, bootstrap: str, store: Store, *, web: boo
     side = SnapshotStage(ESCALATION_STAGE, settings, bootstrap, parts)
     install_stage(app, side)
     side_stages: tuple[SnapshotStage, ...] = (side,)
-    book = work_order_book.WorkOrderBook(settings, store, hours_from_settings(settings))
+    book = work_order_book.WorkOrderBook(settings, store, hours)
     work_order_book.install(app, book)
     install_work_order_endpoint(app, settings)
     rollup_refresher.install(app, store, settings.rollups)

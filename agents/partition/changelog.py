@@ -310,10 +310,9 @@ def _chain(records: list[_Record], base: int, partition: int) -> Restored:
     for checkpoint in complete:
         parts += checkpoint.parts
         chain.keys += checkpoint.keys if checkpoint.seq is not None else []
-        if checkpoint.head.get("full"):
-            chain.base, chain.full_bytes = checkpoint.first, checkpoint.size
+        full = bool(checkpoint.head.get("full"))
+        if full:
+            chain.base = checkpoint.first
             chain.retire += checkpoint.head.get("retire", [])
-        else:
-            chain.delta_bytes += checkpoint.size
-            chain.deltas += 1
+        chain.wrote(checkpoint.size, full=full)
     return Restored(parts, chain)
