@@ -51,12 +51,19 @@ class _App(faust.App):
     until a rebalance; this app stops the worker instead, so its supervisor restarts it from
     the committed offsets."""
 
-    on_crash: Callable[[str, BaseException], None] | None = None
+    on_crash: Callable[[BaseException, str], None] | None = None
 
     async def _on_agent_error(self, agent: AgentT, exc: BaseException) -> None:
-        await super()._on_agent_error(agent, exc)
+        # First: faust's own handler commits offsets, which may wait on the broker.
         if self.on_crash is not None:
-            self.on_crash(agent.name, exc)
+            self.on_crash(exc, f"agent {agent.name} crashed")
+        await super()._on_agent_error(agent, exc)
+
+    async def crash(self, reason: BaseException) -> None:
+        """A timer that raised crashes the app, which then processes nothing: stop too."""
+        if self.on_crash is not None:
+            self.on_crash(reason, "the app crashed")
+        await super().crash(reason)
 
 
 @dataclass
@@ -112,7 +119,7 @@ def create_app(settings: KefuSettings, bootstrap: str, store: Store, *, web: boo
         hours,
     )
     stateful.install(app, runner)
-    app.on_crash = lambda name, exc: runner.fail(exc, f"agent {name} crashed")
+    app.on_crash = runner.fail
     dead_letters.install(app, topics, BatchWriter(store, health=health))
     ingest = IngestService(settings, bootstrap)
     app.add_dependency(ingest)
@@ -141,7 +148,7 @@ def create_app(settings: KefuSettings, bootstrap: str, store: Store, *, web: boo
     book = work_order_book.WorkOrderBook(settings, store, hours)
     work_order_book.install(app, book)
     install_work_order_endpoint(app, settings)
-    rollup_refresher.install(app, store, settings.rollups)
+    rollup_refresher.install(app, BatchWriter(store, health=health), settings.rollups)
 
     @app.page("/metrics")
     class Metrics(View):

@@ -1,20 +1,36 @@
-"""The worker's rollup refresher: every `rollups.refresh_seconds`, store what settled."""
+"""The worker's rollup refresher: every `rollups.refresh_seconds`, store what settled.
+
+It reads and writes through a writer sharing the worker's store health, so a store that
+stays away past the give-up time stops the worker even when no new input arrives to fail
+an insert; a wrong statement is logged and only delays the rollups, since the views
+compute unrefreshed periods at read time meanwhile.
+"""
 
 from __future__ import annotations
 
-import asyncio
+import logging
 
 import faust
 
 from core.settings import RollupSettings
 from sinks import rollups
-from sinks.store import Store
+from sinks.errors import StoreError
+from sinks.writer import BatchWriter
+
+log = logging.getLogger(__name__)
 
 
-def install(app: faust.App, store: Store, settings: RollupSettings) -> None:
+def install(app: faust.App, writer: BatchWriter, settings: RollupSettings) -> None:
     if settings.refresh_seconds <= 0:
         return
+    settle = settings.settle_seconds
 
     @app.timer(interval=settings.refresh_seconds, on_leader=False)
     async def refresh_rollups() -> None:
-        await asyncio.to_thread(rollups.refresh_or_log, store, settings.settle_seconds)
+        try:
+            done = await writer.call(lambda store: rollups.refresh(store, settle), "rollups")
+        except StoreError as exc:
+            log.warning("rollup refresh failed; the views compute at read time meanwhile: %s", exc)
+            return
+        if done:
+            log.info("rollups: %d period(s) refreshed", done)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import uuid
 from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime, timedelta
@@ -12,7 +13,8 @@ from prometheus_client import REGISTRY
 
 from core.errors import RetryLater
 from sinks.chdb_store import ChdbStore
-from sinks.errors import StoreError
+from sinks.errors import SinkUnavailable, StoreError
+from sinks.health import SinkHealth
 from sinks.migrate import migrate
 from sinks.store import QueryResult, Store
 from sinks.writer import BatchWriter
@@ -165,3 +167,31 @@ def test_rows_must_fit_their_table() -> None:
         writer.add("chat_messages", ("too", "short"))
     with pytest.raises(KeyError, match="unknown table"):
         writer.add("no_such_table", ())
+
+
+async def test_writers_give_up_together_once_the_store_stays_away(
+    chdb: ChdbStore, database: str
+) -> None:
+    """The health is shared: a read that starts failing late gives up on the first outage's
+    clock, and the rows of the insert that gave up stay buffered for the next worker."""
+    ticks = itertools.count()
+    health = SinkHealth(give_up_seconds=30, clock=lambda: float(next(ticks)))
+    store = FlakyStore(chdb, database, failures=10**6, landed=False)
+    inserts = BatchWriter(store, backoff_initial=0.001, backoff_max=0.001, health=health)
+    reads = BatchWriter(store, backoff_initial=0.001, backoff_max=0.001, health=health)
+    attempts: list[int] = []
+
+    def away(_: Store) -> int:
+        attempts.append(1)
+        raise RetryLater("injected: connection refused", retry_after=0.0)
+
+    inserts.add("chat_messages", message(0))
+    with pytest.raises(SinkUnavailable, match="giving up on the store after 30s"):
+        await inserts.flush("p0:0-0")
+    assert inserts.pending == 1
+    assert not health.healthy
+    with pytest.raises(SinkUnavailable):
+        await reads.call(away, "rollups")
+    assert len(attempts) == 1
+    await inserts.close()
+    await reads.close()
