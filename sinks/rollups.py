@@ -102,7 +102,7 @@ def _refresh_rollup(store: Store, rollup: Rollup, settle_seconds: float, limit: 
         count = PERIODS_PER_REFRESH if limit is None else min(PERIODS_PER_REFRESH, limit - done)
         periods = _dirty(store, rollup, settle_seconds, count)
         if periods:
-            _store_periods(store, rollup, periods)
+            _store_periods(store, rollup, periods, settle_seconds)
             done += len(periods)
         if len(periods) < count:
             break
@@ -122,10 +122,17 @@ def _dirty(
     return [(str(shop), period) for shop, period in rows]
 
 
-def _store_periods(store: Store, rollup: Rollup, periods: list[tuple[str, datetime]]) -> None:
-    """One refresh: its start is read before the computation, and stamps both writes."""
+def _store_periods(
+    store: Store, rollup: Rollup, periods: list[tuple[str, datetime]], settle_seconds: float
+) -> None:
+    """One refresh: its start less the settle time, read before the computation, stamps both
+    writes. A mark is stamped while its insert runs, before the insert's rows are visible:
+    a mark stamped after this stamp outranks the refresh, even one not yet visible now."""
     database = store.database
-    started = store.query("SELECT toString(now64(6, 'UTC'))").scalar()
+    started = store.query(
+        "SELECT toString(now64(6, 'UTC') - toIntervalMillisecond({settle:UInt64}))",
+        {"settle": int(settle_seconds * 1000)},
+    ).scalar()
     stamp = f"toDateTime64({sql_string(str(started))}, 6, 'UTC')"
     by_shop: dict[str, list[str]] = defaultdict(list)
     for shop, period in periods:

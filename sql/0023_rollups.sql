@@ -10,9 +10,12 @@
 --     fresh = 1 versioned by that same time;
 --   * the views read a period from its rollup when its newest state is fresh, and compute
 --     every other period with FINAL at read time.
--- A mark is stamped after its rows are stored, in the same INSERT, so a refresh that
--- started after the mark read those rows, and a mark stamped after the refresh started
--- outranks it: the views equal the FINAL computation at every moment, fresh or not.
+-- A mark is stamped while its INSERT runs, before that insert's rows can be read, and a
+-- refresh is stamped rollups.settle_seconds before it started (sinks/rollups.py). So a
+-- mark stamped before a refresh's stamp comes from an insert that began at least the
+-- settle time before the refresh, whose rows it read unless that insert took longer, and
+-- a mark stamped after it outranks it: while inserts take less than the settle time, the
+-- views equal the FINAL computation at every moment, fresh or not.
 -- What changes the *_final views' results without an insert (settings views re-created
 -- with other settings, a later migration) marks every period (sinks/rollups.py).
 -- The *_final views read FINAL with the skipping indexes of 0024 in their fast mode

@@ -9,6 +9,7 @@ from __future__ import annotations
 import shutil
 import uuid
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,7 @@ from sinks import rollups
 from sinks.chdb_store import ChdbStore
 from sinks.kpi_views import apply_kpi_views
 from sinks.migrate import SQL_DIR, migrate
+from sinks.store import Store
 
 VIEWS = {
     "shop_daily": "shop_id, business_date",
@@ -222,4 +224,40 @@ def test_a_refund_or_work_order_moved_to_another_day_marks_both_days(store: Chdb
     for column in ("decided_refunds", "work_orders_met"):
         counts = _kpi(store, database, column)
         assert counts.get("2026-11-20", 0) == 0 and counts["2026-11-22"] == 1, column
+    assert_views_equal_final(store, database)
+
+
+def test_a_mark_not_yet_visible_when_the_refresh_chose_its_periods_still_outranks_it(
+    store: ChdbStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An insert marks its periods while it runs, before its rows can be read: a refresh
+    that chose a period just before that mark became visible must not make it fresh."""
+    database = fresh(store)
+    store.command(INQUIRIES.format(db=database, version=1))
+    settled = store.query(f"SELECT view_name, shop_id, period FROM {database}.rollup_state").rows
+    store.command(f"TRUNCATE TABLE {database}.rollup_state")
+    values = ", ".join(f"('{v}', '{s}', '{p:%Y-%m-%d %H:%M:%S}')" for v, s, p in settled)
+    store.command(
+        f"INSERT INTO {database}.rollup_state SELECT v.1, v.2, toDateTime(v.3, 'UTC'), "
+        f"now64(6, 'UTC') - INTERVAL 2 MINUTE, 0 FROM (SELECT arrayJoin([{values}]) AS v)"
+    )
+    chosen = rollups._dirty
+    late: list[tuple[str, datetime]] = []
+
+    def dirty_then_a_late_mark(
+        on: Store, rollup: rollups.Rollup, settle_seconds: float, count: int
+    ) -> list[tuple[str, datetime]]:
+        periods = chosen(on, rollup, settle_seconds, count)
+        if periods and not late:
+            late.append(periods[0])
+            store.command(
+                f"INSERT INTO {database}.rollup_state SELECT 'shop_daily', "
+                f"'{periods[0][0]}', toDateTime('{periods[0][1]:%Y-%m-%d %H:%M:%S}', 'UTC'), "
+                "now64(6, 'UTC') - INTERVAL 30 SECOND, 0"
+            )
+        return periods
+
+    monkeypatch.setattr(rollups, "_dirty", dirty_then_a_late_mark)
+    assert rollups.refresh(store, settle_seconds=60) == len(settled)
+    assert dirty(store, database) == 1
     assert_views_equal_final(store, database)
