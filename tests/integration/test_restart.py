@@ -53,7 +53,9 @@ from tests.reference.qc import expected_findings, keys
 pytestmark = pytest.mark.kafka
 KEFU = str(Path(sys.executable).with_name("kefu"))
 LOADED_LATENESS_SECONDS = 1800  # about six polls of the generated day's event time
-LOADED_SETTLE_SECONDS = 2.0
+# Rollups settle briefly, as in production (60 s): a refresh is stamped the settle time
+# before it starts, so an insert slower than that could leave a period fresh without its rows.
+SETTLE_SECONDS = 2.0
 
 
 @pytest.fixture
@@ -75,7 +77,7 @@ def worker_settings(broker: Broker, tmp_path: Path, name: str, url: str) -> Kefu
         ingest_max_records=100,
         qc=QcSettings(shops_file=qc_shops_file(tmp_path)),
         # Rollups refreshed while the stream still corrects the same periods.
-        rollups=RollupSettings(refresh_seconds=0.2, settle_seconds=0),
+        rollups=RollupSettings(refresh_seconds=0.2, settle_seconds=SETTLE_SECONDS),
     )
 
 
@@ -240,14 +242,8 @@ async def test_a_worker_joining_and_leaving_under_load_loses_and_doubles_nothing
     # A poll of this sparse day spans minutes of event time, where a poll of real traffic
     # spans well under the 30 s lateness; two ingest members a poll apart must stay within
     # the lateness here too, as they do in production.
-    # Rollups settle briefly, as in production (60 s): three processes insert at once here,
-    # and a period refreshed while an insert into it is still being written would be stamped
-    # fresh without that insert's rows (the marks are stamped before the rows are visible).
     settings = worker_settings(kafka_broker, tmp_path, unique_name, server.url).model_copy(
-        update={
-            "lateness_seconds": LOADED_LATENESS_SECONDS,
-            "rollups": RollupSettings(refresh_seconds=0.2, settle_seconds=LOADED_SETTLE_SECONDS),
-        }
+        update={"lateness_seconds": LOADED_LATENESS_SECONDS}
     )
     await ensure_topics(kafka_broker.bootstrap, settings)
     lines = path.read_bytes().splitlines()
