@@ -365,10 +365,14 @@ class StatefulRunner:
 
 
 def _span(pending: list[Input], states: dict[int, PartitionState]) -> str:
-    """A flush's identity for the insert dedup token: the input offsets it covers.
+    """A flush's identity for the insert dedup token: the input offsets it covers, in the
+    state's generation and incarnation.
 
-    With the generation: a new broker's offsets start at 0 again, and a token of the earlier
-    run would make the store drop the new rows as a repeated insert.
+    The generation: a new broker's offsets start at 0 again, and a token of the earlier run
+    would make the store drop the new rows as a repeated insert. The incarnation: after a
+    restore the same offsets can give other rows (the ingest members' clocks and the store's
+    answers are not in the checkpoint), and a flush of the lost copy that covered the same
+    offsets would have the new rows dropped; the re-applied rows collapse by version instead.
     """
     bounds: dict[int, list[int]] = {}
     for _, event in pending:
@@ -376,7 +380,8 @@ def _span(pending: list[Input], states: dict[int, PartitionState]) -> str:
         low, high = bounds.setdefault(p, [o, o])
         bounds[p] = [min(low, o), max(high, o)]
     return ",".join(
-        f"{p}@{states[p].generation}:{lo}-{hi}" for p, (lo, hi) in sorted(bounds.items())
+        f"{p}@{states[p].generation}.{states[p].incarnation}:{lo}-{hi}"
+        for p, (lo, hi) in sorted(bounds.items())
     )
 
 

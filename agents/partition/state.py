@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from sys import intern
@@ -71,6 +72,9 @@ class PartitionState:
         self.offset = -1
         # Restored from the checkpoint, or given a new one when the state starts empty.
         self.generation = LEGACY
+        # This in-memory copy of the lineage: input applied again after a restore can give
+        # other rows than the first time, so its flushes take other insert dedup tokens.
+        self.incarnation = secrets.token_hex(4)
         self.orphans = Orphans()
         # Wall-clock ms: when this lineage began, and when its last checkpoint was taken.
         self.started_ms = 0
