@@ -57,19 +57,17 @@ _BY_MINUTE = (
 )
 _BY_HOUR = ("toDateTime(hour, 'UTC')", "toDateTime(hour, 'UTC')", "hour_days")
 
+# The daily views' FINAL computations on a range of days (sql/0025, sql/0026).
+_DAYS = "{database}.{view}_between(first = toDate({first}), last = toDate({last}))"
+
 ROLLUPS = (
-    Rollup("shop_daily", *_BY_DAY, _DAY),
-    Rollup("agent_daily", *_BY_DAY, _DAY),
+    Rollup("shop_daily", *_BY_DAY, _DAY, _DAYS),
+    Rollup("agent_daily", *_BY_DAY, _DAY, _DAYS),
     Rollup("shop_minutely", *_BY_MINUTE, _MINUTE),
     Rollup("agent_minutely", *_BY_MINUTE, _MINUTE),
     Rollup("shop_hourly", *_BY_HOUR, _HOUR),
     Rollup("agent_hourly", *_BY_HOUR, _HOUR),
-    Rollup(
-        "agent_kpi_daily",
-        *_BY_DAY,
-        _DAY,
-        "{database}.agent_kpi_daily_between(first = toDate({first}), last = toDate({last}))",
-    ),
+    Rollup("agent_kpi_daily", *_BY_DAY, _DAY, _DAYS),
 )
 
 

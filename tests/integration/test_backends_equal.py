@@ -63,7 +63,10 @@ _RELATION = re.compile(
 RELATIONS = sorted({m for p in SQL_DIR.glob("*.sql") for m in _RELATION.findall(p.read_text())})
 MERGE_DEPENDENT = {"complaint_days", "refund_decision_times", "work_order_days"}
 # Parameterized views, read over every day there is.
-ARGUMENTS = {"agent_kpi_daily_between": "(first = '2000-01-01', last = '2100-12-31')"}
+ARGUMENTS = {
+    f"{view}_between": "(first = '2000-01-01', last = '2100-12-31')"
+    for view in ("shop_daily", "agent_daily", "agent_kpi_daily")
+}
 # No roles or stages configured, and silences, acks and staffing plans and shifts (`kefu
 # plan`) are people's doing: none on a replay.
 EMPTY_BY_DEFAULT = {

@@ -230,7 +230,10 @@ UNCOMPARED = {
     "work_order_days",
 }
 # Parameterized views, read over every day there is.
-ARGUMENTS = {"agent_kpi_daily_between": "(first = '2000-01-01', last = '2100-12-31')"}
+ARGUMENTS = {
+    f"{view}_between": "(first = '2000-01-01', last = '2100-12-31')"
+    for view in ("shop_daily", "agent_daily", "agent_kpi_daily")
+}
 
 
 def single_process(statement: str) -> str:
