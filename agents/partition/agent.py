@@ -114,7 +114,7 @@ class StatefulRunner:
             raise self._failed
         partition = event.message.partition
         async with self._lock:
-            state = self.states.get(partition) or await self._restore(partition)
+            state = self.states.get(partition) or await self._restored(partition, event)
             batch = unpack(event.value)
             stored = await self._stored_duplicates(state, batch.events)
             recalled = await self._recalled(state, batch.events)
@@ -280,6 +280,20 @@ class StatefulRunner:
             self._pending = [i for i in self._pending if i[1].message.partition not in gone]
             self._unacked = [i for i in self._unacked if i[1].message.partition not in gone]
             self._touched -= gone
+
+    async def _restored(self, partition: int, first: EventT) -> PartitionState:
+        """The partition's restored state; says so when its first input is past the state's
+        offset, since the input between was committed without a checkpoint covering it."""
+        state = await self._restore(partition)
+        offset = first.message.offset
+        if state.offset >= 0 and offset > state.offset + 1:
+            m.RESTORE_GAPS.inc()
+            log.error(
+                "partition %d: restored up to offset %d but input resumes at %d: offsets "
+                "%d-%d were committed without a checkpoint covering them",
+                partition, state.offset, offset, state.offset + 1, offset - 1,
+            )  # fmt: skip
+        return state
 
     async def _restore(self, partition: int) -> PartitionState:
         started = time.monotonic()

@@ -26,6 +26,10 @@ RESTORE_BYTES = Gauge(
     "Changelog bytes the last restore of a partition read",
     ["partition"],
 )
+RESTORE_GAPS = Counter(
+    "kefu_state_restore_gaps_total",
+    "Restores whose first input came after offsets no checkpoint covered (input skipped)",
+)
 HELD = Gauge(
     "kefu_state_held",
     "Entries a partition holds in memory (docs/metrics.md#memory-horizons)",
