@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import atexit
-import logging
 import fcntl
+import logging
 import shutil
 import subprocess
 import tempfile
