@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import atexit
+import fcntl
 import logging
 import shutil
 import subprocess
@@ -89,7 +90,10 @@ def _run(cmd: list[str], what: str, timeout: float, cwd: Path | None = None) -> 
 
 
 def resolve_jars(cache_dir: Path = DEFAULT_CACHE_DIR) -> Path:
-    """Return a folder with the Kafka runtime jars, resolving them with Maven once per cache."""
+    """Return a folder with the Kafka runtime jars, resolving them with Maven once per cache.
+
+    Test processes running side by side share the cache: one resolves, the others wait.
+    """
     jars = cache_dir / f"kafka_2.13-{KAFKA_VERSION}"
     if (jars / MARKER).is_file():
         return jars
@@ -97,6 +101,14 @@ def resolve_jars(cache_dir: Path = DEFAULT_CACHE_DIR) -> Path:
         msg = "Maven ('mvn') is not on PATH, so the Apache Kafka jars cannot be resolved."
         raise ServiceUnavailable(msg)
     cache_dir.mkdir(parents=True, exist_ok=True)
+    with (cache_dir / ".lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if (jars / MARKER).is_file():
+            return jars
+        return _resolve(cache_dir, jars)
+
+
+def _resolve(cache_dir: Path, jars: Path) -> Path:
     shutil.rmtree(jars, ignore_errors=True)
     pom = cache_dir / "pom.xml"
     pom.write_text(_POM)

@@ -26,7 +26,7 @@ from bench.scale import guard_rows
 from bench.scale_rows import CPU_TARGET_RATIO, check_stored, cpu_target
 from pipeline.embedded_broker import TansuBroker
 
-pytestmark = [pytest.mark.kafka, pytest.mark.slow]
+pytestmark = [pytest.mark.kafka, pytest.mark.slow, pytest.mark.serial]
 
 
 def test_pipeline_keeps_half_its_recorded_ratio_to_the_ceiling(

@@ -36,7 +36,7 @@ from tests.integration.test_restart import (
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 __all__ = ["served_store"]
 
-OUTAGE_SECONDS = 60
+OUTAGE_SECONDS = 15
 
 
 async def wait_for_health(port: int, status: int, timeout: float = 60) -> str:
