@@ -3884,3 +3884,186 @@ WHERE business_date BETWEEN
   AND (shop_id, toDateTime(business_date, 'UTC')) IN
     (SELECT shop_id, period FROM kefu.rollup_state FINAL
      WHERE view_name = 'agent_daily' AND fresh = 0);
+
+-- from sql/0027_refund_rollup.sql
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS kefu.paid_orders_by_day_index ON CLUSTER kefu
+TO kefu.paid_orders_by_day AS
+SELECT shop_id, toDate(assumeNotNull(paid_at), 'UTC') AS paid_on, order_id
+FROM kefu.orders
+WHERE paid_at IS NOT NULL;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS kefu.refunds_by_day_index ON CLUSTER kefu
+TO kefu.refunds_by_day AS
+SELECT shop_id, toDate(assumeNotNull(at), 'UTC') AS day, refund_id
+FROM kefu.refunds
+ARRAY JOIN [decided_at, dispute_closed_at] AS at
+WHERE at IS NOT NULL;
+
+-- The marks (see the header).
+CREATE OR REPLACE VIEW kefu.order_paid_times ON CLUSTER kefu AS
+SELECT shop_id, order_id, paid_at FROM kefu.orders;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS kefu.rollup_marks_paid_orders ON CLUSTER kefu
+TO kefu.rollup_state AS
+SELECT 'paid_orders_daily' AS view_name, shop_id,
+    toDateTime(toDate(at, 'UTC') + shift, 'UTC') AS period,
+    now64(6, 'UTC') AS changed_at, toUInt8(0) AS fresh
+FROM
+(
+    SELECT shop_id, paid_at AS at FROM kefu.orders
+    UNION ALL
+    SELECT shop_id, paid_at FROM kefu.order_paid_times
+    WHERE (shop_id, order_id) IN (SELECT shop_id, order_id FROM kefu.orders)
+)
+ARRAY JOIN [-1, 0, 1] AS shift
+WHERE at IS NOT NULL
+GROUP BY shop_id, period;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS kefu.rollup_marks_refunds ON CLUSTER kefu
+TO kefu.rollup_state AS
+SELECT 'refund_daily' AS view_name, shop_id,
+    toDateTime(toDate(at, 'UTC') + shift, 'UTC') AS period,
+    now64(6, 'UTC') AS changed_at, toUInt8(0) AS fresh
+FROM
+(
+    SELECT r.shop_id AS shop_id,
+        [r.decided_at, r.dispute_closed_at, t.decided_at, t.dispute_closed_at] AS times
+    FROM kefu.refunds AS r
+    LEFT JOIN
+    (
+        SELECT * FROM kefu.refund_decision_times
+        WHERE (shop_id, refund_id) IN (SELECT shop_id, refund_id FROM kefu.refunds)
+    ) AS t ON t.shop_id = r.shop_id AND t.refund_id = r.refund_id
+)
+ARRAY JOIN times AS at
+ARRAY JOIN [-1, 0, 1] AS shift
+WHERE at IS NOT NULL
+GROUP BY shop_id, period;
+
+-- paid_orders_daily and refund_daily: the FINAL computations of 0008 (the references the
+-- rollups must equal)
+CREATE OR REPLACE VIEW kefu.paid_orders_daily_final ON CLUSTER kefu AS
+SELECT shop_id, assumeNotNull(paid_date) AS day, count() AS paid_orders
+FROM kefu.paid_order_days
+GROUP BY shop_id, day;
+
+CREATE OR REPLACE VIEW kefu.refund_daily_final ON CLUSTER kefu AS
+SELECT
+    shop_id,
+    agent_id,
+    day,
+    sum(n_merchant) AS merchant_disputes,
+    sum(n_closed) AS closed_disputes,
+    sum(n_resolved) AS resolved_disputes,
+    sum(n_decided) AS decided_refunds,
+    sum(s_processing) AS processing_seconds_sum
+FROM
+(
+    SELECT
+        shop_id, agent_id, assumeNotNull(closed_date) AS day,
+        countIf(merchant_responsible = 1) AS n_merchant,
+        countIf(disputed = 1) AS n_closed,
+        countIf(disputed = 1 AND ifNull(responsibility, '') != 'merchant') AS n_resolved,
+        toUInt64(0) AS n_decided,
+        toFloat64(0) AS s_processing
+    FROM kefu.refund_days
+    WHERE closed_date IS NOT NULL
+    GROUP BY shop_id, agent_id, day
+
+    UNION ALL
+
+    SELECT
+        shop_id, agent_id, assumeNotNull(decided_date) AS day,
+        toUInt64(0) AS n_merchant, toUInt64(0) AS n_closed, toUInt64(0) AS n_resolved,
+        count() AS n_decided,
+        sum(assumeNotNull(processing_seconds)) AS s_processing
+    FROM kefu.refund_days
+    WHERE decided_date IS NOT NULL AND processing_seconds IS NOT NULL
+    GROUP BY shop_id, agent_id, day
+)
+GROUP BY shop_id, agent_id, day;
+
+-- The same on the days first..last (see the header)
+CREATE OR REPLACE VIEW kefu.paid_orders_daily_between ON CLUSTER kefu AS
+SELECT shop_id, assumeNotNull(paid_date) AS day, count() AS paid_orders
+FROM kefu.paid_order_days
+WHERE paid_date BETWEEN {first:Date} AND {last:Date}
+  AND (shop_id, order_id) IN
+    (SELECT shop_id, order_id FROM kefu.paid_orders_by_day
+     WHERE paid_on BETWEEN toDate32({first:Date}) - 1 AND toDate32({last:Date}) + 1)
+GROUP BY shop_id, day;
+
+CREATE OR REPLACE VIEW kefu.refund_daily_between ON CLUSTER kefu AS
+SELECT
+    shop_id,
+    agent_id,
+    day,
+    sum(n_merchant) AS merchant_disputes,
+    sum(n_closed) AS closed_disputes,
+    sum(n_resolved) AS resolved_disputes,
+    sum(n_decided) AS decided_refunds,
+    sum(s_processing) AS processing_seconds_sum
+FROM
+(
+    SELECT
+        shop_id, agent_id, assumeNotNull(closed_date) AS day,
+        countIf(merchant_responsible = 1) AS n_merchant,
+        countIf(disputed = 1) AS n_closed,
+        countIf(disputed = 1 AND ifNull(responsibility, '') != 'merchant') AS n_resolved,
+        toUInt64(0) AS n_decided,
+        toFloat64(0) AS s_processing
+    FROM kefu.refund_days
+    WHERE closed_date BETWEEN {first:Date} AND {last:Date}
+      AND (shop_id, refund_id) IN
+        (SELECT shop_id, refund_id FROM kefu.refunds_by_day
+         WHERE day BETWEEN toDate32({first:Date}) - 1 AND toDate32({last:Date}) + 1)
+    GROUP BY shop_id, agent_id, day
+
+    UNION ALL
+
+    SELECT
+        shop_id, agent_id, assumeNotNull(decided_date) AS day,
+        toUInt64(0) AS n_merchant, toUInt64(0) AS n_closed, toUInt64(0) AS n_resolved,
+        count() AS n_decided,
+        sum(assumeNotNull(processing_seconds)) AS s_processing
+    FROM kefu.refund_days
+    WHERE decided_date BETWEEN {first:Date} AND {last:Date} AND processing_seconds IS NOT NULL
+      AND (shop_id, refund_id) IN
+        (SELECT shop_id, refund_id FROM kefu.refunds_by_day
+         WHERE day BETWEEN toDate32({first:Date}) - 1 AND toDate32({last:Date}) + 1)
+    GROUP BY shop_id, agent_id, day
+)
+GROUP BY shop_id, agent_id, day;
+
+-- The interface views, as 0026's: fresh days from the rollup, changed days computed at
+-- read time on the range of the changed days.
+CREATE OR REPLACE VIEW kefu.paid_orders_daily ON CLUSTER kefu AS
+SELECT * EXCEPT (computed_at) FROM kefu.paid_orders_daily_rollup
+WHERE (shop_id, toDateTime(day, 'UTC'), computed_at) IN
+    (SELECT shop_id, period, changed_at FROM kefu.rollup_state FINAL
+     WHERE view_name = 'paid_orders_daily' AND fresh = 1)
+UNION ALL
+SELECT * FROM kefu.paid_orders_daily_between(
+    first = (SELECT toDate(min(period)) FROM kefu.rollup_state FINAL
+             WHERE view_name = 'paid_orders_daily' AND fresh = 0),
+    last = (SELECT toDate(max(period)) FROM kefu.rollup_state FINAL
+            WHERE view_name = 'paid_orders_daily' AND fresh = 0))
+WHERE (shop_id, toDateTime(day, 'UTC')) IN
+    (SELECT shop_id, period FROM kefu.rollup_state FINAL
+     WHERE view_name = 'paid_orders_daily' AND fresh = 0);
+
+CREATE OR REPLACE VIEW kefu.refund_daily ON CLUSTER kefu AS
+SELECT * EXCEPT (computed_at) FROM kefu.refund_daily_rollup
+WHERE (shop_id, toDateTime(day, 'UTC'), computed_at) IN
+    (SELECT shop_id, period, changed_at FROM kefu.rollup_state FINAL
+     WHERE view_name = 'refund_daily' AND fresh = 1)
+UNION ALL
+SELECT * FROM kefu.refund_daily_between(
+    first = (SELECT toDate(min(period)) FROM kefu.rollup_state FINAL
+             WHERE view_name = 'refund_daily' AND fresh = 0),
+    last = (SELECT toDate(max(period)) FROM kefu.rollup_state FINAL
+            WHERE view_name = 'refund_daily' AND fresh = 0))
+WHERE (shop_id, toDateTime(day, 'UTC')) IN
+    (SELECT shop_id, period FROM kefu.rollup_state FINAL
+     WHERE view_name = 'refund_daily' AND fresh = 0);
