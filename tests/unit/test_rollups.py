@@ -144,6 +144,7 @@ def test_the_tiers_keep_rows_as_configured(store: ChdbStore) -> None:
     rollups.apply_ttls(store, RollupSettings(minute_days=30, day_days=400))
     assert "TTL toDateTime(minute, 'UTC') + toIntervalDay(30)" in ddl("shop_minutely_rollup")
     assert "TTL business_date + toIntervalDay(400)" in ddl("agent_daily_rollup")
+    assert "TTL day + toIntervalDay(400)" in ddl("refund_daily_rollup")
     rollups.apply_ttls(store, RollupSettings())
     assert " TTL " not in ddl("shop_minutely_rollup")
     assert " TTL " not in ddl("agent_daily_rollup")
