@@ -398,7 +398,12 @@ class RollupSettings(BaseModel):
     hour_days: int = Field(
         0, ge=0, description="days the hour tier (shop_hourly, agent_hourly) keeps its rows"
     )
-    day_days: int = Field(0, ge=0, description="days the day tier keeps its rows (0: forever)")
+    day_days: int = Field(
+        0,
+        ge=0,
+        description="days the day tier keeps its rows (0: forever), the daily inputs of "
+        "the 30-day refund rates (paid_orders_daily, refund_daily) included",
+    )
 
 
 class KefuSettings(BaseSettings):

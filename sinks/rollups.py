@@ -56,8 +56,11 @@ _BY_MINUTE = (
     "minute_days",
 )
 _BY_HOUR = ("toDateTime(hour, 'UTC')", "toDateTime(hour, 'UTC')", "hour_days")
+# The scorecard's refund-rate inputs (sql/0027) name their shop-local day `day`.
+_BY_LOCAL_DAY = ("toDateTime(day, 'UTC')", "day", "day_days")
+_LOCAL_DAY = "day BETWEEN toDate({first}) AND toDate({last})"
 
-# The daily views' FINAL computations on a range of days (sql/0025, sql/0026).
+# The daily views' FINAL computations on a range of days (sql/0025, sql/0026, sql/0027).
 _DAYS = "{database}.{view}_between(first = toDate({first}), last = toDate({last}))"
 
 ROLLUPS = (
@@ -67,6 +70,9 @@ ROLLUPS = (
     Rollup("agent_minutely", *_BY_MINUTE, _MINUTE),
     Rollup("shop_hourly", *_BY_HOUR, _HOUR),
     Rollup("agent_hourly", *_BY_HOUR, _HOUR),
+    # Before agent_kpi_daily, whose refresh reads refund_daily's.
+    Rollup("paid_orders_daily", *_BY_LOCAL_DAY, _LOCAL_DAY, _DAYS),
+    Rollup("refund_daily", *_BY_LOCAL_DAY, _LOCAL_DAY, _DAYS),
     Rollup("agent_kpi_daily", *_BY_DAY, _DAY, _DAYS),
 )
 

@@ -730,3 +730,66 @@ ORDER BY (shop_id, business_date, agent_id);
 
 CREATE TABLE IF NOT EXISTS kefu.agent_kpi_daily_rollup ON CLUSTER kefu AS kefu_local.agent_kpi_daily_rollup
 ENGINE = Distributed(kefu, kefu_local, agent_kpi_daily_rollup, cityHash64(shop_id));
+
+-- sql/0027: the refund rates' daily inputs rolled up, and orders and refunds by day -------
+-- The by-day lists are sharded by shop, like the rollups: a list row is the same for every
+-- version that repeats it, so repeats meet on one shard and collapse there.
+
+CREATE TABLE IF NOT EXISTS kefu_local.paid_orders_by_day ON CLUSTER kefu
+(
+    shop_id  String,
+    paid_on  Date,
+    order_id String
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/kefu_local/paid_orders_by_day', '{replica}')
+PARTITION BY toYYYYMM(paid_on)
+ORDER BY (shop_id, paid_on, order_id);
+
+CREATE TABLE IF NOT EXISTS kefu.paid_orders_by_day ON CLUSTER kefu AS kefu_local.paid_orders_by_day
+ENGINE = Distributed(kefu, kefu_local, paid_orders_by_day, cityHash64(shop_id));
+
+CREATE TABLE IF NOT EXISTS kefu_local.refunds_by_day ON CLUSTER kefu
+(
+    shop_id   String,
+    day       Date,
+    refund_id String
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/kefu_local/refunds_by_day', '{replica}')
+PARTITION BY toYYYYMM(day)
+ORDER BY (shop_id, day, refund_id);
+
+CREATE TABLE IF NOT EXISTS kefu.refunds_by_day ON CLUSTER kefu AS kefu_local.refunds_by_day
+ENGINE = Distributed(kefu, kefu_local, refunds_by_day, cityHash64(shop_id));
+
+CREATE TABLE IF NOT EXISTS kefu_local.paid_orders_daily_rollup ON CLUSTER kefu
+(
+    shop_id     String,
+    day         Date,
+    paid_orders UInt64,
+    computed_at DateTime64(6, 'UTC')
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/kefu_local/paid_orders_daily_rollup', '{replica}')
+PARTITION BY toYYYYMM(day)
+ORDER BY (shop_id, day);
+
+CREATE TABLE IF NOT EXISTS kefu.paid_orders_daily_rollup ON CLUSTER kefu AS kefu_local.paid_orders_daily_rollup
+ENGINE = Distributed(kefu, kefu_local, paid_orders_daily_rollup, cityHash64(shop_id));
+
+CREATE TABLE IF NOT EXISTS kefu_local.refund_daily_rollup ON CLUSTER kefu
+(
+    shop_id                String,
+    agent_id               String,
+    day                    Date,
+    merchant_disputes      UInt64,
+    closed_disputes        UInt64,
+    resolved_disputes      UInt64,
+    decided_refunds        UInt64,
+    processing_seconds_sum Float64,
+    computed_at            DateTime64(6, 'UTC')
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/kefu_local/refund_daily_rollup', '{replica}')
+PARTITION BY toYYYYMM(day)
+ORDER BY (shop_id, day, agent_id);
+
+CREATE TABLE IF NOT EXISTS kefu.refund_daily_rollup ON CLUSTER kefu AS kefu_local.refund_daily_rollup
+ENGINE = Distributed(kefu, kefu_local, refund_daily_rollup, cityHash64(shop_id));

@@ -164,6 +164,8 @@ ROLLED_UP = {
     "shop_hourly": ("shop_id", "hour"),
     "agent_hourly": ("shop_id", "agent_id", "hour"),
     "agent_kpi_daily": ("shop_id", "agent_id", "business_date"),
+    "paid_orders_daily": ("shop_id", "day"),
+    "refund_daily": ("shop_id", "agent_id", "day"),
 }
 
 

@@ -61,11 +61,22 @@ _RELATION = re.compile(
     r"CREATE (?:TABLE IF NOT EXISTS|OR REPLACE VIEW) \{database\}\.(\w+)", re.IGNORECASE
 )
 RELATIONS = sorted({m for p in SQL_DIR.glob("*.sql") for m in _RELATION.findall(p.read_text())})
-MERGE_DEPENDENT = {"complaint_days", "refund_decision_times", "work_order_days"}
+MERGE_DEPENDENT = {
+    "complaint_days",
+    "refund_decision_times",
+    "work_order_days",
+    "order_paid_times",
+}
 # Parameterized views, read over every day there is.
 ARGUMENTS = {
     f"{view}_between": "(first = '2000-01-01', last = '2100-12-31')"
-    for view in ("shop_daily", "agent_daily", "agent_kpi_daily")
+    for view in (
+        "shop_daily",
+        "agent_daily",
+        "agent_kpi_daily",
+        "paid_orders_daily",
+        "refund_daily",
+    )
 }
 # No roles or stages configured, and silences, acks and staffing plans and shifts (`kefu
 # plan`) are people's doing: none on a replay.

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from core.settings import KefuSettings, QcSettings, RollupSettings
+from core.settings import KefuSettings, QcSettings, RollupSettings, ShopSettings
 from sinks import rollups
 from sinks.chdb_store import ChdbStore
 from sinks.kpi_views import apply_kpi_views
@@ -29,6 +29,12 @@ VIEWS = {
     "shop_hourly": "shop_id, hour",
     "agent_hourly": "shop_id, agent_id, hour",
     "agent_kpi_daily": "shop_id, agent_id, business_date",
+}
+# The daily inputs of the scorecard's 30-day refund rates (sql/0027): orders and refunds
+# change them, inquiries do not.
+REFUND_RATE_VIEWS = {
+    "paid_orders_daily": "shop_id, day",
+    "refund_daily": "shop_id, agent_id, day",
 }
 T0 = "toDateTime64('2026-11-23 00:30:00', 3, 'UTC')"
 INQUIRIES = f"""INSERT INTO {{db}}.inquiries
@@ -61,7 +67,8 @@ def fresh(store: ChdbStore, sql_dir: Path = SQL_DIR) -> str:
 def assert_views_equal_final(
     store: ChdbStore, database: str, views: tuple[str, ...] = tuple(VIEWS)
 ) -> None:
-    for view, key in ((v, VIEWS[v]) for v in views):
+    keys = {**VIEWS, **REFUND_RATE_VIEWS}
+    for view, key in ((v, keys[v]) for v in views):
         rows = store.query(f"SELECT * FROM {database}.{view} ORDER BY {key}").rows
         final = store.query(f"SELECT * FROM {database}.{view}_final ORDER BY {key}").rows
         assert rows == final, view
@@ -139,6 +146,7 @@ def test_the_tiers_keep_rows_as_configured(store: ChdbStore) -> None:
     rollups.apply_ttls(store, RollupSettings(minute_days=30, day_days=400))
     assert "TTL toDateTime(minute, 'UTC') + toIntervalDay(30)" in ddl("shop_minutely_rollup")
     assert "TTL business_date + toIntervalDay(400)" in ddl("agent_daily_rollup")
+    assert "TTL day + toIntervalDay(400)" in ddl("refund_daily_rollup")
     rollups.apply_ttls(store, RollupSettings())
     assert " TTL " not in ddl("shop_minutely_rollup")
     assert " TTL " not in ddl("agent_daily_rollup")
@@ -261,3 +269,147 @@ def test_a_mark_not_yet_visible_when_the_refresh_chose_its_periods_still_outrank
     assert rollups.refresh(store, settle_seconds=60) == len(settled)
     assert dirty(store, database) == 1
     assert_views_equal_final(store, database)
+
+
+ORDERS = f"""INSERT INTO {{db}}.orders
+SELECT concat('o', toString(number)), concat('s', toString(number % 3)),
+    concat('b', toString(number % 40)), 'paid', 10.00, {T0} + toIntervalSecond(number * 3000),
+    if(number % 7 = 0, NULL, {T0} + toIntervalSecond(number * 3000 + 600)), NULL,
+    {T0} + toIntervalSecond(number * 3000 + 600), 1
+FROM numbers(100)"""
+REFUNDS = f"""INSERT INTO {{db}}.refunds
+SELECT concat('r', toString(number)), concat('s', toString(number % 3)),
+    concat('o', toString(number)), concat('b', toString(number % 40)),
+    concat('a', toString(number % 4)), 'agreed', 5.00, {T0} + toIntervalSecond(number * 7000),
+    if(number % 5 = 0, NULL, {T0} + toIntervalSecond(number * 7000 + number * 60)), NULL,
+    toUInt8(number % 2), if(number % 2 = 0, NULL, if(number % 4 = 1, 'merchant', 'buyer')),
+    if(number % 5 = 0, NULL, toFloat64(number * 60)), NULL,
+    if(number % 2 = 0, NULL, {T0} + toIntervalSecond(number * 7000 + 90000)),
+    toUInt8(number % 4 = 1), {T0} + toIntervalSecond(number * 7000), 1
+FROM numbers(40)"""
+
+
+def test_a_store_of_the_previous_release_gets_its_refund_rate_days_marked(
+    store: ChdbStore, tmp_path: Path
+) -> None:
+    before = tmp_path / "sql"
+    before.mkdir()
+    for path in SQL_DIR.glob("*.sql"):
+        if path.name < "0027":
+            shutil.copy(path, before)
+    database = fresh(store, before)
+    for insert in (INQUIRIES, ORDERS, REFUNDS):
+        store.command(insert.format(db=database, version=1))
+    scores = "SELECT * FROM {db}.{view} ORDER BY ALL"
+    rates = ("shop_refund_rates_30d", "agent_refund_rates_30d", "agent_scores")
+    shown = {v: store.query(scores.format(db=database, view=v)).rows for v in rates}
+    assert all(shown.values())
+    assert migrate(store, database, 180)[0] == "0027_refund_rollup"
+    marked = store.query(
+        f"SELECT DISTINCT view_name FROM {database}.rollup_dirty "
+        "WHERE view_name IN ('paid_orders_daily', 'refund_daily')"
+    ).rows
+    assert len(marked) == 2  # every day of the old rows is marked
+    assert_views_equal_final(store, database, tuple(REFUND_RATE_VIEWS))
+    assert rollups.refresh(store, settle_seconds=0) > 0
+    assert dirty(store, database) == 0
+    assert_views_equal_final(store, database, tuple(REFUND_RATE_VIEWS))
+    for view, rows in shown.items():
+        assert store.query(scores.format(db=database, view=view)).rows == rows, view
+
+
+def _at(moment: str | None) -> str:
+    return "NULL" if moment is None else f"toDateTime64('{moment}', 3, 'UTC')"
+
+
+def _dirty_days(store: ChdbStore, database: str, view: str) -> set[str]:
+    return {
+        str(day)
+        for (day,) in store.query(
+            f"SELECT toDate(period) FROM {database}.rollup_dirty WHERE view_name = {{view:String}}",
+            {"view": view},
+        ).rows
+    }
+
+
+def _counts(store: ChdbStore, database: str, view: str, column: str) -> dict[str, int]:
+    rows = store.query(f"SELECT day, sum({column}) FROM {database}.{view} GROUP BY day").rows
+    return {str(day): int(n) for day, n in rows if n}
+
+
+def test_an_order_paid_on_another_day_or_unpaid_marks_both_days(
+    store: ChdbStore, tmp_path: Path
+) -> None:
+    """Its paid day is shop-local: in New York, 02:00 UTC is the day before."""
+    database = fresh(store)
+    zones = {"s0": ShopSettings(timezone="America/New_York")}
+    apply_kpi_views(store, KefuSettings(home=tmp_path, clickhouse_database=database, shops=zones))
+
+    def order(order_id: str, paid: str | None, version: int) -> None:
+        store.command(
+            f"INSERT INTO {database}.orders VALUES ('{order_id}', 's0', 'b1', 'paid', 10.00, "
+            f"NULL, {_at(paid)}, NULL, {_at('2026-11-20 00:00:00')}, {version})"
+        )
+
+    order("o1", "2026-11-20 02:00:00", 1)
+    order("o2", "2026-11-20 15:00:00", 1)
+    rollups.refresh(store, settle_seconds=0)
+    assert _counts(store, database, "paid_orders_daily", "paid_orders") == {
+        "2026-11-19": 1,
+        "2026-11-20": 1,
+    }
+    order("o1", "2026-11-25 02:00:00", 2)
+    days = {"2026-11-19", "2026-11-20", "2026-11-21", "2026-11-24", "2026-11-25", "2026-11-26"}
+    assert _dirty_days(store, database, "paid_orders_daily") == days
+    assert _counts(store, database, "paid_orders_daily", "paid_orders") == {
+        "2026-11-20": 1,
+        "2026-11-24": 1,
+    }
+    assert_views_equal_final(store, database, ("paid_orders_daily",))
+    rollups.refresh(store, settle_seconds=0)
+    assert_views_equal_final(store, database, ("paid_orders_daily",))
+    order("o1", None, 3)  # the payment undone: its day loses it
+    # the days of every version still stored, the one it replaces among them
+    assert _dirty_days(store, database, "paid_orders_daily") >= {
+        "2026-11-24",
+        "2026-11-25",
+        "2026-11-26",
+    }
+    assert _counts(store, database, "paid_orders_daily", "paid_orders") == {"2026-11-20": 1}
+    assert_views_equal_final(store, database, ("paid_orders_daily",))
+    rollups.refresh(store, settle_seconds=0)
+    assert dirty(store, database) == 0
+    assert_views_equal_final(store, database, ("paid_orders_daily",))
+
+
+def test_a_refunds_decision_and_dispute_close_moved_mark_both_days(store: ChdbStore) -> None:
+    database = fresh(store)
+
+    def refund(agent: str, decided: str | None, closed: str | None, version: int) -> None:
+        store.command(
+            f"INSERT INTO {database}.refunds VALUES ('r1', 's0', 'o1', 'b1', '{agent}', "
+            f"'agreed', 5.00, {_at('2026-11-19 20:00:00')}, {_at(decided)}, NULL, 1, 'buyer', "
+            f"60, NULL, {_at(closed)}, 0, {_at('2026-11-19 20:00:00')}, {version})"
+        )
+
+    refund("a1", "2026-11-20 02:00:00", "2026-11-21 02:00:00", 1)
+    rollups.refresh(store, settle_seconds=0)
+    assert _counts(store, database, "refund_daily", "decided_refunds") == {"2026-11-20": 1}
+    assert _counts(store, database, "refund_daily", "resolved_disputes") == {"2026-11-21": 1}
+    refund("a2", "2026-11-23 02:00:00", None, 2)  # decided later, the dispute reopened
+    assert _dirty_days(store, database, "refund_daily") == {
+        "2026-11-19",
+        "2026-11-20",
+        "2026-11-21",
+        "2026-11-22",
+        "2026-11-23",
+        "2026-11-24",
+    }
+    assert _counts(store, database, "refund_daily", "decided_refunds") == {"2026-11-23": 1}
+    assert _counts(store, database, "refund_daily", "closed_disputes") == {}
+    assert_views_equal_final(store, database, ("refund_daily",))
+    rollups.refresh(store, settle_seconds=0)
+    assert dirty(store, database) == 0
+    assert_views_equal_final(store, database, ("refund_daily",))
+    agents = store.query(f"SELECT DISTINCT agent_id FROM {database}.refund_daily").rows
+    assert agents == [("a2",)]
