@@ -8,16 +8,11 @@ compute unrefreshed periods at read time meanwhile.
 
 from __future__ import annotations
 
-import logging
-
 import faust
 
 from core.settings import RollupSettings
 from sinks import rollups
-from sinks.errors import StoreError
 from sinks.writer import BatchWriter
-
-log = logging.getLogger(__name__)
 
 
 def install(app: faust.App, writer: BatchWriter, settings: RollupSettings) -> None:
@@ -27,10 +22,4 @@ def install(app: faust.App, writer: BatchWriter, settings: RollupSettings) -> No
 
     @app.timer(interval=settings.refresh_seconds, on_leader=False)
     async def refresh_rollups() -> None:
-        try:
-            done = await writer.call(lambda store: rollups.refresh(store, settle), "rollups")
-        except StoreError as exc:
-            log.warning("rollup refresh failed; the views compute at read time meanwhile: %s", exc)
-            return
-        if done:
-            log.info("rollups: %d period(s) refreshed", done)
+        await writer.call(lambda store: rollups.refresh_or_log(store, settle), "rollups")

@@ -12,8 +12,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
-from core.errors import KefuError
 from core.settings import RollupSettings
+from sinks.errors import StoreError
 from sinks.migrate import table_definition
 from sinks.sql_text import sql_string
 from sinks.store import Store
@@ -70,7 +70,6 @@ ROLLUPS = (
     Rollup("agent_minutely", *_BY_MINUTE, _MINUTE),
     Rollup("shop_hourly", *_BY_HOUR, _HOUR),
     Rollup("agent_hourly", *_BY_HOUR, _HOUR),
-    # Before agent_kpi_daily, whose refresh reads refund_daily's.
     Rollup("paid_orders_daily", *_BY_LOCAL_DAY, _LOCAL_DAY, _DAYS),
     Rollup("refund_daily", *_BY_LOCAL_DAY, _LOCAL_DAY, _DAYS),
     Rollup("agent_kpi_daily", *_BY_DAY, _DAY, _DAYS),
@@ -88,11 +87,12 @@ def refresh(store: Store, settle_seconds: float, limit: int | None = None) -> in
 
 
 def refresh_or_log(store: Store, settle_seconds: float) -> int:
-    """`refresh` for a periodic refresher: a failure (the store is down) only delays it,
-    since the views compute unrefreshed periods at read time meanwhile."""
+    """`refresh` for a periodic refresher: a wrong statement is logged and only delays the
+    rollups, since the views compute unrefreshed periods at read time meanwhile. A store
+    that is away raises RetryLater, for the caller to wait for it."""
     try:
         done = refresh(store, settle_seconds)
-    except (KefuError, OSError) as exc:
+    except StoreError as exc:
         log.warning("rollup refresh failed; the views compute at read time meanwhile: %s", exc)
         return 0
     if done:

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import time
 from pathlib import Path
 from typing import Any
+
+from core.errors import KefuError
+
+log = logging.getLogger(__name__)
 
 
 def register(commands: Any) -> None:
@@ -63,7 +68,10 @@ def handle_rollup(args: argparse.Namespace) -> int:
             print(f"refreshed {rollups.refresh(store, settle_seconds=0)} period(s)")
             return 0
         while True:
-            rollups.refresh_or_log(store, settings.rollups.settle_seconds)
+            try:
+                rollups.refresh_or_log(store, settings.rollups.settle_seconds)
+            except (KefuError, OSError) as exc:
+                log.warning("rollup refresh failed; the next one tries again: %s", exc)
             time.sleep(args.every)
     finally:
         store.close()
