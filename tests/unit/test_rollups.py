@@ -64,6 +64,16 @@ def fresh(store: ChdbStore, sql_dir: Path = SQL_DIR) -> str:
     return database
 
 
+def release_before(migration: str, tmp_path: Path) -> Path:
+    """The migrations of the release before `migration` (a store to migrate from)."""
+    before = tmp_path / "sql"
+    before.mkdir()
+    for path in SQL_DIR.glob("*.sql"):
+        if path.name < migration:
+            shutil.copy(path, before)
+    return before
+
+
 def assert_views_equal_final(
     store: ChdbStore, database: str, views: tuple[str, ...] = tuple(VIEWS)
 ) -> None:
@@ -82,12 +92,7 @@ def dirty(store: ChdbStore, database: str) -> int:
 def test_a_store_of_the_previous_release_is_marked_and_refreshed(
     store: ChdbStore, tmp_path: Path
 ) -> None:
-    before = tmp_path / "sql"
-    before.mkdir()
-    for path in SQL_DIR.glob("*.sql"):
-        if path.name < "0023":
-            shutil.copy(path, before)
-    database = fresh(store, before)
+    database = fresh(store, release_before("0023", tmp_path))
     store.command(INQUIRIES.format(db=database, version=1))
     shown = {
         v: store.query(f"SELECT * FROM {database}.{v} ORDER BY {k}").rows
@@ -292,12 +297,7 @@ FROM numbers(40)"""
 def test_a_store_of_the_previous_release_gets_its_refund_rate_days_marked(
     store: ChdbStore, tmp_path: Path
 ) -> None:
-    before = tmp_path / "sql"
-    before.mkdir()
-    for path in SQL_DIR.glob("*.sql"):
-        if path.name < "0027":
-            shutil.copy(path, before)
-    database = fresh(store, before)
+    database = fresh(store, release_before("0027", tmp_path))
     for insert in (INQUIRIES, ORDERS, REFUNDS):
         store.command(insert.format(db=database, version=1))
     scores = "SELECT * FROM {db}.{view} ORDER BY ALL"
