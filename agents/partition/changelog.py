@@ -50,6 +50,7 @@ _HEAD = (
     "generation",
     "started_ms",
     "snapshot_ms",
+    "lost",
     "meta",
     "orphans",
     "full",

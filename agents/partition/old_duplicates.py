@@ -6,7 +6,8 @@ later), so each batch's few are judged by two facts of this state's lineage: the
 process applied beyond the window, and the chat messages the store holds that this
 generation stored before the state's last checkpoint (docs/metrics.md#event-time-lateness-and-duplicates).
 A message stored after that checkpoint is not a duplicate of the restored state: a restart
-applies it again, as it must.
+applies it again, as it must, and the span in which the lost copy stored it stays out of the
+lineage when the restored state checkpoints again.
 """
 
 from __future__ import annotations
@@ -28,15 +29,23 @@ WHERE shop_id IN {{shops:Array(String)}}
   AND event_id IN {{ids:Array(String)}}
   AND ingested_at BETWEEN fromUnixTimestamp64Milli({{since:Int64}}, 'UTC')
                       AND fromUnixTimestamp64Milli({{until:Int64}}, 'UTC')
+  AND NOT arrayExists((lo, hi) -> toUnixTimestamp64Milli(ingested_at) BETWEEN lo AND hi,
+                      {{lost_from:Array(Int64)}}, {{lost_to:Array(Int64)}})
 """
 
 
 @dataclass(frozen=True, slots=True)
 class Lineage:
-    """The wall-clock span in which this state's lineage stored what its checkpoint covers."""
+    """The wall-clock span in which this state's lineage stored what its checkpoint covers,
+    less the spans in which lost copies of it stored what it does not.
+
+    Copies on different hosts compare their clocks here: a restore comes a session timeout
+    after the copy it replaces stopped, so clocks a few seconds apart still keep them apart.
+    """
 
     since_ms: int
     until_ms: int
+    lost: tuple[tuple[int, int], ...] = ()
 
 
 class AppliedBeyondWindow:
@@ -74,6 +83,8 @@ def stored_before(store: Store, events: list[dict[str, Any]], lineage: Lineage) 
             "ids": [e["event_id"] for e in events],
             "since": lineage.since_ms,
             "until": lineage.until_ms,
+            "lost_from": [start for start, _ in lineage.lost],
+            "lost_to": [end for _, end in lineage.lost],
         },
     ).rows
     return {row[0] for row in rows}

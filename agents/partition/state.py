@@ -32,6 +32,9 @@ Emit = Callable[[str, rows.Row], None]
 # A redelivery later than this (in event time) is no longer recognised by id; the tables
 # still collapse it. Every id costs ~140 bytes, so the window is memory: KefuSettings sets it.
 SEEN_RETENTION_MS = 30 * 60 * 1000
+# One span per restore from a checkpoint (a restart or a rebalance). Dropping the oldest makes a
+# redelivery, older than the seen window, of a message stored in that span a duplicate again.
+MAX_LOST_SPANS = 256
 
 
 @dataclass(slots=True)
@@ -79,6 +82,9 @@ class PartitionState:
         # Wall-clock ms: when this lineage began, and when its last checkpoint was taken.
         self.started_ms = 0
         self.snapshot_ms = -1
+        # Wall-clock spans (ms, inclusive) in which a copy of this lineage that was then lost
+        # (killed after its last checkpoint) stored rows this state never applied.
+        self.lost: list[tuple[int, int]] = []
         self.applied_beyond_window = AppliedBeyondWindow()
         self._dirty_refunds: set[str] = set()
         self._dirty_orders: set[str] = set()
@@ -88,7 +94,13 @@ class PartitionState:
         return self.hours_for(shop_id).business_date(at_ms)
 
     def lineage(self) -> Lineage:
-        return Lineage(self.started_ms, self.snapshot_ms)
+        return Lineage(self.started_ms, self.snapshot_ms, tuple(self.lost))
+
+    def resumed(self, now_ms: int) -> None:
+        """This state was restored from its checkpoint at `now_ms`: what the copy that wrote the
+        checkpoint stored after it is not in this state, whatever later checkpoints say."""
+        if now_ms - 1 > self.snapshot_ms:
+            self.lost = [*self.lost, (self.snapshot_ms + 1, now_ms - 1)][-MAX_LOST_SPANS:]
 
     def apply(
         self,
@@ -250,6 +262,7 @@ class PartitionState:
             "generation": self.generation,
             "started_ms": self.started_ms,
             "snapshot_ms": self.snapshot_ms,
+            "lost": [list(span) for span in self.lost],
             "meta": self.engine.export_meta(),
             "conversations": [[k[0], k[1], v] for k, v in self.engine.take_dirty().items()],
             "refunds": refunds,
@@ -277,6 +290,7 @@ class PartitionState:
         self.generation = part.get("generation", LEGACY)
         self.started_ms = part.get("started_ms", 0)
         self.snapshot_ms = part.get("snapshot_ms", -1)
+        self.lost = [(start, end) for start, end in part.get("lost", ())]
         if "orphans" in part:
             self.orphans.load(part["orphans"])
         self.engine.load_meta(part["meta"])

@@ -144,10 +144,6 @@ async def finish_and_compare(
     assert_rollups_equal_final(store)
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="open: under CPU load a resumed run can miss a window of input (issue 16's note)",
-)
 async def test_killed_worker_resumes_exactly(
     kafka_broker: Broker,
     tmp_path: Path,

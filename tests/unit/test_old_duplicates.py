@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from agents.inquiries.hours import hours_from_settings
+from agents.partition import changelog
 from agents.partition.old_duplicates import Lineage, beyond_window, stored_before
 from agents.partition.state import PartitionState
 from core.settings import KefuSettings
@@ -32,6 +33,15 @@ def answered_then_three_hours(state: PartitionState, emit: Any) -> None:
 def latest(rows: list[tuple[str, tuple[Any, ...]]], inquiry_id: str) -> dict[str, Any]:
     found = [dict(zip(INQUIRIES, r, strict=True)) for t, r in rows if t == "inquiries"]
     return [r for r in found if r["inquiry_id"] == inquiry_id][-1]
+
+
+def stored_chat(event_id: str, ingested_ms: int) -> dict[str, Any]:
+    """A chat_messages row of buyer b1's message at T0, stored at `ingested_ms`."""
+    return dict.fromkeys(CHAT_MESSAGES, None) | {
+        "event_id": event_id, "shop_id": "s1", "buyer_id": "b1", "sender": "buyer",
+        "agent_id": "", "occurred_at": T0, "msg_type": "text", "extra": "{}",
+        "ingested_at": ingested_ms,
+    }  # fmt: skip
 
 
 def test_a_redelivery_hours_later_that_the_store_knows_changes_nothing() -> None:
@@ -69,14 +79,35 @@ def test_the_store_answers_only_for_what_this_lineage_stored_before_its_checkpoi
 ) -> None:
     with ChdbStore(tmp_path / "store") as store:
         migrate(store, "kefu", 180)
-        row = dict.fromkeys(CHAT_MESSAGES, None) | {
-            "event_id": "m1", "shop_id": "s1", "buyer_id": "b1", "sender": "buyer",
-            "agent_id": "", "occurred_at": T0, "msg_type": "text", "extra": "{}",
-            "ingested_at": T0 + 5 * MINUTE,
-        }  # fmt: skip
+        row = stored_chat("m1", T0 + 5 * MINUTE)
         store.insert("chat_messages", CHAT_MESSAGES, [tuple(row[c] for c in CHAT_MESSAGES)])
         events = [chat("m1", "b1", "buyer", T0), chat("m7", "b1", "buyer", T0)]
         assert stored_before(store, events, Lineage(T0, T0 + 10 * MINUTE)) == {"m1"}
         # Stored by an earlier generation, or after the checkpoint: not a duplicate here.
         assert stored_before(store, events, Lineage(T0 + 6 * MINUTE, T0 + 10 * MINUTE)) == set()
         assert stored_before(store, events, Lineage(T0, T0 + 4 * MINUTE)) == set()
+
+
+def test_what_a_lost_copy_stored_after_its_checkpoint_stays_out_of_the_lineage(
+    tmp_path: Path,
+) -> None:
+    """A copy checkpointed at +10 min, stored m1 at +11 min and was killed; its state restored
+    at +12 min does not hold m1, even once it has checkpointed again at +20 min."""
+    killed = PartitionState(0, hours_from_settings(KefuSettings()), 30_000, "paid", 30 * MINUTE)
+    killed.started_ms = T0
+    checkpoint = killed.take_checkpoint(T0 + 10 * MINUTE, full=True)
+    restored = PartitionState(0, hours_from_settings(KefuSettings()), 30_000, "paid", 30 * MINUTE)
+    restored.load_checkpoint(changelog.decode(changelog.split(checkpoint)[0]))
+    restored.resumed(T0 + 12 * MINUTE)
+    again = PartitionState(0, hours_from_settings(KefuSettings()), 30_000, "paid", 30 * MINUTE)
+    again.load_checkpoint(restored.take_checkpoint(T0 + 20 * MINUTE, full=True))
+    with ChdbStore(tmp_path / "store") as store:
+        migrate(store, "kefu", 180)
+        stored = {"m0": T0 + 5 * MINUTE, "m1": T0 + 11 * MINUTE, "m2": T0 + 15 * MINUTE}
+        store.insert("chat_messages", CHAT_MESSAGES, [
+            tuple(stored_chat(event_id, at)[c] for c in CHAT_MESSAGES)
+            for event_id, at in stored.items()
+        ])  # fmt: skip
+        events = [chat(event_id, "b1", "buyer", T0) for event_id in stored]
+        assert stored_before(store, events, again.lineage()) == {"m0", "m2"}
+        assert stored_before(store, events, Lineage(T0, T0 + 20 * MINUTE)) == set(stored)
