@@ -28,7 +28,7 @@ from tests.integration.replay_support import (
     generated_file,
     valid_events,
 )
-from tests.integration.test_restart import (
+from tests.integration.worker_processes import (
     finish_and_compare,
     served_store,
     start_worker,

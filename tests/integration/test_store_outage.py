@@ -23,7 +23,7 @@ from sinks.chdb_http import StoreServer, serve
 from sinks.chdb_store import ChdbStore
 from tests.integration.conftest import Broker
 from tests.integration.replay_support import generated_file, valid_events
-from tests.integration.test_restart import (
+from tests.integration.worker_processes import (
     day_on_the_broker,
     finish_and_compare,
     health,
