@@ -84,11 +84,14 @@ class SnapshotStage:
         self._producer: AIOKafkaProducer | None = None
         self._snapshot_at = self._input_at = time.monotonic()
         self._snapshot_seconds = 0.0
+        self._closed = False
 
     async def handle(self, stream: faust.Stream, events: Sequence[EventT]) -> list[list[Any]]:
         """Each part's records from `events`, published before the input is held."""
         async with self._lock:
             outs: list[list[Any]] = [[] for _ in self.parts]
+            if self._closed:
+                return outs  # on its way out: the partitions' next owner applies it
             for event in events:
                 message = event.message
                 states = [await self._state(i, message.partition) for i in range(len(outs))]
@@ -141,6 +144,10 @@ class SnapshotStage:
             self._held = [h for h in self._held if h[1].message.partition not in gone]
 
     async def stop(self) -> None:
+        """The last snapshots; input after them stays unapplied, so nothing is written once
+        the group has given the partitions to another worker."""
+        async with self._lock:
+            self._closed = True
         try:
             await self.flush()
         except Exception:

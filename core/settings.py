@@ -439,7 +439,14 @@ class KefuSettings(BaseSettings):
 
     broker_session_timeout: float = 4.0
     broker_heartbeat_interval: float = 1.0
-    broker_rebalance_timeout: float = 4.0
+    # A member gives its partitions up only after it has stored and checkpointed what it
+    # applied; a group that stopped waiting for it sooner would let the next owner start
+    # from an older checkpoint while this one still writes (two owners of one state).
+    broker_rebalance_timeout: float = Field(
+        60.0,
+        gt=0,
+        description="how long a rebalance waits for a member to store its partitions' state and rejoin",
+    )
 
     ingest_max_records: int = Field(5000, ge=1)
     ingest_poll_ms: int = Field(100, ge=1)

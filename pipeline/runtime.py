@@ -104,7 +104,7 @@ async def running(
         stack.push_async_callback(pipeline.app.stop)
         tune_gc()
         # Runs first on the way out: store and ack what is pending while the consumer still runs.
-        stack.push_async_callback(pipeline.runner.flush)
+        stack.push_async_callback(pipeline.runner.close)
         for stage in pipeline.side_stages:
             stack.push_async_callback(stage.stop)
         yield Running(settings, bootstrap, store, pipeline, http_port)

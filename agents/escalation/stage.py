@@ -68,6 +68,7 @@ class EscalationPartition:
             "horizon": self.horizon_ms,
             "clocks": self.clocks,
             "conversations": self.detector.dump(),
+            "members": self.watermarks.dump(),
         }
 
     def load(self, data: dict[str, Any]) -> None:
@@ -76,3 +77,4 @@ class EscalationPartition:
         self.clocks = [(int(at), str(ident), str(action)) for at, ident, action in data["clocks"]]
         heapq.heapify(self.clocks)
         self.detector.load(data["conversations"])
+        self.watermarks.load(data.get("members", []))

@@ -91,6 +91,7 @@ class StatefulRunner:
         # Set when a flush failed for good: the process must end (see pipeline.commands.run).
         self.failed = asyncio.Event()
         self.assigned = False  # the group gave this worker its partitions at least once
+        self._closed = False  # leaving: input is left for the partitions' next owner
         self._performer: asyncio.Task[None] | None = None
         self._producer: AIOKafkaProducer | None = None
 
@@ -114,6 +115,8 @@ class StatefulRunner:
             raise self._failed
         partition = event.message.partition
         async with self._lock:
+            if self._closed:
+                return
             state = self.states.get(partition) or await self._restored(partition, event)
             batch = unpack(event.value)
             stored = await self._stored_duplicates(state, batch.events)
@@ -142,9 +145,15 @@ class StatefulRunner:
             elif self._unacked and self._checkpoint_due():
                 await self._hand_off(checkpoint=True)
 
-    async def flush(self) -> None:
+    async def close(self) -> None:
+        """The last flush of a worker on its way out; input after it stays unapplied, so the
+        worker writes nothing once the group has given its partitions to another."""
+        await self.flush(last=True)
+
+    async def flush(self, *, last: bool = False) -> None:
         """Store, checkpoint and ack everything applied so far, and wait until it is done."""
         async with self._lock:
+            self._closed = self._closed or last
             if self._pending or self._unacked:
                 await self._hand_off(checkpoint=True)
         await self._flushes.join()
@@ -272,8 +281,17 @@ class StatefulRunner:
     async def on_revoked(self, sender: Any, *args: Any, signal: Any = None, **kwargs: Any) -> None:
         """faust's on_partitions_revoked receiver: store and ack first, then forget the state."""
         revoked: set[TP] = args[0]
+        started = time.monotonic()
         await self.flush()
         gone = {tp.partition for tp in revoked if tp.topic == self.topics.events}
+        took, limit = time.monotonic() - started, self.settings.broker_rebalance_timeout
+        if took > limit:
+            log.error(
+                "partitions %s: storing their state took %.1fs, longer than "
+                "broker_rebalance_timeout (%.0fs): the group may have given them to another "
+                "worker meanwhile, which started from an older checkpoint; raise the timeout",
+                sorted(gone), took, limit,
+            )  # fmt: skip
         async with self._lock:
             for partition in gone:
                 self.states.pop(partition, None)
@@ -387,9 +405,10 @@ def _span(pending: list[Input], states: dict[int, PartitionState]) -> str:
 
     The generation: a new broker's offsets start at 0 again, and a token of the earlier run
     would make the store drop the new rows as a repeated insert. The incarnation: after a
-    restore the same offsets can give other rows (the ingest members' clocks and the store's
-    answers are not in the checkpoint), and a flush of the lost copy that covered the same
-    offsets would have the new rows dropped; the re-applied rows collapse by version instead.
+    restore the same offsets can give other rows (the store's answers and the time a member
+    stops holding the clock are not in the checkpoint), and a flush of the lost copy that
+    covered the same offsets would have the new rows dropped; the re-applied rows collapse by
+    version instead.
     """
     bounds: dict[int, list[int]] = {}
     for _, event in pending:

@@ -51,6 +51,7 @@ _HEAD = (
     "started_ms",
     "snapshot_ms",
     "lost",
+    "members",
     "meta",
     "orphans",
     "full",

@@ -263,6 +263,7 @@ class PartitionState:
             "started_ms": self.started_ms,
             "snapshot_ms": self.snapshot_ms,
             "lost": [list(span) for span in self.lost],
+            "members": self.watermarks.dump(),
             "meta": self.engine.export_meta(),
             "conversations": [[k[0], k[1], v] for k, v in self.engine.take_dirty().items()],
             "refunds": refunds,
@@ -291,6 +292,7 @@ class PartitionState:
         self.started_ms = part.get("started_ms", 0)
         self.snapshot_ms = part.get("snapshot_ms", -1)
         self.lost = [(start, end) for start, end in part.get("lost", ())]
+        self.watermarks.load(part.get("members", []))
         if "orphans" in part:
             self.orphans.load(part["orphans"])
         self.engine.load_meta(part["meta"])

@@ -3,6 +3,10 @@
 Each member stamps its batches with the progress of the raw partitions it reads; the
 partition's clock is the slowest member heard from lately. A member that has gone (a
 rebalance moved its sources to others) stops holding the clock back after `expire_s`.
+
+A restored state takes the members' marks from its checkpoint: input after the checkpoint
+may still come from a member that sends nothing for a while, and a state that forgot it would
+run its clock on the others alone, ahead of that member's sources.
 """
 
 from __future__ import annotations
@@ -33,6 +37,16 @@ class MemberWatermarks:
         if not live or any(mark is None for mark in live):
             return None
         return min(m for m in live if m is not None)
+
+    def dump(self) -> list[list[str | int | None]]:
+        return [[member, mark] for member, (mark, _) in self._marks.items()]
+
+    def load(self, marks: list[list[str | int | None]]) -> None:
+        """Marks of a checkpoint, each heard from now: a member gone since expires as usual."""
+        now = self._clock()
+        self._marks = {
+            str(member): (None if mark is None else int(mark), now) for member, mark in marks
+        }
 
 
 def batch_horizon(batch: PackedBatch, marks: MemberWatermarks, lateness_ms: int) -> int | None:

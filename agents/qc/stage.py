@@ -174,6 +174,7 @@ class QcPartition:
             "waiting": [[n, _fields(m)] for _, n, m in self.waiting.entries()],
             "pruned": self.prunes.swept_at,
             "seen": list(self.seen.at.items()),
+            "members": self.watermarks.dump(),
         }
 
     def load(self, data: dict[str, Any]) -> None:
@@ -186,6 +187,7 @@ class QcPartition:
         self.prunes.swept_at = data["pruned"]
         for ident, at in data["seen"]:
             self.seen.add(ident, at)
+        self.watermarks.load(data.get("members", []))
 
 
 def _fields(msg: Message) -> list[Any]:

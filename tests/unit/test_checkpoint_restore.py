@@ -201,9 +201,10 @@ def applied(v1: dict[str, Any]) -> PartitionState:
 
 
 def held_then(partition: Partition) -> dict[str, Any]:
-    """`snapshot` as that release restored it: its sweeps started afresh."""
+    """`snapshot` as that release restored it: its sweeps started afresh, and the ingest
+    members' clocks were not in its checkpoints."""
     held = snapshot(partition)
-    del held["swept"]
+    del held["swept"], held["members"]
     return held
 
 

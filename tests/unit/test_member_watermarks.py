@@ -38,3 +38,19 @@ def test_a_member_never_moves_back() -> None:
     marks = MemberWatermarks(expire_s=30, clock=Clock())
     marks.observe("a", 100)
     assert marks.observe("a", 90) == 100
+
+
+def test_a_restored_clock_still_waits_for_a_member_it_heard_before_its_checkpoint() -> None:
+    """Input after a checkpoint can open with the fast member's batches: a state that forgot
+    the slow one would run ahead of the slow one's sources."""
+    before = MemberWatermarks(expire_s=30, clock=Clock())
+    before.observe("fast", 500)
+    before.observe("slow", 100)
+    clock = Clock()
+    restored = MemberWatermarks(expire_s=30, clock=clock)
+    restored.load(before.dump())
+    assert restored.observe("fast", 600) == 100
+    clock.now = 31  # the slow member left: it stops holding the clock as it would have
+    assert restored.observe("fast", 700) == 700
+    forgetful = MemberWatermarks(expire_s=30, clock=Clock())
+    assert forgetful.observe("fast", 600) == 600
