@@ -22,11 +22,12 @@ from typing import Any, Generic, Protocol, TypeVar
 
 import faust
 from aiokafka import AIOKafkaProducer
-from faust.types import TP, EventT, StreamT
+from faust.types import EventT, StreamT
 
 from agents.alarms import snapshot
 from agents.cadence import restart_state_due
 from agents.manual_acks import manual_acks, unacked_batches
+from agents.ownership import Ownership
 from core.settings import KefuSettings
 from core.topics import topics_for
 from schemas.packed import PackedBatch, unpack
@@ -85,6 +86,7 @@ class SnapshotStage:
         self._snapshot_at = self._input_at = time.monotonic()
         self._snapshot_seconds = 0.0
         self._closed = False
+        self.owned = Ownership(self.topics.events)
 
     async def handle(self, stream: faust.Stream, events: Sequence[EventT]) -> list[list[Any]]:
         """Each part's records from `events`, published before the input is held."""
@@ -92,6 +94,7 @@ class SnapshotStage:
             outs: list[list[Any]] = [[] for _ in self.parts]
             if self._closed:
                 return outs  # on its way out: the partitions' next owner applies it
+            events = [e for e in events if e.message.partition in self.owned]
             for event in events:
                 message = event.message
                 states = [await self._state(i, message.partition) for i in range(len(outs))]
@@ -128,8 +131,7 @@ class SnapshotStage:
 
     async def on_revoked(self, sender: Any, *args: Any, signal: Any = None, **kwargs: Any) -> None:
         """faust's on_partitions_revoked receiver: snapshot and ack, then forget the state."""
-        revoked: set[TP] = args[0]
-        gone = {tp.partition for tp in revoked if tp.topic == self.topics.events}
+        gone = self.owned.revoked(args[0])
         async with self._lock:
             try:
                 await self._snapshot_and_ack(self._changed & gone)
@@ -142,6 +144,10 @@ class SnapshotStage:
                     states.pop(partition, None)
             self._changed -= gone
             self._held = [h for h in self._held if h[1].message.partition not in gone]
+
+    async def on_assigned(self, sender: Any, *args: Any, **kwargs: Any) -> None:
+        """faust's on_partitions_assigned receiver."""
+        self.owned.assigned(args[0])
 
     async def stop(self) -> None:
         """The last snapshots; input after them stays unapplied, so nothing is written once
@@ -225,3 +231,4 @@ def install(app: faust.App, stage: SnapshotStage) -> None:
 
     # faust types receivers too narrowly for bound async methods; the call shape matches.
     app.on_partitions_revoked.connect(stage.on_revoked)  # type: ignore[arg-type]
+    app.on_partitions_assigned.connect(stage.on_assigned)  # type: ignore[arg-type]

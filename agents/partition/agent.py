@@ -23,11 +23,12 @@ from typing import Any
 
 import faust
 from aiokafka import AIOKafkaProducer, TopicPartition
-from faust.types import TP, EventT, StreamT
+from faust.types import EventT, StreamT
 
 from agents.cadence import restart_state_due
 from agents.inquiries.hours import HoursFor
 from agents.manual_acks import manual_acks
+from agents.ownership import Ownership
 from agents.partition import changelog
 from agents.partition import metrics as m
 from agents.partition.memory import DAY_MS
@@ -92,6 +93,7 @@ class StatefulRunner:
         self.failed = asyncio.Event()
         self.assigned = False  # the group gave this worker its partitions at least once
         self._closed = False  # leaving: input is left for the partitions' next owner
+        self.owned = Ownership(self.topics.events)
         self._performer: asyncio.Task[None] | None = None
         self._producer: AIOKafkaProducer | None = None
 
@@ -115,7 +117,7 @@ class StatefulRunner:
             raise self._failed
         partition = event.message.partition
         async with self._lock:
-            if self._closed:
+            if self._closed or partition not in self.owned:
                 return
             state = self.states.get(partition) or await self._restored(partition, event)
             batch = unpack(event.value)
@@ -166,6 +168,7 @@ class StatefulRunner:
 
     async def on_assigned(self, sender: Any, *args: Any, **kwargs: Any) -> None:
         """faust's on_partitions_assigned receiver: the worker is in its group (for /ready)."""
+        self.owned.assigned(args[0])
         self.assigned = True
 
     async def _stored_duplicates(
@@ -280,10 +283,9 @@ class StatefulRunner:
 
     async def on_revoked(self, sender: Any, *args: Any, signal: Any = None, **kwargs: Any) -> None:
         """faust's on_partitions_revoked receiver: store and ack first, then forget the state."""
-        revoked: set[TP] = args[0]
+        gone = self.owned.revoked(args[0])
         started = time.monotonic()
         await self.flush()
-        gone = {tp.partition for tp in revoked if tp.topic == self.topics.events}
         took, limit = time.monotonic() - started, self.settings.broker_rebalance_timeout
         if took > limit:
             log.error(
