@@ -118,7 +118,9 @@ WHERE (shop_id, toDateTime(day, 'UTC')) IN
      WHERE view_name = 'refund_daily' AND fresh = 0);
 
 -- The interface views (see the header). A daily period is the UTC midnight of its day and
--- an hourly one its hour, so the joins match what 0023's IN matched.
+-- an hourly one its hour, so the joins match what 0023's IN matched. The hour is
+-- toDateTime64(period, 3), which keeps period's UTC: with a time zone argument the sort
+-- key analysis no longer takes the conversion for monotonic, and the filter bounds nothing.
 
 CREATE OR REPLACE VIEW {database}.shop_daily AS
 SELECT r.* EXCEPT (computed_at)
@@ -172,7 +174,7 @@ CREATE OR REPLACE VIEW {database}.shop_hourly AS
 SELECT r.* EXCEPT (computed_at)
 FROM {database}.shop_hourly_rollup AS r
 INNER JOIN
-    (SELECT shop_id, toDateTime64(period, 3, 'UTC') AS hour, changed_at
+    (SELECT shop_id, toDateTime64(period, 3) AS hour, changed_at
      FROM {database}.rollup_state FINAL
      WHERE view_name = 'shop_hourly' AND fresh = 1) AS s
     ON s.shop_id = r.shop_id AND s.hour = r.hour AND s.changed_at = r.computed_at
@@ -185,7 +187,7 @@ CREATE OR REPLACE VIEW {database}.agent_hourly AS
 SELECT r.* EXCEPT (computed_at)
 FROM {database}.agent_hourly_rollup AS r
 INNER JOIN
-    (SELECT shop_id, toDateTime64(period, 3, 'UTC') AS hour, changed_at
+    (SELECT shop_id, toDateTime64(period, 3) AS hour, changed_at
      FROM {database}.rollup_state FINAL
      WHERE view_name = 'agent_hourly' AND fresh = 1) AS s
     ON s.shop_id = r.shop_id AND s.hour = r.hour AND s.changed_at = r.computed_at
