@@ -1,14 +1,17 @@
 -- 0028: a rollup-backed view costs (close to) nothing beyond its rollup when none of its
 -- periods is changed, and its fresh side reads the rollup_state of the queried days only.
 --   * The read-time side of 0023-0027's interface views (the *_between or *_final
---     computation of the changed periods) costs 30-40 ms (agent_daily and agent_kpi_daily
---     about 100 ms) on every read even when no period is changed: that is planning the
---     nested FINAL sub-selects (EXPLAIN PLAN of it with WHERE 0 takes as long on an empty
---     store), not reading, so no filter or empty set can save it; ClickHouse builds a
---     view's plan before filters are pushed into it. A merge() over a view plans the view
---     only if its `_table` passes the filter, and a scalar subquery in that filter runs
---     first: the read-time side moves into <view>_changed, its text unchanged, read
---     through merge() when rollup_dirty holds a period of the view.
+--     computation of the changed periods) cost 0.1-0.2 s CPU a read on this machine even
+--     when no period was changed: that is planning the nested FINAL sub-selects (the same
+--     query with WHERE 0 takes as long on an empty store), not reading, so no filter or
+--     empty set can save it; ClickHouse builds a view's plan before filters are pushed
+--     into it. A merge() over a view plans the view only if its `_table` passes the
+--     filter, and a scalar subquery in that filter runs first: the read-time side moves
+--     into <view>_changed, its text unchanged, read through merge() when rollup_dirty
+--     holds a period of the view. That filter cannot see the queried range: while any
+--     period of the view is changed (on a live store, today) the side is planned as
+--     before, and the merge() and the join below then cost some 0.04 s CPU more on
+--     shop_daily and agent_daily (docs/storage-benchmarks.md).
 --   * The fresh side matched (shop, period, computed_at) IN every fresh rollup_state row
 --     of the view, which no outer filter reaches (144k rows for an hourly view at 100M
 --     inquiries). The daily and hourly views join them instead, on the period in the
