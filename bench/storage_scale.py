@@ -92,7 +92,7 @@ LIVE_INSERT = """INSERT INTO kefu.inquiries
     FROM numbers(1000)"""
 
 
-def _views(suffix: str) -> dict[str, str]:
+def views(suffix: str) -> dict[str, str]:
     month_start = f"toDate('{DAY}') - 29"
     return {
         "shop_daily, one day": f"SELECT * FROM kefu.shop_daily{suffix} WHERE business_date = '{DAY}'",
@@ -137,48 +137,46 @@ def _one_size(inquiries: int, repeats: int, path: Path) -> Scale:
     scale = Scale(inquiries, max(1, round(inquiries / PER_DAY)))
     with ChdbStore(path) as store:
         migrate(store, "kefu", TTL_DAYS)
-        scale.fill_seconds = _fill(store, scale)
+        scale.fill_seconds = fill(store, scale)
         time_all = _timer(store, scale, repeats)
         # Round 1 takes seconds to a minute a query at these sizes: one run says enough.
         once = _timer(store, scale, 1)
-        once("round 1 (FINAL), as inserted", _views("_final"))
+        once("round 1 (FINAL), as inserted", views("_final"))
         started = time.perf_counter()
         scale.refreshed = rollups.refresh(store, settle_seconds=0)
         scale.refresh_seconds = time.perf_counter() - started
-        panels = _panels(store)
-        time_all("rollups, as inserted", {**_views(""), **SCORES, **panels})
-        scale.reads = {
-            name: _estimate(store, sql) for name, sql in {**_views(""), **SCORES}.items()
-        }
+        boards = panels(store)
+        time_all("rollups, as inserted", {**views(""), **SCORES, **boards})
+        scale.reads = {name: _estimate(store, sql) for name, sql in {**views(""), **SCORES}.items()}
         if inquiries <= MERGED_UP_TO:
             store.command("OPTIMIZE TABLE kefu.inquiries FINAL")
             store.command("OPTIMIZE TABLE kefu.buyer_days FINAL")
-            once("round 1 (FINAL), after merges", _views("_final"))
-            time_all("rollups, after merges", {**_views(""), **SCORES, **panels})
+            once("round 1 (FINAL), after merges", views("_final"))
+            time_all("rollups, after merges", {**views(""), **SCORES, **boards})
         store.command(LIVE_INSERT)
-        live = {k: v for k, v in _panels(store, live=True).items() if "last hour" in k}
+        live = {k: v for k, v in panels(store, live=True).items() if "last hour" in k}
         time_all("rollups, live hour changed", live)
         scale.rollup_bytes, scale.fact_bytes = _bytes(store)
     return scale
 
 
-def _fill(store: Store, scale: Scale) -> float:
+def fill(store: Store, scale: Scale, database: str = "kefu") -> float:
+    """The synthetic store in `database` (migrated); returns the seconds it took."""
     started = time.perf_counter()
     chunk = 1_000_000
     for start in range(0, scale.inquiries, chunk):
         count = min(chunk, scale.inquiries - start)
-        store.command(
-            SYNTHETIC[0].format(
-                day=DAY,
-                days=scale.days,
-                span_ms=scale.days * 86_400_000,
-                n=scale.inquiries,
-                start=start,
-                count=count,
-            )
+        sql = SYNTHETIC[0].format(
+            day=DAY,
+            days=scale.days,
+            span_ms=scale.days * 86_400_000,
+            n=scale.inquiries,
+            start=start,
+            count=count,
         )
+        store.command(sql.replace("kefu.", f"{database}."))
     for sql in SYNTHETIC[1:]:
-        store.command(sql)
+        store.command(sql.replace("kefu.", f"{database}."))
     elapsed = time.perf_counter() - started
     log.info("%d inquiries over %d days made in %.0f s", scale.inquiries, scale.days, elapsed)
     return elapsed
@@ -200,7 +198,7 @@ def _timer(store: Store, scale: Scale, repeats: int) -> Callable[[str, dict[str,
     return time_all
 
 
-def _panels(store: Store, live: bool = False) -> dict[str, str]:
+def panels(store: Store, live: bool = False) -> dict[str, str]:
     """Each panel of the live-floor and agents boards, last hour and last 7 days."""
     end = datetime.now(UTC) if live else NOW
     shops = [str(r[0]) for r in store.query("SELECT DISTINCT shop_id FROM kefu.buyer_days").rows]

@@ -87,6 +87,8 @@ EMPTY_BY_DEFAULT = {
     "staffing_plan",
     "staffing_shifts",
     "rollup_dirty",  # every period refreshed before the comparison
+    # the rollup-backed views' read-time sides, likewise
+    *(f"{rollup.view}_changed" for rollup in rollups.ROLLUPS),
 }
 # Guide queries whose answers depend on the run, not on the data: stored rows before FINAL
 # (how batches were cut and merged) and the wall-clock receive times of dead letters.

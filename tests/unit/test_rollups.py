@@ -413,3 +413,90 @@ def test_a_refunds_decision_and_dispute_close_moved_mark_both_days(store: ChdbSt
     assert_views_equal_final(store, database, ("refund_daily",))
     agents = store.query(f"SELECT DISTINCT agent_id FROM {database}.refund_daily").rows
     assert agents == [("a2",)]
+
+
+# i1 (shop s1, 2026-11-23 00:40 UTC, answered in 1 s) corrected to never answered.
+UNANSWER_I1 = """INSERT INTO {db}.inquiries
+SELECT * REPLACE (version + 1 AS version, NULL AS answered_at, NULL AS answered_by,
+    NULL AS response_seconds, 0 AS within_30s, 0 AS within_3m, 0 AS within_5m,
+    'missed' AS status, NULL AS raw_response_seconds)
+FROM {db}.inquiries WHERE inquiry_id = 'i1'"""
+# Filters that select the corrected period and filters that select only others.
+RANGES = {
+    "shop_daily": ("business_date = '2026-11-23'", "business_date = '2026-11-24'"),
+    "agent_daily": ("business_date = '2026-11-23'", "business_date > '2026-11-23'"),
+    "agent_kpi_daily": ("business_date <= '2026-11-24'", "business_date = '2026-11-25'"),
+    "shop_hourly": ("hour = '2026-11-23 00:00:00'", "hour >= '2026-11-23 01:00:00'"),
+    "agent_hourly": ("hour < '2026-11-23 02:00:00'", "hour = '2026-11-24 05:00:00'"),
+    "shop_minutely": ("minute = '2026-11-23 00:40:00'", "minute >= '2026-11-23 01:00:00'"),
+    "agent_minutely": ("minute < '2026-11-23 01:00:00'", "minute > '2026-11-25 00:00:00'"),
+}
+
+
+def _plan(store: ChdbStore, sql: str) -> str:
+    return "\n".join(str(row[0]) for row in store.query(f"EXPLAIN indexes = 1 {sql}").rows)
+
+
+def _rows(store: ChdbStore, database: str, view: str, where: str) -> list[tuple[object, ...]]:
+    return store.query(f"SELECT * FROM {database}.{view} WHERE {where} ORDER BY ALL").rows
+
+
+def test_a_view_plans_its_read_time_side_only_while_one_of_its_periods_is_changed(
+    store: ChdbStore,
+) -> None:
+    """Planning the FINAL side costs tens of milliseconds whether or not it reads a row
+    (sql/0028): with every period fresh, a view reads its rollup and nothing else."""
+    database = fresh(store)
+    store.command(INQUIRIES.format(db=database, version=1))
+    rollups.refresh(store, settle_seconds=0)
+    raw = f"ReadFromMergeTree ({database}.inquiries)"
+    for view in VIEWS:
+        assert raw not in _plan(store, f"SELECT * FROM {database}.{view}"), view
+    store.command(UNANSWER_I1.format(db=database))
+    for view in VIEWS:
+        assert raw in _plan(store, f"SELECT * FROM {database}.{view}"), view
+    assert_views_equal_final(store, database)
+
+
+def test_a_range_computes_its_changed_periods_and_reads_the_others_from_the_rollups(
+    store: ChdbStore,
+) -> None:
+    database = fresh(store)
+    store.command(INQUIRIES.format(db=database, version=1))
+    rollups.refresh(store, settle_seconds=0)
+    stored = {v: _rows(store, database, v, changed) for v, (changed, _) in RANGES.items()}
+    store.command(UNANSWER_I1.format(db=database))
+    for view, (changed, unchanged) in RANGES.items():
+        rows = _rows(store, database, view, changed)
+        assert rows != stored[view], view  # the correction is read, not the stale rollup
+        assert rows == _rows(store, database, f"{view}_final", changed), view
+        others = _rows(store, database, view, unchanged)
+        assert others, view
+        assert others == _rows(store, database, f"{view}_final", unchanged), view
+    rollups.refresh(store, settle_seconds=0)
+    for view, (changed, _) in RANGES.items():
+        assert _rows(store, database, view, changed) == _rows(
+            store, database, f"{view}_final", changed
+        ), view
+
+
+def test_the_fresh_side_reads_the_rollup_state_of_the_queried_days_and_hours(
+    store: ChdbStore,
+) -> None:
+    """The daily and hourly views join rollup_state on the period, so a filter on the day or
+    hour reaches its sort key; the minutely views' period, the hour of a minute, cannot."""
+    database = fresh(store)
+    store.command(INQUIRIES.format(db=database, version=1))
+    rollups.refresh(store, settle_seconds=0)
+    bounded = {
+        "shop_daily": ("business_date = '2026-11-24'", "toDate(period) in"),
+        "agent_daily": ("business_date >= '2026-11-24'", "toDate(period) in"),
+        "agent_kpi_daily": ("business_date = '2026-11-24'", "toDate(period) in"),
+        "paid_orders_daily": ("day = '2026-11-24'", "toDate(period) in"),
+        "refund_daily": ("day = '2026-11-24'", "toDate(period) in"),
+        "shop_hourly": ("hour >= '2026-11-24 00:00:00'", "toDateTime64(period, 3) in"),
+        "agent_hourly": ("hour = '2026-11-24 00:00:00'", "toDateTime64(period, 3) in"),
+    }
+    for view, (where, key) in bounded.items():
+        plan = _plan(store, f"SELECT * FROM {database}.{view} WHERE {where}")
+        assert key in plan, view
