@@ -20,7 +20,8 @@ from tests.integration.conftest import Broker
 from tests.integration.replay_support import generated_file
 from tests.integration.worker_processes import (
     assert_buyer_days_equal_reference,
-    finish_and_compare,
+    assert_rollups_refreshed,
+    finish_and_compare_tables,
     produce_until,
     ready,
     served_store,
@@ -36,11 +37,14 @@ __all__ = ["served_store"]  # the fixture, imported for this module's tests
 LOADED_LATENESS_SECONDS = 1800  # about six polls of the generated day's event time
 
 
-# Known and open (issue 16's note): after merging this round's QC and checkpoint changes the
-# loaded rebalance fails in about half the Apache Kafka runs on a busy machine, three ways:
-# QC findings lost, an inquiry stored that the reference does not have, an ingest group
-# that stops progressing. It runs on every suite and reports XPASS when it holds.
-@pytest.mark.xfail(strict=False, reason="open rebalance bugs under load (issue 16's note)")
+# Known and open, and the only part of this test allowed to fail: in about one loaded run in
+# eight, the rollups the workers refreshed lack an hour that FINAL has. The rollup tables are
+# ReplacingMergeTree without a version, so a merge keeps the last inserted rows of a period;
+# rollup_state keeps the newest stamp. Two workers' refreshers of one period that insert in
+# the other order leave the state naming rows the merge dropped.
+ROLLUP_RACE = "two refreshers of one period, their rows inserted in the other order than stamped"
+
+
 async def test_a_worker_joining_and_leaving_under_load_loses_and_doubles_nothing(
     kafka_broker: Broker,
     tmp_path: Path,
@@ -87,5 +91,9 @@ async def test_a_worker_joining_and_leaving_under_load_loses_and_doubles_nothing
         await stop(first)
     assert sender.events == len(lines)
 
-    await finish_and_compare(settings, store, path, sender.latest_ms)
+    await finish_and_compare_tables(settings, store, path, sender.latest_ms)
     assert_buyer_days_equal_reference(store, settings, path)
+    try:
+        assert_rollups_refreshed(store)
+    except AssertionError as exc:
+        pytest.xfail(f"open (issue 17's note): {ROLLUP_RACE}: {exc}")

@@ -121,6 +121,15 @@ async def day_on_the_broker(
 async def finish_and_compare(
     settings: KefuSettings, store: ChdbStore, path: Path, latest_ms: int | None
 ) -> None:
+    await finish_and_compare_tables(settings, store, path, latest_ms)
+    assert_rollups_refreshed(store)
+
+
+async def finish_and_compare_tables(
+    settings: KefuSettings, store: ChdbStore, path: Path, latest_ms: int | None
+) -> None:
+    """Run a worker to the end of the input; the stored inquiries, chat messages and QC
+    findings must equal the batch reference."""
     async with running(settings) as run:
         await wait_stored(run, latest_ms)
         # The stream corrects the same periods to its end: they settle only once it stops.
@@ -133,7 +142,11 @@ async def finish_and_compare(
     findings = keys(expected_findings(unique, settings.qc.shops_file))
     assert stored_finding_keys(store) == findings
     assert findings or settings.qc.shops_file is None, "no planted QC finding to compare"
-    assert_rollups_equal_final(store)  # refreshed by the workers
+
+
+def assert_rollups_refreshed(store: ChdbStore) -> None:
+    """The rollups as the workers refreshed them, and after a last refresh, equal FINAL."""
+    assert_rollups_equal_final(store)
     rollups.refresh(store, settle_seconds=0)
     assert_rollups_equal_final(store)
 
