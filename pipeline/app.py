@@ -148,7 +148,7 @@ def create_app(settings: KefuSettings, bootstrap: str, store: Store, *, web: boo
     book = work_order_book.WorkOrderBook(settings, store, hours)
     work_order_book.install(app, book)
     install_work_order_endpoint(app, settings)
-    rollup_refresher.install(app, BatchWriter(store, health=health), settings.rollups)
+    rollup_refresher.install(app, BatchWriter(store, health=health), settings.rollups, runner.owned)
 
     @app.page("/metrics")
     class Metrics(View):

@@ -4,22 +4,32 @@ It reads and writes through a writer sharing the worker's store health, so a sto
 stays away past the give-up time stops the worker even when no new input arrives to fail
 an insert; a wrong statement is logged and only delays the rollups, since the views
 compute unrefreshed periods at read time meanwhile.
+
+Only the worker that owns partition 0 of the events topic refreshes. A rollup table keeps
+the last inserted rows of a period, and rollup_state the newest refresh: two refreshers of
+one period inserting in the other order than they stamped would leave the state naming
+rows a merge dropped (`kefu db rollup --every` beside workers has the same hazard).
 """
 
 from __future__ import annotations
 
 import faust
 
+from agents.ownership import Ownership
 from core.settings import RollupSettings
 from sinks import rollups
 from sinks.writer import BatchWriter
 
 
-def install(app: faust.App, writer: BatchWriter, settings: RollupSettings) -> None:
+def install(
+    app: faust.App, writer: BatchWriter, settings: RollupSettings, owned: Ownership
+) -> None:
     if settings.refresh_seconds <= 0:
         return
     settle = settings.settle_seconds
 
     @app.timer(interval=settings.refresh_seconds, on_leader=False)
     async def refresh_rollups() -> None:
+        if 0 not in owned:
+            return
         await writer.call(lambda store: rollups.refresh_or_log(store, settle), "rollups")
