@@ -35,7 +35,10 @@ from pipeline.runtime import running
 from tests.integration.prom_fixtures import Receiver, alert_delays, percentiles, receiver
 
 __all__ = ["receiver"]
-pytestmark = [pytest.mark.kafka, pytest.mark.slow]
+# Alone, after the rest (`make test`): beside two other integration tests on two cores the
+# worker raised no alert at all within 25 s of live traffic and 100 s after it, with this
+# round's code and the last round's alike (issue 16's note); alone it raises them in seconds.
+pytestmark = [pytest.mark.kafka, pytest.mark.slow, pytest.mark.serial]
 
 # 10:00 in Shanghai: agents on shift; the traffic is re-stamped to now anyway.
 START = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
