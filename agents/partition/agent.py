@@ -150,12 +150,13 @@ class StatefulRunner:
     async def close(self) -> None:
         """The last flush of a worker on its way out; input after it stays unapplied, so the
         worker writes nothing once the group has given its partitions to another."""
-        await self.flush(last=True)
+        async with self._lock:
+            self._closed = True
+        await self.flush()
 
-    async def flush(self, *, last: bool = False) -> None:
+    async def flush(self) -> None:
         """Store, checkpoint and ack everything applied so far, and wait until it is done."""
         async with self._lock:
-            self._closed = self._closed or last
             if self._pending or self._unacked:
                 await self._hand_off(checkpoint=True)
         await self._flushes.join()

@@ -35,6 +35,11 @@ def latest(rows: list[tuple[str, tuple[Any, ...]]], inquiry_id: str) -> dict[str
     return [r for r in found if r["inquiry_id"] == inquiry_id][-1]
 
 
+def new_state() -> PartitionState:
+    """Partition 0's state with a 30-minute seen window."""
+    return PartitionState(0, hours_from_settings(KefuSettings()), 30_000, "paid", 30 * MINUTE)
+
+
 def stored_chat(event_id: str, ingested_ms: int) -> dict[str, Any]:
     """A chat_messages row of buyer b1's message at T0, stored at `ingested_ms`."""
     return dict.fromkeys(CHAT_MESSAGES, None) | {
@@ -45,7 +50,7 @@ def stored_chat(event_id: str, ingested_ms: int) -> dict[str, Any]:
 
 
 def test_a_redelivery_hours_later_that_the_store_knows_changes_nothing() -> None:
-    state = PartitionState(0, hours_from_settings(KefuSettings()), 30_000, "paid", 30 * MINUTE)
+    state = new_state()
     rows: list[tuple[str, tuple[Any, ...]]] = []
     emit = lambda table, row: rows.append((table, row))  # noqa: E731
     answered_then_three_hours(state, emit)
@@ -58,7 +63,7 @@ def test_a_redelivery_hours_later_that_the_store_knows_changes_nothing() -> None
 
 def test_without_the_store_such_a_redelivery_would_rewrite_history() -> None:
     """Why the store is asked: the seen window alone lets the old copy re-open the inquiry."""
-    state = PartitionState(0, hours_from_settings(KefuSettings()), 30_000, "paid", 30 * MINUTE)
+    state = new_state()
     rows: list[tuple[str, tuple[Any, ...]]] = []
     emit = lambda table, row: rows.append((table, row))  # noqa: E731
     answered_then_three_hours(state, emit)
@@ -67,7 +72,7 @@ def test_without_the_store_such_a_redelivery_would_rewrite_history() -> None:
 
 
 def test_a_message_applied_beyond_the_window_is_remembered_in_process() -> None:
-    state = PartitionState(0, hours_from_settings(KefuSettings()), 30_000, "paid", 30 * MINUTE)
+    state = new_state()
     answered_then_three_hours(state, lambda t, r: None)
     late_new = PackedBatch(events=[chat("m9", "b9", "buyer", T0 + MINUTE)])
     assert state.apply(late_new, 30, lambda t, r: None, T0).duplicates == 0
@@ -93,13 +98,13 @@ def test_what_a_lost_copy_stored_after_its_checkpoint_stays_out_of_the_lineage(
 ) -> None:
     """A copy checkpointed at +10 min, stored m1 at +11 min and was killed; its state restored
     at +12 min does not hold m1, even once it has checkpointed again at +20 min."""
-    killed = PartitionState(0, hours_from_settings(KefuSettings()), 30_000, "paid", 30 * MINUTE)
+    killed = new_state()
     killed.started_ms = T0
     checkpoint = killed.take_checkpoint(T0 + 10 * MINUTE, full=True)
-    restored = PartitionState(0, hours_from_settings(KefuSettings()), 30_000, "paid", 30 * MINUTE)
+    restored = new_state()
     restored.load_checkpoint(changelog.decode(changelog.split(checkpoint)[0]))
     restored.resumed(T0 + 12 * MINUTE)
-    again = PartitionState(0, hours_from_settings(KefuSettings()), 30_000, "paid", 30 * MINUTE)
+    again = new_state()
     again.load_checkpoint(restored.take_checkpoint(T0 + 20 * MINUTE, full=True))
     with ChdbStore(tmp_path / "store") as store:
         migrate(store, "kefu", 180)
