@@ -30,7 +30,12 @@ LEDGER = "schema_migrations"
 _FILE_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _PLACEHOLDER = re.compile(r"\{(database|text_ttl_days)\}")
-_ALTER = re.compile(r"^ALTER TABLE (\w+)\.(\w+)\s", re.IGNORECASE)
+# Statements that change or copy a table's storage, with the tables they do it to.
+_STORAGE = (
+    re.compile(r"^ALTER TABLE (\w+\.\w+)\s", re.IGNORECASE),
+    re.compile(r"^EXCHANGE TABLES (\w+\.\w+) AND (\w+\.\w+)\s*$", re.IGNORECASE),
+    re.compile(r"^CREATE TABLE\s.*\sAS SELECT \* FROM (\w+\.\w+)\s*$", re.IGNORECASE | re.DOTALL),
+)
 _TEXT_TTL = re.compile(r"`text` Nullable\(String\) TTL .*?toIntervalDay\((\d+)\)")
 
 
@@ -131,7 +136,7 @@ def _applied(store: Store, database: str) -> dict[str, str]:
 def _apply(store: Store, migration: Migration, database: str, text_ttl_days: int) -> None:
     log.info("applying %s", migration.path.name)
     for statement in split_statements(render(migration.text, database, text_ttl_days)):
-        if _alters_a_distributed_table(store, statement):
+        if _changes_a_distributed_table(store, statement):
             # On a cluster the local tables carry storage changes (deploy/clickhouse/).
             log.info("%s: skipped on a Distributed table: %s", migration.path.name, statement)
             continue
@@ -160,11 +165,21 @@ def table_definition(store: Store, database: str, table: str) -> tuple[str, str]
     return (str(found[0][0]), str(found[0][1])) if found else None
 
 
-def _alters_a_distributed_table(store: Store, statement: str) -> bool:
-    match = _ALTER.match(without_comments(statement).strip())
-    if match is None:
-        return False
-    found = table_definition(store, match.group(1), match.group(2))
+def _changes_a_distributed_table(store: Store, statement: str) -> bool:
+    """Whether the statement alters, swaps or copies the storage of a Distributed table.
+
+    On a cluster such a statement would change the Distributed table itself (a TTL it
+    cannot take), or put one server's unreplicated copy of the rows under its name."""
+    code = without_comments(statement).strip()
+    for pattern in _STORAGE:
+        match = pattern.match(code)
+        if match is not None:
+            return any(_is_distributed(store, *name.split(".")) for name in match.groups())
+    return False
+
+
+def _is_distributed(store: Store, database: str, table: str) -> bool:
+    found = table_definition(store, database, table)
     return found is not None and found[0] == "Distributed"
 
 

@@ -468,6 +468,8 @@ ENGINE = Distributed(kefu, kefu_local, staffing_shifts, cityHash64(shop_id));
 
 -- sql/0023: exact rollups (their state, and the stored FINAL computations) ----------------
 -- Sharded by shop: a refresh writes a period's rows once, and readers filter by shop.
+-- The rollups are versioned by their refresh stamp, computed_at, as in sql/0029: a merge
+-- keeps the refresh that rollup_state (versioned by the same stamp) calls fresh.
 -- The materialized views that mark periods in rollup_state (02_views.sql) sit on the
 -- Distributed tables, so the node that takes an insert marks its periods; keep the
 -- servers' clocks in step (NTP), since a mark and a refresh start are compared.
@@ -531,7 +533,7 @@ CREATE TABLE IF NOT EXISTS kefu_local.shop_daily_rollup ON CLUSTER kefu
     buyer_rate_5m_all_day        Nullable(Float64),
     computed_at                  DateTime64(6, 'UTC')
 )
-ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/kefu_local/shop_daily_rollup', '{replica}')
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/kefu_local/shop_daily_rollup', '{replica}', computed_at)
 PARTITION BY toYYYYMM(business_date)
 ORDER BY (shop_id, business_date);
 
@@ -586,7 +588,7 @@ CREATE TABLE IF NOT EXISTS kefu_local.agent_daily_rollup ON CLUSTER kefu
     qc_score                     Nullable(Float64),
     computed_at                  DateTime64(6, 'UTC')
 )
-ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/kefu_local/agent_daily_rollup', '{replica}')
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/kefu_local/agent_daily_rollup', '{replica}', computed_at)
 PARTITION BY toYYYYMM(business_date)
 ORDER BY (shop_id, business_date, agent_id);
 
@@ -606,7 +608,7 @@ CREATE TABLE IF NOT EXISTS kefu_local.shop_minutely_rollup ON CLUSTER kefu
     is_final             UInt8,
     computed_at          DateTime64(6, 'UTC')
 )
-ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/kefu_local/shop_minutely_rollup', '{replica}')
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/kefu_local/shop_minutely_rollup', '{replica}', computed_at)
 PARTITION BY toYYYYMM(minute)
 ORDER BY (shop_id, minute);
 
@@ -627,7 +629,7 @@ CREATE TABLE IF NOT EXISTS kefu_local.agent_minutely_rollup ON CLUSTER kefu
     is_final             UInt8,
     computed_at          DateTime64(6, 'UTC')
 )
-ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/kefu_local/agent_minutely_rollup', '{replica}')
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/kefu_local/agent_minutely_rollup', '{replica}', computed_at)
 PARTITION BY toYYYYMM(minute)
 ORDER BY (shop_id, minute, agent_id);
 
@@ -657,7 +659,7 @@ CREATE TABLE IF NOT EXISTS kefu_local.shop_hourly_rollup ON CLUSTER kefu
     is_final             UInt8,
     computed_at          DateTime64(6, 'UTC')
 )
-ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/kefu_local/shop_hourly_rollup', '{replica}')
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/kefu_local/shop_hourly_rollup', '{replica}', computed_at)
 PARTITION BY toYYYYMM(hour)
 ORDER BY (shop_id, hour);
 
@@ -678,7 +680,7 @@ CREATE TABLE IF NOT EXISTS kefu_local.agent_hourly_rollup ON CLUSTER kefu
     is_final             UInt8,
     computed_at          DateTime64(6, 'UTC')
 )
-ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/kefu_local/agent_hourly_rollup', '{replica}')
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/kefu_local/agent_hourly_rollup', '{replica}', computed_at)
 PARTITION BY toYYYYMM(hour)
 ORDER BY (shop_id, hour, agent_id);
 
@@ -724,7 +726,7 @@ CREATE TABLE IF NOT EXISTS kefu_local.agent_kpi_daily_rollup ON CLUSTER kefu
     qc_penalty           Float64,
     computed_at          DateTime64(6, 'UTC')
 )
-ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/kefu_local/agent_kpi_daily_rollup', '{replica}')
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/kefu_local/agent_kpi_daily_rollup', '{replica}', computed_at)
 PARTITION BY toYYYYMM(business_date)
 ORDER BY (shop_id, business_date, agent_id);
 
@@ -768,7 +770,7 @@ CREATE TABLE IF NOT EXISTS kefu_local.paid_orders_daily_rollup ON CLUSTER kefu
     paid_orders UInt64,
     computed_at DateTime64(6, 'UTC')
 )
-ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/kefu_local/paid_orders_daily_rollup', '{replica}')
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/kefu_local/paid_orders_daily_rollup', '{replica}', computed_at)
 PARTITION BY toYYYYMM(day)
 ORDER BY (shop_id, day);
 
@@ -787,7 +789,7 @@ CREATE TABLE IF NOT EXISTS kefu_local.refund_daily_rollup ON CLUSTER kefu
     processing_seconds_sum Float64,
     computed_at            DateTime64(6, 'UTC')
 )
-ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/kefu_local/refund_daily_rollup', '{replica}')
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/kefu_local/refund_daily_rollup', '{replica}', computed_at)
 PARTITION BY toYYYYMM(day)
 ORDER BY (shop_id, day, agent_id);
 

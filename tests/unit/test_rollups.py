@@ -18,7 +18,7 @@ from core.settings import KefuSettings, QcSettings, RollupSettings, ShopSettings
 from sinks import rollups
 from sinks.chdb_store import ChdbStore
 from sinks.kpi_views import apply_kpi_views
-from sinks.migrate import SQL_DIR, migrate
+from sinks.migrate import SQL_DIR, _apply, migrate, migrations
 from sinks.store import Store
 
 VIEWS = {
@@ -500,3 +500,101 @@ def test_the_fresh_side_reads_the_rollup_state_of_the_queried_days_and_hours(
     for view, (where, key) in bounded.items():
         plan = _plan(store, f"SELECT * FROM {database}.{view} WHERE {where}")
         assert key in plan, view
+
+
+def _newest_rows(store: ChdbStore, database: str) -> dict[str, list[tuple[object, ...]]]:
+    """Each rollup's newest row of every key by its stamp (merges may drop the others)."""
+    found: dict[str, list[tuple[object, ...]]] = {}
+    for rollup in rollups.ROLLUPS:
+        table = f"{rollup.view}_rollup"
+        key = store.query(
+            "SELECT sorting_key FROM system.tables WHERE database = {db:String} AND name = {t:String}",
+            {"db": database, "t": table},
+        ).scalar()
+        found[rollup.view] = store.query(
+            f"SELECT * FROM (SELECT * FROM {database}.{table} "
+            f"ORDER BY computed_at DESC LIMIT 1 BY {key}) ORDER BY ALL"
+        ).rows
+    return found
+
+
+def _merge_rollups(store: ChdbStore, database: str) -> None:
+    for rollup in rollups.ROLLUPS:
+        store.command(f"OPTIMIZE TABLE {database}.{rollup.view}_rollup FINAL")
+
+
+def test_racing_refreshers_leave_the_newer_computation_once_merged(store: ChdbStore) -> None:
+    """Two refreshers of the same periods (two workers while partitions move) whose inserts
+    land in the other order than their stamps: rollup_state keeps the newer stamp, so the
+    rollup must keep the newer computation too, or the views lose those periods."""
+    database = fresh(store)
+    for insert in (INQUIRIES, ORDERS, REFUNDS):
+        store.command(insert.format(db=database, version=1))
+    for rollup in rollups.ROLLUPS:
+        periods = rollups._dirty(store, rollup, 0, 100_000)
+        assert periods, rollup.view
+        rollups._store_periods(store, rollup, periods, settle_seconds=0)  # the newer stamp
+        rollups._store_periods(store, rollup, periods, settle_seconds=60)  # older, inserted last
+    _merge_rollups(store, database)
+    assert dirty(store, database) == 0
+    assert_views_equal_final(store, database, (*VIEWS, *REFUND_RATE_VIEWS))
+
+
+def test_a_merge_keeps_the_computation_rollup_state_calls_fresh(store: ChdbStore) -> None:
+    database = fresh(store)
+    store.command(INQUIRIES.format(db=database, version=1))
+    rollups.refresh(store, settle_seconds=0)
+    shop, hour, inquiries = store.query(
+        f"SELECT shop_id, hour, inquiries FROM {database}.shop_hourly ORDER BY ALL LIMIT 1"
+    ).rows[0]
+    period = f"shop_id = '{shop}' AND hour = '{hour:%Y-%m-%d %H:%M:%S}'"
+    newer, older = (f"toDateTime64('2030-01-01 00:00:0{s}', 6, 'UTC')" for s in (2, 1))
+    for stamp, added in ((newer, 100), (older, 50)):  # the newer computation lands first
+        store.command(
+            f"INSERT INTO {database}.shop_hourly_rollup SELECT * REPLACE "
+            f"(inquiries + {added} AS inquiries, {stamp} AS computed_at) "
+            f"FROM {database}.shop_hourly_rollup WHERE {period}"
+        )
+        store.command(
+            f"INSERT INTO {database}.rollup_state SELECT 'shop_hourly', '{shop}', "
+            f"toDateTime('{hour:%Y-%m-%d %H:%M:%S}', 'UTC'), {stamp}, 1"
+        )
+    store.command(f"OPTIMIZE TABLE {database}.shop_hourly_rollup FINAL")
+    shown = store.query(f"SELECT inquiries FROM {database}.shop_hourly WHERE {period}").rows
+    assert shown == [(inquiries + 100,)]
+
+
+def test_a_store_of_the_previous_release_keeps_its_rollup_rows_under_the_new_engine(
+    store: ChdbStore, tmp_path: Path
+) -> None:
+    database = fresh(store, release_before("0029", tmp_path))
+    for insert in (INQUIRIES, ORDERS, REFUNDS):
+        store.command(insert.format(db=database, version=1))
+    rollups.refresh(store, settle_seconds=0)
+    store.command(UNANSWER_I1.format(db=database))
+    rollups.refresh(store, settle_seconds=0)  # a second, unmerged version of some rows
+    stored = _newest_rows(store, database)
+    views = (*VIEWS, *REFUND_RATE_VIEWS)
+    shown = {v: store.query(f"SELECT * FROM {database}.{v} ORDER BY ALL").rows for v in views}
+    assert migrate(store, database, 180) == ["0029_rollup_versions"]
+    assert _newest_rows(store, database) == stored
+    for rollup in rollups.ROLLUPS:
+        engine = store.query(
+            "SELECT engine_full FROM system.tables WHERE database = {db:String} AND name = {t:String}",
+            {"db": database, "t": f"{rollup.view}_rollup"},
+        ).scalar()
+        assert str(engine).startswith("ReplacingMergeTree(computed_at)"), rollup.view
+    assert dirty(store, database) == 0  # nothing to recompute
+    for view, rows in shown.items():
+        assert store.query(f"SELECT * FROM {database}.{view} ORDER BY ALL").rows == rows, view
+    # Run again (an earlier attempt that broke off): still every row, no copy left behind.
+    latest = migrations()[-1]
+    _apply(store, latest, database, 180)
+    assert _newest_rows(store, database) == stored
+    left = store.query(
+        "SELECT count() FROM system.tables WHERE database = {db:String} AND name LIKE '%\\_v'",
+        {"db": database},
+    ).scalar()
+    assert left == 0
+    _merge_rollups(store, database)
+    assert_views_equal_final(store, database, views)
