@@ -5,10 +5,9 @@ stays away past the give-up time stops the worker even when no new input arrives
 an insert; a wrong statement is logged and only delays the rollups, since the views
 compute unrefreshed periods at read time meanwhile.
 
-Only the worker that owns partition 0 of the events topic refreshes. A rollup table keeps
-the last inserted rows of a period, and rollup_state the newest refresh: two refreshers of
-one period inserting in the other order than they stamped would leave the state naming
-rows a merge dropped (`kefu db rollup --every` beside workers has the same hazard).
+Only the worker that owns partition 0 of the events topic refreshes, which saves the others
+recomputing the same periods. Two refreshers at once (while partition 0 moves) are safe:
+a rollup table, like rollup_state, keeps the newest refresh of a row by its stamp (sql/0029).
 """
 
 from __future__ import annotations

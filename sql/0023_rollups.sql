@@ -7,7 +7,8 @@
 --   * a refresher (the worker every rollups.refresh_seconds, or `kefu db rollup`) stores
 --     the FINAL computation (the *_final views, the round-1 text) of such periods in the
 --     *_rollup tables, stamped with the time it started, then a rollup_state row with
---     fresh = 1 versioned by that same time;
+--     fresh = 1 versioned by that same time (since 0029 the *_rollup tables are versioned
+--     by that stamp too, so a merge keeps the refresh rollup_state calls fresh);
 --   * the views read a period from its rollup when its newest state is fresh, and compute
 --     every other period with FINAL at read time.
 -- A mark is stamped while its INSERT runs, before that insert's rows can be read, and a

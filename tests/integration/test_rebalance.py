@@ -38,13 +38,11 @@ __all__ = ["served_store"]  # the fixture, imported for this module's tests
 LOADED_LATENESS_SECONDS = 1800  # about six polls of the generated day's event time
 
 
-# Known, and one of two parts of this test allowed to fail. A rollup table keeps the last inserted
-# rows of a period on merge, rollup_state the newest stamp: two refreshers of one period that
-# insert in the other order than they stamped leave the state naming rows a merge dropped.
-# Before one worker alone refreshed, one loaded run in eight lacked an hour here; what remains
-# is the moment partition 0, and with it the refresher, moves between workers.
-ROLLUP_RACE = "two refreshers of one period while partition 0 moved, rows inserted out of order"
-# Known and open too: once in CI51, after the second worker left, the first one's ingest group
+# The rollups are compared strictly: while partition 0, and with it the refresher, moves
+# between workers, two refreshers of one period may insert in the other order than they
+# stamped, and since sql/0029 a rollup keeps the newer stamp on merge, as rollup_state does
+# (before it, one loaded run in eight lacked an hour here).
+# Known and open, the one part of this test allowed to fail: once in CI51, after the second worker left, the first one's ingest group
 # made no progress for 120 s (seen in earlier rounds as well, before the rebalance timeout
 # was raised). The stored tables are then not compared.
 INGEST_STALL = "the ingest group stopped progressing after the second worker left"
@@ -101,7 +99,4 @@ async def test_a_worker_joining_and_leaving_under_load_loses_and_doubles_nothing
 
     await finish_and_compare_tables(settings, store, path, sender.latest_ms)
     assert_buyer_days_equal_reference(store, settings, path)
-    try:
-        assert_rollups_refreshed(store)
-    except AssertionError as exc:
-        pytest.xfail(f"open (issue 17's note): {ROLLUP_RACE}: {exc}")
+    assert_rollups_refreshed(store)
