@@ -13,8 +13,9 @@
 -- The first DROP clears a copy a broken earlier attempt left behind, so the file can be run
 -- again. A TTL on a rollup (rollups.*_days) is not copied: a worker re-applies it at start
 -- (sinks/rollups.py apply_ttls). Rows a refresher inserts into the old table between its
--- copy and the swap are lost; their periods show nothing until an insert marks them again,
--- so migrate with the refreshers stopped (a worker migrates before it starts its own).
+-- copy and the swap are lost: migrate with the refreshers stopped (a worker migrates before
+-- it starts its own). The last statements mark such a period changed if the rollup held it
+-- before, and every period a race before this file has spoiled (see there).
 -- On a cluster the rollups are Distributed tables: sinks/migrate.py skips the copy and the
 -- swap there, and deploy/clickhouse/README.md says how to rebuild the local tables.
 
@@ -125,3 +126,156 @@ AS SELECT * FROM {database}.refund_daily_rollup;
 EXCHANGE TABLES {database}.refund_daily_rollup AND {database}.refund_daily_rollup_v;
 
 DROP TABLE IF EXISTS {database}.refund_daily_rollup_v;
+
+-- Periods a race already spoiled: rollup_state calls a period fresh at a stamp, but a row of
+-- the period (a key of the rollup) has another stamp as its newest. A merge before this file
+-- kept an older computation in place of the fresh one (the views show nothing there), or a
+-- refresh broke off between its two inserts. Such periods are marked changed, so the views
+-- compute them at read time until the refresher stores them again. A key the fresh
+-- computation no longer has (an agent who left the day) is marked too, which costs one
+-- refresh of its period. The keys are grouped in the rollups' sort order, so the scan holds
+-- one key at a time and the join only the fresh periods of the view.
+
+INSERT INTO {database}.rollup_state (view_name, shop_id, period, changed_at, fresh)
+SELECT DISTINCT 'shop_daily', r.shop_id, r.period, now64(6, 'UTC'), 0
+FROM
+(
+    SELECT shop_id, toDateTime(business_date, 'UTC') AS period, max(computed_at) AS newest
+    FROM {database}.shop_daily_rollup
+    GROUP BY shop_id, business_date
+    SETTINGS optimize_aggregation_in_order = 1
+) AS r
+INNER JOIN
+(
+    SELECT shop_id, period, changed_at FROM {database}.rollup_state FINAL
+    WHERE view_name = 'shop_daily' AND fresh = 1
+) AS s ON s.shop_id = r.shop_id AND s.period = r.period
+WHERE r.newest != s.changed_at;
+
+INSERT INTO {database}.rollup_state (view_name, shop_id, period, changed_at, fresh)
+SELECT DISTINCT 'agent_daily', r.shop_id, r.period, now64(6, 'UTC'), 0
+FROM
+(
+    SELECT shop_id, toDateTime(business_date, 'UTC') AS period, max(computed_at) AS newest
+    FROM {database}.agent_daily_rollup
+    GROUP BY shop_id, business_date, agent_id
+    SETTINGS optimize_aggregation_in_order = 1
+) AS r
+INNER JOIN
+(
+    SELECT shop_id, period, changed_at FROM {database}.rollup_state FINAL
+    WHERE view_name = 'agent_daily' AND fresh = 1
+) AS s ON s.shop_id = r.shop_id AND s.period = r.period
+WHERE r.newest != s.changed_at;
+
+INSERT INTO {database}.rollup_state (view_name, shop_id, period, changed_at, fresh)
+SELECT DISTINCT 'shop_minutely', r.shop_id, r.period, now64(6, 'UTC'), 0
+FROM
+(
+    SELECT shop_id, toStartOfHour(toDateTime(minute, 'UTC')) AS period, max(computed_at) AS newest
+    FROM {database}.shop_minutely_rollup
+    GROUP BY shop_id, minute
+    SETTINGS optimize_aggregation_in_order = 1
+) AS r
+INNER JOIN
+(
+    SELECT shop_id, period, changed_at FROM {database}.rollup_state FINAL
+    WHERE view_name = 'shop_minutely' AND fresh = 1
+) AS s ON s.shop_id = r.shop_id AND s.period = r.period
+WHERE r.newest != s.changed_at;
+
+INSERT INTO {database}.rollup_state (view_name, shop_id, period, changed_at, fresh)
+SELECT DISTINCT 'agent_minutely', r.shop_id, r.period, now64(6, 'UTC'), 0
+FROM
+(
+    SELECT shop_id, toStartOfHour(toDateTime(minute, 'UTC')) AS period, max(computed_at) AS newest
+    FROM {database}.agent_minutely_rollup
+    GROUP BY shop_id, minute, agent_id
+    SETTINGS optimize_aggregation_in_order = 1
+) AS r
+INNER JOIN
+(
+    SELECT shop_id, period, changed_at FROM {database}.rollup_state FINAL
+    WHERE view_name = 'agent_minutely' AND fresh = 1
+) AS s ON s.shop_id = r.shop_id AND s.period = r.period
+WHERE r.newest != s.changed_at;
+
+INSERT INTO {database}.rollup_state (view_name, shop_id, period, changed_at, fresh)
+SELECT DISTINCT 'shop_hourly', r.shop_id, r.period, now64(6, 'UTC'), 0
+FROM
+(
+    SELECT shop_id, toDateTime(hour, 'UTC') AS period, max(computed_at) AS newest
+    FROM {database}.shop_hourly_rollup
+    GROUP BY shop_id, hour
+    SETTINGS optimize_aggregation_in_order = 1
+) AS r
+INNER JOIN
+(
+    SELECT shop_id, period, changed_at FROM {database}.rollup_state FINAL
+    WHERE view_name = 'shop_hourly' AND fresh = 1
+) AS s ON s.shop_id = r.shop_id AND s.period = r.period
+WHERE r.newest != s.changed_at;
+
+INSERT INTO {database}.rollup_state (view_name, shop_id, period, changed_at, fresh)
+SELECT DISTINCT 'agent_hourly', r.shop_id, r.period, now64(6, 'UTC'), 0
+FROM
+(
+    SELECT shop_id, toDateTime(hour, 'UTC') AS period, max(computed_at) AS newest
+    FROM {database}.agent_hourly_rollup
+    GROUP BY shop_id, hour, agent_id
+    SETTINGS optimize_aggregation_in_order = 1
+) AS r
+INNER JOIN
+(
+    SELECT shop_id, period, changed_at FROM {database}.rollup_state FINAL
+    WHERE view_name = 'agent_hourly' AND fresh = 1
+) AS s ON s.shop_id = r.shop_id AND s.period = r.period
+WHERE r.newest != s.changed_at;
+
+INSERT INTO {database}.rollup_state (view_name, shop_id, period, changed_at, fresh)
+SELECT DISTINCT 'agent_kpi_daily', r.shop_id, r.period, now64(6, 'UTC'), 0
+FROM
+(
+    SELECT shop_id, toDateTime(business_date, 'UTC') AS period, max(computed_at) AS newest
+    FROM {database}.agent_kpi_daily_rollup
+    GROUP BY shop_id, business_date, agent_id
+    SETTINGS optimize_aggregation_in_order = 1
+) AS r
+INNER JOIN
+(
+    SELECT shop_id, period, changed_at FROM {database}.rollup_state FINAL
+    WHERE view_name = 'agent_kpi_daily' AND fresh = 1
+) AS s ON s.shop_id = r.shop_id AND s.period = r.period
+WHERE r.newest != s.changed_at;
+
+INSERT INTO {database}.rollup_state (view_name, shop_id, period, changed_at, fresh)
+SELECT DISTINCT 'paid_orders_daily', r.shop_id, r.period, now64(6, 'UTC'), 0
+FROM
+(
+    SELECT shop_id, toDateTime(day, 'UTC') AS period, max(computed_at) AS newest
+    FROM {database}.paid_orders_daily_rollup
+    GROUP BY shop_id, day
+    SETTINGS optimize_aggregation_in_order = 1
+) AS r
+INNER JOIN
+(
+    SELECT shop_id, period, changed_at FROM {database}.rollup_state FINAL
+    WHERE view_name = 'paid_orders_daily' AND fresh = 1
+) AS s ON s.shop_id = r.shop_id AND s.period = r.period
+WHERE r.newest != s.changed_at;
+
+INSERT INTO {database}.rollup_state (view_name, shop_id, period, changed_at, fresh)
+SELECT DISTINCT 'refund_daily', r.shop_id, r.period, now64(6, 'UTC'), 0
+FROM
+(
+    SELECT shop_id, toDateTime(day, 'UTC') AS period, max(computed_at) AS newest
+    FROM {database}.refund_daily_rollup
+    GROUP BY shop_id, day, agent_id
+    SETTINGS optimize_aggregation_in_order = 1
+) AS r
+INNER JOIN
+(
+    SELECT shop_id, period, changed_at FROM {database}.rollup_state FINAL
+    WHERE view_name = 'refund_daily' AND fresh = 1
+) AS s ON s.shop_id = r.shop_id AND s.period = r.period
+WHERE r.newest != s.changed_at;

@@ -598,3 +598,38 @@ def test_a_store_of_the_previous_release_keeps_its_rollup_rows_under_the_new_eng
     assert left == 0
     _merge_rollups(store, database)
     assert_views_equal_final(store, database, views)
+
+
+def test_periods_a_race_spoiled_before_the_new_engine_are_recomputed(
+    store: ChdbStore, tmp_path: Path
+) -> None:
+    """A store of the release before 0029 whose refreshers raced: merged, its rollups hold the
+    older computations while rollup_state calls the newer ones fresh, and the views lack
+    those periods. The migration marks them, so they are computed until refreshed again."""
+    database = fresh(store, release_before("0029", tmp_path))
+    for insert in (INQUIRIES, ORDERS, REFUNDS):
+        store.command(insert.format(db=database, version=1))
+    for rollup in rollups.ROLLUPS:
+        periods = rollups._dirty(store, rollup, 0, 100_000)
+        rollups._store_periods(store, rollup, periods, settle_seconds=0)
+        rollups._store_periods(store, rollup, periods, settle_seconds=60)
+    _merge_rollups(store, database)
+    raced = {  # the periods with rows (a marked day may have none)
+        (rollup.view, shop, period)
+        for rollup in rollups.ROLLUPS
+        for shop, period in store.query(
+            f"SELECT DISTINCT shop_id, {rollup.period} FROM {database}.{rollup.view}_rollup"
+        ).rows
+    }
+    views = (*VIEWS, *REFUND_RATE_VIEWS)
+    assert all(
+        not store.query(f"SELECT * FROM {database}.{view}").rows for view in views
+    )  # the bug: every raced period is gone
+    migrate(store, database, 180)
+    spoiled = store.query(f"SELECT view_name, shop_id, period FROM {database}.rollup_dirty").rows
+    assert set(spoiled) == raced
+    assert_views_equal_final(store, database, views)
+    rollups.refresh(store, settle_seconds=0)
+    assert dirty(store, database) == 0
+    _merge_rollups(store, database)
+    assert_views_equal_final(store, database, views)
