@@ -21,7 +21,7 @@ run: $(STAMP) ## the main job on embedded defaults, with demo traffic (Ctrl-C st
 	$(BIN)/kefu run --demo
 
 # Most integration tests wait on brokers and worker processes, so two run at once per core
-# pair; the speed guards and live alert delivery then run alone (a neighbour's load skews them).
+# pair; the speed guards then run alone (a neighbour's load skews the ratios they compare).
 test: $(STAMP) lint ## the whole suite: lint, types, unit and integration tests on both brokers
 	$(BIN)/python -m pytest -q -n auto --maxprocesses=4 --dist loadfile -m "not serial"
 	$(BIN)/python -m pytest -q -m serial

@@ -30,7 +30,7 @@ from pathlib import Path
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from bench.brokers import BrokerKind, broker, broker_label
-from bench.spawn import runner_env
+from bench.spawn import runner_env, worker_env
 from core.offsets import end_offsets, wait_committed
 from core.settings import KefuSettings
 from core.topics import ensure_topics, topics_for
@@ -86,12 +86,7 @@ class Worker:
         self.port = free_port()
         env = runner_env(workdir)
         env.update(
-            KEFU_KAFKA_BOOTSTRAP=str(settings.kafka_bootstrap),
-            KEFU_CLICKHOUSE_URL=str(settings.clickhouse_url),
-            KEFU_HOME=str(workdir / f"home-{tag}"),
-            KEFU_APP_ID=settings.app_id,
-            KEFU_TOPIC_PREFIX=settings.topic_prefix,
-            KEFU_WEB_PORT=str(self.port),
+            worker_env(settings, workdir / f"home-{tag}", self.port),
             # Days are fed back to back with pauses of seconds between them: without this the
             # raw partitions would count as idle in a pause, and the first to wake with the
             # next day would run event time ahead of the others (their events then late).

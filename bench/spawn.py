@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import IO
 
 from bench.measure import GO, READY, RESULT_PREFIX, RunnerResult
+from core.settings import KefuSettings
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -30,6 +31,18 @@ def runner_env(workdir: Path) -> dict[str, str]:
     env["KEFU_CONFIG"] = str(empty)
     env["PYTHONPATH"] = str(REPO)
     return env
+
+
+def worker_env(settings: KefuSettings, home: Path, web_port: int) -> dict[str, str]:
+    """What points a `kefu run` process at these settings' broker, store and names."""
+    return {
+        "KEFU_KAFKA_BOOTSTRAP": str(settings.kafka_bootstrap),
+        "KEFU_CLICKHOUSE_URL": str(settings.clickhouse_url),
+        "KEFU_HOME": str(home),
+        "KEFU_APP_ID": settings.app_id,
+        "KEFU_TOPIC_PREFIX": settings.topic_prefix,
+        "KEFU_WEB_PORT": str(web_port),
+    }
 
 
 class Runner:

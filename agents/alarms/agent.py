@@ -38,6 +38,7 @@ from agents.alarms.shop import grouped
 from agents.cadence import restart_state_due
 from agents.controls.book import ControlBook
 from agents.manual_acks import manual_acks, unacked_batches
+from agents.ownership import Ownership
 from core.settings import KefuSettings
 from core.topics import topics_for
 from schemas.inquiry_changes import decode
@@ -76,6 +77,8 @@ class AlarmRunner(Service):
         self._broken: set[int] = set()  # a batch failed half-way: never snapshot or ack these
         self._lock = asyncio.Lock()
         self._producer: AIOKafkaProducer | None = None
+        self._closed = False
+        self.owned = Ownership(self.topics.inquiry_changes)
 
     async def on_stop(self) -> None:
         await self.flush_at_shutdown()
@@ -87,7 +90,10 @@ class AlarmRunner(Service):
     async def handle(self, stream: StreamT, events: Sequence[EventT]) -> list[Alert]:
         """Apply, evaluate and publish one batch of input; snapshot and ack when due."""
         async with self._lock:
-            alerts = await self._apply_and_publish(stream, events)
+            if self._closed:
+                return []  # on its way out: the partitions' next owner applies it
+            mine = [e for e in events if e.message.partition in self.owned]
+            alerts = await self._apply_and_publish(stream, mine) if mine else []
             await self._snapshot_if_due()
             return alerts
 
@@ -104,6 +110,10 @@ class AlarmRunner(Service):
             await self._snapshot_and_ack()
 
     async def flush_at_shutdown(self) -> None:
+        """The last snapshots; input after them stays unapplied, so nothing is written once
+        the group has given the partitions to another worker."""
+        async with self._lock:
+            self._closed = True
         try:
             await self.flush()
         except Exception:
@@ -111,7 +121,7 @@ class AlarmRunner(Service):
 
     async def revoke(self, partitions: set[TP]) -> None:
         """Snapshot and ack revoked partitions, then forget them: their next owner restores them."""
-        mine = {tp.partition for tp in partitions if tp.topic == self.topics.inquiry_changes}
+        mine = self.owned.revoked(partitions)
         async with self._lock:
             try:
                 await self._snapshot_and_ack(mine)
@@ -124,6 +134,9 @@ class AlarmRunner(Service):
             self._broken -= mine
             self._changed -= mine
             self._held = [h for h in self._held if h[1].message.partition not in mine]
+
+    def assigned(self, assignment: set[TP]) -> None:
+        self.owned.assigned(assignment)
 
     def held_offsets(self) -> dict[int, int]:
         """The newest input offset per partition that is published but not yet acked."""
@@ -335,12 +348,16 @@ def install(app: faust.App, runner: AlarmRunner) -> None:
     async def on_revoked(sender: object, *args: Any, **kwargs: Any) -> None:
         await runner.revoke(args[0])
 
+    async def on_assigned(sender: object, *args: Any, **kwargs: Any) -> None:
+        runner.assigned(args[0])
+
     async def on_shutdown(sender: object, *args: Any, **kwargs: Any) -> None:
         # Before faust stops its consumer, so these acks are still committed.
         await runner.flush_at_shutdown()
 
     # faust types receivers too narrowly for plain async functions; the call shape matches.
     app.on_partitions_revoked.connect(on_revoked)  # type: ignore[arg-type]
+    app.on_partitions_assigned.connect(on_assigned)  # type: ignore[arg-type]
     app.on_before_shutdown.connect(on_shutdown)  # type: ignore[arg-type]
     app.add_dependency(runner)
 

@@ -32,6 +32,7 @@ import orjson
 import zstandard
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
+from agents.chain_sizes import ChainSizes
 from core.errors import ServiceUnavailable
 from core.offsets import end_offsets
 
@@ -53,30 +54,24 @@ Headers = Sequence[tuple[str, bytes]]
 
 
 @dataclass(slots=True)
-class Chain:
+class Chain(ChainSizes):
     """Where one partition's snapshots stand since its newest full one."""
 
     last: bytes | None = None  # id of the newest snapshot on the broker; None: next is full
-    full_bytes: int = 0
-    delta_bytes: int = 0
-    deltas: int = 0
     full_at: float = 0.0
 
     def full_due(self, every: int, ratio: float, now: float) -> bool:
         return (
             self.last is None
-            or self.deltas >= every
-            or self.delta_bytes > ratio * self.full_bytes
+            or self.outweighed(ratio, every)
             or now - self.full_at >= MAX_CHAIN_SECONDS
         )
 
     def wrote(self, snapshot_id: bytes, size: int, *, full: bool, now: float) -> None:
         self.last = snapshot_id
+        self.count(size, full=full)
         if full:
-            self.full_bytes, self.delta_bytes, self.deltas, self.full_at = size, 0, 0, now
-        else:
-            self.delta_bytes += size
-            self.deltas += 1
+            self.full_at = now
 
 
 @dataclass(frozen=True, slots=True)

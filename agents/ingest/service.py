@@ -90,6 +90,7 @@ class IngestService(Service):
                 for r in batch
             ]
             if not records:
+                self._resume_all()
                 continue
             routed = route(records, self.settings.partitions)
             backlogged = await self._observe_sources(routed)
@@ -144,6 +145,17 @@ class IngestService(Service):
         ahead = self._alignment.ahead(backlogged) & assigned
         consumer.pause(*ahead)
         consumer.resume(*(assigned - ahead))
+
+    def _resume_all(self) -> None:
+        """After a poll that brought nothing: pausing only orders what the sources have to give.
+
+        The sources left unpaused had nothing. One of them may be newly assigned and already
+        read to its end, yet counted as backlogged until a fetch tells its end; the sources
+        paused behind it would otherwise wait for it forever.
+        """
+        consumer = self._consumer
+        assert consumer is not None
+        consumer.resume(*consumer.assignment())
 
     async def _publish(self, routed: Routed, watermark: int | None) -> None:
         """Retry the whole poll until it is acked: duplicates are harmless downstream, gaps are not."""

@@ -31,6 +31,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from agents.alarms.snapshot import compressed
 from agents.alarms.snapshot import decode as decompressed
+from agents.chain_sizes import ChainSizes
 from core.offsets import end_offsets
 
 log = logging.getLogger(__name__)
@@ -61,16 +62,13 @@ _HEAD = (
 
 
 @dataclass(slots=True)
-class Chain:
+class Chain(ChainSizes):
     """Where one partition's checkpoints stand on the changelog."""
 
     seq: int = 0  # the next checkpoint's sequence number
     base: int = -1  # offset of the chain's full snapshot; -1 before the first
     keys: list[str] = field(default_factory=list)  # records of the chain
     retire: list[str] = field(default_factory=list)  # older records still to delete
-    full_bytes: int = 0
-    delta_bytes: int = 0
-    deltas: int = 0
 
     def restart(self) -> Chain:
         """A chain for a state that starts empty: a full snapshot first, then the old chain goes."""
@@ -78,17 +76,11 @@ class Chain:
 
     def full_due(self, ratio: float = 1.0) -> bool:
         """`ratio`: the deltas' bytes against the full one's at which the next is full."""
-        return (
-            self.base < 0 or self.delta_bytes > ratio * self.full_bytes or self.deltas >= MAX_DELTAS
-        )
+        return self.base < 0 or self.outweighed(ratio, MAX_DELTAS)
 
     def wrote(self, size: int, *, full: bool) -> None:
         """Count one checkpoint of `size` bytes for `full_due`."""
-        if full:
-            self.full_bytes, self.delta_bytes, self.deltas = size, 0, 0
-        else:
-            self.delta_bytes += size
-            self.deltas += 1
+        self.count(size, full=full)
 
 
 @dataclass(slots=True)

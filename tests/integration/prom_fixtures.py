@@ -142,6 +142,8 @@ def alert_delays(received: list[Received]) -> list[float]:
 
 def percentiles(values: list[float]) -> dict[str, float]:
     ordered = sorted(values)
+    if not ordered:
+        return {"n": 0}
 
     def pick(q: float) -> float:
         return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 4)

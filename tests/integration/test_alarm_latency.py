@@ -35,20 +35,12 @@ from pipeline.runtime import running
 from tests.integration.prom_fixtures import Receiver, alert_delays, percentiles, receiver
 
 __all__ = ["receiver"]
-# Known and open (issue 16's note): beside two other integration tests on two cores, or right
-# after the speed guards, the worker raised no alert at all within 25 s of live traffic and
-# 100 s after it, with this round's code and the last round's alike; on a quiet machine it
-# raises them in seconds. It runs alone, after the rest, and reports XPASS when it holds.
-pytestmark = [
-    pytest.mark.kafka,
-    pytest.mark.slow,
-    pytest.mark.serial,
-    pytest.mark.xfail(strict=False, reason="open: a loaded worker can raise no live alert"),
-]
+pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 
 # 10:00 in Shanghai: agents on shift; the traffic is re-stamped to now anyway.
 START = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
 SILENT = Incident("s1", "s1-a1", START, START + timedelta(hours=1))
+GRACE_SECONDS = 60.0
 
 
 def live_settings(bootstrap: str, home: Path, name: str, hook: str, lateness: int) -> KefuSettings:
@@ -71,16 +63,20 @@ async def measure(
     settings = live_settings(bootstrap, home, name, receiver.url("/hook"), lateness)
     # Dense traffic: every events partition hears from a buyer within a second or two, so
     # no quiet source holds the consumer's event time back.
-    config = GenConfig(seed=9, start=START, days=1 / 24, shops=2, buyers_per_shop_day=150_000,
-                       incidents=[SILENT])  # fmt: skip
+    # The generator sorts its whole span before the first event, which takes seconds on a
+    # loaded machine: the span is kept near the run's, and the run's clock starts at the
+    # first event sent, so a slow start cannot eat the live traffic.
+    config = GenConfig(seed=9, start=START, days=(seconds + GRACE_SECONDS + 60) / 86_400,
+                       shops=2, buyers_per_shop_day=150_000, incidents=[SILENT])  # fmt: skip
     async with running(settings) as run:
         producer = raw_producer(run.bootstrap)
         await producer.start()
         sender = RawSender(producer, topics_for(settings))
-        stop_at = time.monotonic() + seconds
+        stop_at: float | None = None
         try:
             async for item in paced(generate(config)):
-                if time.monotonic() > stop_at:
+                stop_at = stop_at or time.monotonic() + seconds
+                if _done(stop_at, receiver):
                     break
                 await (
                     sender.send_line(item) if isinstance(item, bytes) else sender.send_event(item)
@@ -96,6 +92,14 @@ async def measure(
         "from_event_time": percentiles(from_event_time),
         "lateness_seconds": settings.lateness_seconds,
     }
+
+
+def _done(stop_at: float, receiver: Receiver) -> bool:
+    """Past the run's length, once an alert came; a loaded worker that is still behind gets
+    up to GRACE_SECONDS more of live traffic, as its evaluation points need event time to
+    move on past them."""
+    now = time.monotonic()
+    return now > stop_at and (bool(receiver.at("/hook")) or now > stop_at + GRACE_SECONDS)
 
 
 async def test_alerts_reach_the_webhook_on_live_traffic(

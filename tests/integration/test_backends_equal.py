@@ -38,6 +38,7 @@ from sinks.migrate import SQL_DIR
 from sinks.server_store import ServerStore
 from sinks.store import Store
 from tests.integration.guide_support import GuideQuery, day_file, guide_queries
+from tests.relations import ARGUMENTS, MERGE_DEPENDENT
 
 pytestmark = pytest.mark.kafka
 
@@ -61,23 +62,6 @@ _RELATION = re.compile(
     r"CREATE (?:TABLE IF NOT EXISTS|OR REPLACE VIEW) \{database\}\.(\w+)", re.IGNORECASE
 )
 RELATIONS = sorted({m for p in SQL_DIR.glob("*.sql") for m in _RELATION.findall(p.read_text())})
-MERGE_DEPENDENT = {
-    "complaint_days",
-    "refund_decision_times",
-    "work_order_days",
-    "order_paid_times",
-}
-# Parameterized views, read over every day there is.
-ARGUMENTS = {
-    f"{view}_between": "(first = '2000-01-01', last = '2100-12-31')"
-    for view in (
-        "shop_daily",
-        "agent_daily",
-        "agent_kpi_daily",
-        "paid_orders_daily",
-        "refund_daily",
-    )
-}
 # No roles or stages configured, and silences, acks and staffing plans and shifts (`kefu
 # plan`) are people's doing: none on a replay.
 EMPTY_BY_DEFAULT = {

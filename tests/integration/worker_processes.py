@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from bench.spawn import worker_env
 from core.offsets import end_offsets, wait_committed
 from core.settings import KefuSettings, QcSettings, RollupSettings
 from core.topics import ensure_topics, topics_for
@@ -81,16 +82,11 @@ def start_worker(
     """`kefu run` on its own home (its log is home-<tag>/kefu.log, its console worker-<tag>.out)."""
     env = dict(os.environ)
     env.update(
-        KEFU_KAFKA_BOOTSTRAP=str(settings.kafka_bootstrap),
-        KEFU_CLICKHOUSE_URL=str(settings.clickhouse_url),
-        KEFU_HOME=str(tmp_path / f"home-{tag}"),
-        KEFU_APP_ID=settings.app_id,
-        KEFU_TOPIC_PREFIX=settings.topic_prefix,
+        worker_env(settings, tmp_path / f"home-{tag}", web_port or free_port()),
         KEFU_INGEST_MAX_RECORDS=str(settings.ingest_max_records),
         KEFU_LATENESS_SECONDS=str(settings.lateness_seconds),
         KEFU_ROLLUPS__REFRESH_SECONDS=str(settings.rollups.refresh_seconds),
         KEFU_ROLLUPS__SETTLE_SECONDS=str(settings.rollups.settle_seconds),
-        KEFU_WEB_PORT=str(web_port or free_port()),
         **({"KEFU_QC__SHOPS_FILE": str(settings.qc.shops_file)} if settings.qc.shops_file else {}),
         **more_env,
     )

@@ -161,7 +161,10 @@ def broker(monkeypatch: pytest.MonkeyPatch) -> Broker:
 
 
 def runner(interval: float, clock: Clock | None = None) -> AlarmRunner:
-    return AlarmRunner(settings(interval), "unused:9092", clock=clock or Clock())
+    """A runner that owns every partition, as after its group's first assignment."""
+    run = AlarmRunner(settings(interval), "unused:9092", clock=clock or Clock())
+    run.assigned({TP(run.topics.inquiry_changes, p) for p in range(PARTITIONS)})
+    return run
 
 
 def same(alert: Alert) -> Alert:
@@ -226,6 +229,28 @@ async def test_revoked_partitions_are_snapshotted_acked_and_forgotten(broker: Br
     assert [p for p, _ in broker.snapshots(run.topics.alarm_state)] == [SHOP]
     assert sorted(stream.acked) == [(SHOP, o) for o in range(6)]
     assert set(run.states) == {OTHER} and set(run.held_offsets()) == {OTHER}
+
+
+async def test_input_of_a_revoked_partition_or_after_shutdown_is_left_alone(
+    broker: Broker,
+) -> None:
+    """Held in hand at a revocation, it would restore the partition beside its next owner."""
+    run, stream = runner(2.0), Stream()
+    feed = batches(run.topics.inquiry_changes)
+    await run.handle(stream, next(feed))
+    await run.revoke({TP(run.topics.inquiry_changes, SHOP)})
+    await run.flush()
+    acked, written = list(stream.acked), len(broker.records)
+    await run.handle(stream, [e for e in next(feed) if e.message.partition == SHOP])
+    await run.flush()
+    assert set(run.states) == {OTHER} and stream.acked == acked
+    assert len(broker.records) == written
+
+    await run.flush_at_shutdown()
+    acked, written = list(stream.acked), len(broker.records)
+    assert await run.handle(stream, next(feed)) == []
+    await run.flush()
+    assert stream.acked == acked and len(broker.records) == written
 
 
 async def test_a_revocation_whose_snapshot_fails_acks_nothing(

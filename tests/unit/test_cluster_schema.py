@@ -29,6 +29,8 @@ from typing import Any
 
 import pytest
 
+from tests.relations import ARGUMENTS, MERGE_DEPENDENT
+
 ROOT = Path(__file__).resolve().parents[2]
 CLUSTER_DIR = ROOT / "deploy" / "clickhouse"
 FILES = ("01_tables.sql", "02_views.sql")
@@ -220,27 +222,7 @@ TABLES = (
 
 VIEWS = ("View", "MaterializedView")
 # Rows that differ by design: the ledger, and the rollup state (times of inserts).
-# The lookups of the marking views show every stored version, as far as merges have left them.
-UNCOMPARED = {
-    "schema_migrations",
-    "rollup_state",
-    "rollup_dirty",
-    "complaint_days",
-    "refund_decision_times",
-    "work_order_days",
-    "order_paid_times",
-}
-# Parameterized views, read over every day there is.
-ARGUMENTS = {
-    f"{view}_between": "(first = '2000-01-01', last = '2100-12-31')"
-    for view in (
-        "shop_daily",
-        "agent_daily",
-        "agent_kpi_daily",
-        "paid_orders_daily",
-        "refund_daily",
-    )
-}
+UNCOMPARED = {"schema_migrations", "rollup_state", "rollup_dirty"} | MERGE_DEPENDENT
 
 
 def single_process(statement: str) -> str:
@@ -348,7 +330,7 @@ def probe(work: Path) -> dict[str, Any]:
 def probed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     work = tmp_path_factory.mktemp("cluster")
     done = subprocess.run(
-        [sys.executable, __file__, str(work)],
+        [sys.executable, "-m", "tests.unit.test_cluster_schema", str(work)],
         cwd=ROOT,
         capture_output=True,
         text=True,
