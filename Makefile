@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: help run test unit integration lint format typecheck bench soak clean compiled
+.PHONY: help run test unit integration lint format typecheck bench soak clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -17,24 +17,16 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-# The compiled core (core.compiled): Cython builds of the hot modules in build/compiled, used
-# while they match their sources; KEFU_PURE_PYTHON=1 runs the .py files instead. Up to date, it
-# returns at once. `make test` builds it when a C compiler is there, so its property test runs.
-compiled: $(STAMP) ## compile the per-event hot path with Cython (needs a C compiler)
-	$(BIN)/python -m core.compiled build
-
 run: $(STAMP) ## the main job on embedded defaults, with demo traffic (Ctrl-C stops it)
 	$(BIN)/kefu run --demo
 
 # Most integration tests wait on brokers and worker processes, so two run at once per core
 # pair; the speed guards and live alert delivery then run alone (a neighbour's load skews them).
 test: $(STAMP) lint ## the whole suite: lint, types, unit and integration tests on both brokers
-	$(BIN)/python -m core.compiled build --optional
 	$(BIN)/python -m pytest -q -n auto --maxprocesses=4 --dist loadfile -m "not serial"
 	$(BIN)/python -m pytest -q -m serial
 
 unit: $(STAMP) ## fast tests without brokers
-	$(BIN)/python -m core.compiled build --optional
 	$(BIN)/python -m pytest -q tests/unit
 
 integration: $(STAMP) ## tests against Tansu, Apache Kafka and chDB
@@ -63,4 +55,4 @@ format: $(STAMP) ## apply ruff's fixes and formatting
 	$(BIN)/ruff format .
 
 clean: ## remove the embedded store, caches and the venv
-	rm -rf .kefu .cache build $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf .kefu .cache $(VENV) .pytest_cache .mypy_cache .ruff_cache
