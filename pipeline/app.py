@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import faust
-from faust.types import AgentT
+from faust.types import AgentT, TransportT
 from faust.web import Request, Response, View
 from prometheus_client import generate_latest
 
@@ -30,7 +30,7 @@ from agents.snapshot_stage import Part, SnapshotStage
 from agents.snapshot_stage import install as install_stage
 from core.settings import KefuSettings
 from core.topics import topics_for
-from pipeline import rollup_refresher
+from pipeline import faust_fetch, rollup_refresher
 from pipeline.work_order_endpoint import install_work_order_endpoint
 from sinks.health import SinkHealth
 from sinks.store import Store
@@ -52,6 +52,16 @@ class _App(faust.App):
     the committed offsets."""
 
     on_crash: Callable[[BaseException, str], None] | None = None
+
+    def __init__(self, *args: Any, fetch_max_wait_ms: int, **kwargs: Any) -> None:
+        self.fetch_max_wait_ms = fetch_max_wait_ms
+        super().__init__(*args, **kwargs)
+
+    def _new_transport(self) -> TransportT:
+        # faust's own transport fixes the consumer's fetch wait at 1.5 s (pipeline.faust_fetch).
+        return faust_fetch.Transport(
+            self.conf.broker_consumer, self, fetch_max_wait_ms=self.fetch_max_wait_ms
+        )
 
     async def _on_agent_error(self, agent: AgentT, exc: BaseException) -> None:
         # First: faust's own handler commits offsets, which may wait on the broker.
@@ -102,6 +112,7 @@ def create_app(settings: KefuSettings, bootstrap: str, store: Store, *, web: boo
         # after the last flush; waiting for every delivered message to be acked would hang
         # shutdown. Unacked input is simply read again and skipped by the checkpoint offset.
         stream_wait_empty=False,
+        fetch_max_wait_ms=settings.fetch_max_wait_ms,
     )
     topics = topics_for(settings)
     health = SinkHealth(settings.sink_give_up_seconds)

@@ -64,6 +64,7 @@ class IngestService(Service):
             heartbeat_interval_ms=int(s.broker_heartbeat_interval * 1000),
             rebalance_timeout_ms=int(s.broker_rebalance_timeout * 1000),
             max_poll_records=s.ingest_max_records,
+            fetch_max_wait_ms=s.fetch_max_wait_ms,
             fetch_max_bytes=64 * 1024 * 1024,
             max_partition_fetch_bytes=16 * 1024 * 1024,
         )

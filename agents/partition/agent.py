@@ -3,10 +3,10 @@
 Applying input and storing its effects overlap: a flush takes the buffered rows, the
 inquiry changes and (when one is due) the state checkpoints synchronously, and hands them
 to one background task that performs them strictly in order. Per flush: rows are stored,
-then the inquiry changes are published, then the checkpoint is written, then the input
-it covers is acked. A restart restores the last checkpoint and skips input at or below
-its offset, so no event is counted twice; input after it is applied again, and its rows
-collapse with the stored ones (same versions).
+then the inquiry changes are published, then the partitions' checkpoints are written (side
+by side), then the input they cover is acked. A restart restores the last checkpoint and
+skips input at or below its offset, so no event is counted twice; input after it is
+applied again, and its rows collapse with the stored ones (same versions).
 
 Checkpoints are written every `checkpoint_seconds` under load, not every flush, and at
 once when input pauses (agents.cadence).
@@ -273,12 +273,27 @@ class StatefulRunner:
         ]
         for sent in sends:
             await sent
-        for partition, checkpoint in flush.checkpoints:
-            chain = self._chain(partition)
-            await changelog.write(
-                self._producer, self.topics.changelog, partition, checkpoint, chain
-            )
-            m.CHECKPOINT_PARTS.inc()
+        # Concurrently: each partition has its own chain and changelog partition, and written
+        # one after another they held the flush queued behind them for up to 2 s (the p99 of
+        # event → stored; BENCHMARKS.md, Latency). Acks wait for all of them, and a failure
+        # waits for the others to end before it stops the stage.
+        written = await asyncio.gather(
+            *(
+                changelog.write(
+                    self._producer,
+                    self.topics.changelog,
+                    partition,
+                    checkpoint,
+                    self._chain(partition),
+                )
+                for partition, checkpoint in flush.checkpoints
+            ),
+            return_exceptions=True,
+        )
+        for outcome in written:
+            if isinstance(outcome, BaseException):
+                raise outcome
+        m.CHECKPOINT_PARTS.inc(len(flush.checkpoints))
         for stream, event in flush.acks:
             await stream.ack(event)
 
