@@ -11,19 +11,31 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from faust.types import TP
+from faust.types import TP, EventT
 
 
 class Ownership:
-    __slots__ = ("partitions", "topic")
+    __slots__ = ("closed", "partitions", "topic")
 
     def __init__(self, topic: str) -> None:
         self.topic = topic
         self.partitions: set[int] = set()
+        self.closed = False
 
     def assigned(self, assignment: Iterable[TP]) -> None:
         """faust's on_partitions_assigned carries the whole new assignment."""
-        self.partitions = {tp.partition for tp in assignment if tp.topic == self.topic}
+        if not self.closed:
+            self.partitions = {tp.partition for tp in assignment if tp.topic == self.topic}
+
+    def close(self) -> None:
+        """A worker on its way out owns nothing once its last flush began: input after it is
+        left for the partitions' next owner, so nothing is written beside that owner."""
+        self.closed = True
+        self.partitions = set()
+
+    def of(self, events: Iterable[EventT]) -> list[EventT]:
+        """The events of the partitions owned."""
+        return [e for e in events if e.message.partition in self.partitions]
 
     def revoked(self, revoked: Iterable[TP]) -> set[int]:
         """Forget the revoked partitions; return them."""

@@ -85,16 +85,15 @@ class SnapshotStage:
         self._producer: AIOKafkaProducer | None = None
         self._snapshot_at = self._input_at = time.monotonic()
         self._snapshot_seconds = 0.0
-        self._closed = False
         self.owned = Ownership(self.topics.events)
 
     async def handle(self, stream: faust.Stream, events: Sequence[EventT]) -> list[list[Any]]:
         """Each part's records from `events`, published before the input is held."""
         async with self._lock:
             outs: list[list[Any]] = [[] for _ in self.parts]
-            if self._closed:
+            if self.owned.closed:
                 return outs  # on its way out: the partitions' next owner applies it
-            events = [e for e in events if e.message.partition in self.owned]
+            events = self.owned.of(events)
             for event in events:
                 message = event.message
                 states = [await self._state(i, message.partition) for i in range(len(outs))]
@@ -150,10 +149,9 @@ class SnapshotStage:
         self.owned.assigned(args[0])
 
     async def stop(self) -> None:
-        """The last snapshots; input after them stays unapplied, so nothing is written once
-        the group has given the partitions to another worker."""
+        """The last snapshots; input after them stays unapplied (Ownership.close)."""
         async with self._lock:
-            self._closed = True
+            self.owned.close()
         try:
             await self.flush()
         except Exception:

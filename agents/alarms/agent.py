@@ -77,7 +77,6 @@ class AlarmRunner(Service):
         self._broken: set[int] = set()  # a batch failed half-way: never snapshot or ack these
         self._lock = asyncio.Lock()
         self._producer: AIOKafkaProducer | None = None
-        self._closed = False
         self.owned = Ownership(self.topics.inquiry_changes)
 
     async def on_stop(self) -> None:
@@ -90,9 +89,9 @@ class AlarmRunner(Service):
     async def handle(self, stream: StreamT, events: Sequence[EventT]) -> list[Alert]:
         """Apply, evaluate and publish one batch of input; snapshot and ack when due."""
         async with self._lock:
-            if self._closed:
+            if self.owned.closed:
                 return []  # on its way out: the partitions' next owner applies it
-            mine = [e for e in events if e.message.partition in self.owned]
+            mine = self.owned.of(events)
             alerts = await self._apply_and_publish(stream, mine) if mine else []
             await self._snapshot_if_due()
             return alerts
@@ -110,10 +109,9 @@ class AlarmRunner(Service):
             await self._snapshot_and_ack()
 
     async def flush_at_shutdown(self) -> None:
-        """The last snapshots; input after them stays unapplied, so nothing is written once
-        the group has given the partitions to another worker."""
+        """The last snapshots; input after them stays unapplied (Ownership.close)."""
         async with self._lock:
-            self._closed = True
+            self.owned.close()
         try:
             await self.flush()
         except Exception:

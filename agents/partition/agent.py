@@ -92,7 +92,6 @@ class StatefulRunner:
         # Set when a flush failed for good: the process must end (see pipeline.commands.run).
         self.failed = asyncio.Event()
         self.assigned = False  # the group gave this worker its partitions at least once
-        self._closed = False  # leaving: input is left for the partitions' next owner
         self.owned = Ownership(self.topics.events)
         self._performer: asyncio.Task[None] | None = None
         self._producer: AIOKafkaProducer | None = None
@@ -117,7 +116,7 @@ class StatefulRunner:
             raise self._failed
         partition = event.message.partition
         async with self._lock:
-            if self._closed or partition not in self.owned:
+            if partition not in self.owned:  # revoked, or the worker is leaving
                 return
             state = self.states.get(partition) or await self._restored(partition, event)
             batch = unpack(event.value)
@@ -148,10 +147,10 @@ class StatefulRunner:
                 await self._hand_off(checkpoint=True)
 
     async def close(self) -> None:
-        """The last flush of a worker on its way out; input after it stays unapplied, so the
-        worker writes nothing once the group has given its partitions to another."""
+        """The last flush of a worker on its way out; input after it stays unapplied
+        (Ownership.close)."""
         async with self._lock:
-            self._closed = True
+            self.owned.close()
         await self.flush()
 
     async def flush(self) -> None:

@@ -14,3 +14,12 @@ def test_a_revoked_partition_is_not_owned_until_assigned_again() -> None:
     assert 1 not in owned and 0 in owned
     owned.assigned({TP("kefu.events", 1)})  # the whole new assignment
     assert 1 in owned and 0 not in owned
+
+
+def test_a_closed_owner_owns_nothing_even_when_assigned_again() -> None:
+    owned = Ownership("kefu.events")
+    owned.assigned({TP("kefu.events", 0)})
+    owned.close()
+    assert 0 not in owned and owned.closed
+    owned.assigned({TP("kefu.events", 0)})
+    assert 0 not in owned
