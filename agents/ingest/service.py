@@ -69,7 +69,6 @@ class IngestService(Service):
             max_partition_fetch_bytes=16 * 1024 * 1024,
         )
         await self._producer.start()
-        await self._consumer.start()
 
     async def on_stop(self) -> None:
         if self._consumer is not None:
@@ -78,6 +77,14 @@ class IngestService(Service):
             await self._producer.stop()
 
     @Service.task
+    async def _ingest(self) -> None:
+        # Started here, not in on_start: the start waits for the group's first assignment
+        # (half the session timeout on Tansu), and the services after this one (faust's own
+        # consumer among them) then join their groups at the same time instead of after it.
+        assert self._consumer is not None
+        await self._consumer.start()
+        await self._consume()
+
     async def _consume(self) -> None:
         assert self._consumer is not None
         while not self.should_stop:
