@@ -23,12 +23,13 @@ def restart_state_due(
 
 def staggered_due(
     now: float,
-    input_at: float,
+    quiet_since: float,
     written_at: Mapping[int, float],
     waiting: Collection[int],
     interval: float,
 ) -> list[int]:
-    """The partitions, of those `waiting` (input since their last write), to write now.
+    """The partitions, of those `waiting` (input since their last write), to write now;
+    `quiet_since`: when input was last seen to pause (the caller's view of it).
 
     `written_at` holds every partition's last write (or start). Under load they take turns,
     one every `interval` / their number, the oldest first: written all at once, they held
@@ -37,7 +38,7 @@ def staggered_due(
     pause all at once, as `restart_state_due` says.
     """
     ready = sorted(waiting)
-    if not ready or now - input_at >= IDLE_SECONDS:
+    if not ready or now - quiet_since >= IDLE_SECONDS:
         return ready
     overdue = [p for p in ready if now - written_at[p] >= interval]
     if overdue:

@@ -91,6 +91,11 @@ class StatefulRunner:
         # take turns (agents.cadence.staggered_due).
         self._checkpointed_at: dict[int, float] = {}
         self._input_at = 0.0
+        # The first timer tick after the last input: input pauses from there, not from the
+        # last input, since after the event loop was held up (a checkpoint, a snapshot
+        # elsewhere) input may wait in faust's buffer; that is no pause to write every
+        # partition's checkpoint at once.
+        self._quiet_since = 0.0
         self._lock = asyncio.Lock()
         self._flushes: asyncio.Queue[_Flush] = asyncio.Queue(QUEUED_FLUSHES)
         self._failed: BaseException | None = None
@@ -146,6 +151,8 @@ class StatefulRunner:
                 await self._hand_off(self._checkpoints_due())
 
     async def flush_if_due(self) -> None:
+        if self._quiet_since < self._input_at:
+            self._quiet_since = time.monotonic()
         if self._lock.locked():
             return  # input is being applied, and handle checks what is due itself
         async with self._lock:
@@ -211,9 +218,10 @@ class StatefulRunner:
 
     def _checkpoints_due(self) -> list[int]:
         """Partitions with input since their last checkpoint whose next one is due."""
+        now = time.monotonic()
         return staggered_due(
-            time.monotonic(),
-            self._input_at,
+            now,
+            self._quiet_since if self._quiet_since >= self._input_at else now,
             self._checkpointed_at,
             self._touched | self._unacked.keys(),
             self.settings.checkpoint_seconds,
