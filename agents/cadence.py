@@ -8,6 +8,8 @@ never sit out the interval.
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
+
 IDLE_SECONDS = 0.2
 
 
@@ -17,3 +19,30 @@ def restart_state_due(
     """`min_gap` spaces the writes at pauses, for a state that is costly to write."""
     paused = now - input_at >= IDLE_SECONDS and now - written_at >= min_gap
     return paused or now - written_at >= interval
+
+
+def staggered_due(
+    now: float,
+    quiet_since: float,
+    written_at: Mapping[int, float],
+    waiting: Collection[int],
+    interval: float,
+) -> list[int]:
+    """The partitions, of those `waiting` (input since their last write), to write now;
+    `quiet_since`: when input was last seen to pause (the caller's view of it).
+
+    `written_at` holds every partition's last write (or start). Under load they take turns,
+    one every `interval` / their number, the oldest first: written all at once, they held
+    the event loop for up to 0.3 s every interval, the tail of event → stored
+    (BENCHMARKS.md, Latency). Each still writes at most `interval` after its last, and at a
+    pause all at once, as `restart_state_due` says.
+    """
+    ready = sorted(waiting)
+    if not ready or now - quiet_since >= IDLE_SECONDS:
+        return ready
+    overdue = [p for p in ready if now - written_at[p] >= interval]
+    if overdue:
+        return overdue
+    if now - max(written_at.values()) >= interval / len(written_at):
+        return [min(ready, key=lambda p: written_at[p])]
+    return []

@@ -1,15 +1,17 @@
 """The faust agent of the stateful stage: a thin loop around PartitionState, a writer and a changelog.
 
 Applying input and storing its effects overlap: a flush takes the buffered rows, the
-inquiry changes and (when one is due) the state checkpoints synchronously, and hands them
-to one background task that performs them strictly in order. Per flush: rows are stored,
-then the inquiry changes are published, then the partitions' checkpoints are written (side
-by side), then the input they cover is acked. A restart restores the last checkpoint and
-skips input at or below its offset, so no event is counted twice; input after it is
-applied again, and its rows collapse with the stored ones (same versions).
+inquiry changes and the checkpoints of the partitions due for one synchronously, and hands
+them to one background task that performs them strictly in order. Per flush: rows are
+stored, then the inquiry changes are published, then the checkpoints are written (side by
+side), then the input each covers is acked: a partition's checkpoint acks exactly that
+partition's input applied before it, which the rows stored by then (in this flush or an
+earlier one) include. A restart restores a partition's last checkpoint and skips its input
+at or below that offset, so no event is counted twice; input after it is applied again,
+and its rows collapse with the stored ones (same versions).
 
-Checkpoints are written every `checkpoint_seconds` under load, not every flush, and at
-once when input pauses (agents.cadence).
+Each partition is checkpointed every `checkpoint_seconds` under load, the partitions in
+turn rather than all in one flush, and all at once when input pauses (agents.cadence).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,7 +28,7 @@ import faust
 from aiokafka import AIOKafkaProducer, TopicPartition
 from faust.types import EventT, StreamT
 
-from agents.cadence import restart_state_due
+from agents.cadence import staggered_due
 from agents.inquiries.hours import HoursFor
 from agents.manual_acks import manual_acks
 from agents.ownership import Ownership
@@ -83,9 +86,16 @@ class StatefulRunner:
         self._pending: list[Input] = []  # applied, not yet in a flush
         self._pending_since = 0.0
         self._touched: set[int] = set()  # partitions with changes to publish
-        self._unacked: list[Input] = []  # in a flush, waiting for a checkpoint
-        self._checkpointed_at = time.monotonic()
+        self._unacked: dict[int, list[Input]] = {}  # in a flush, waiting for a checkpoint
+        # Each partition's last checkpoint (or state restored): its own clock, so that they
+        # take turns (agents.cadence.staggered_due).
+        self._checkpointed_at: dict[int, float] = {}
         self._input_at = 0.0
+        # The first timer tick after the last input: input pauses from there, not from the
+        # last input, since after the event loop was held up (a checkpoint, a snapshot
+        # elsewhere) input may wait in faust's buffer; that is no pause to write every
+        # partition's checkpoint at once.
+        self._quiet_since = 0.0
         self._lock = asyncio.Lock()
         self._flushes: asyncio.Queue[_Flush] = asyncio.Queue(QUEUED_FLUSHES)
         self._failed: BaseException | None = None
@@ -118,7 +128,10 @@ class StatefulRunner:
         async with self._lock:
             if partition not in self.owned:  # revoked, or the worker is leaving
                 return
-            state = self.states.get(partition) or await self._restored(partition, event)
+            state = self.states.get(partition)
+            if state is None:
+                state = await self._restored(partition, event)
+                self._checkpointed_at[partition] = time.monotonic()
             batch = unpack(event.value)
             stored = await self._stored_duplicates(state, batch.events)
             recalled = await self._recalled(state, batch.events)
@@ -135,16 +148,17 @@ class StatefulRunner:
             self._touched.add(partition)
             self._observe(state, stats.events - stats.duplicates, stats.duplicates, stats.failed)
             if self._due():
-                await self._hand_off(self._checkpoint_due())
+                await self._hand_off(self._checkpoints_due())
 
     async def flush_if_due(self) -> None:
+        if self._quiet_since < self._input_at:
+            self._quiet_since = time.monotonic()
         if self._lock.locked():
             return  # input is being applied, and handle checks what is due itself
         async with self._lock:
-            if self._due():
-                await self._hand_off(self._checkpoint_due())
-            elif self._unacked and self._checkpoint_due():
-                await self._hand_off(checkpoint=True)
+            checkpoints = self._checkpoints_due()
+            if checkpoints or self._due():
+                await self._hand_off(checkpoints)
 
     async def close(self) -> None:
         """The last flush of a worker on its way out; input after it stays unapplied
@@ -157,7 +171,7 @@ class StatefulRunner:
         """Store, checkpoint and ack everything applied so far, and wait until it is done."""
         async with self._lock:
             if self._pending or self._unacked:
-                await self._hand_off(checkpoint=True)
+                await self._hand_off(self._touched | self._unacked.keys())
         await self._flushes.join()
         if self._failed is not None:
             raise self._failed
@@ -202,34 +216,36 @@ class StatefulRunner:
         waited = time.monotonic() - self._pending_since
         return self.writer.due() or waited >= self.writer.max_seconds
 
-    def _checkpoint_due(self) -> bool:
-        return restart_state_due(
-            time.monotonic(),
-            self._input_at,
+    def _checkpoints_due(self) -> list[int]:
+        """Partitions with input since their last checkpoint whose next one is due."""
+        now = time.monotonic()
+        return staggered_due(
+            now,
+            self._quiet_since if self._quiet_since >= self._input_at else now,
             self._checkpointed_at,
+            self._touched | self._unacked.keys(),
             self.settings.checkpoint_seconds,
         )
 
-    async def _hand_off(self, checkpoint: bool) -> None:
-        """Take this flush's effects now (under the lock); the background task performs them."""
+    async def _hand_off(self, checkpoints: Collection[int]) -> None:
+        """Take this flush's effects now (under the lock); the background task performs them.
+
+        `checkpoints`: partitions to checkpoint, each acking all its input applied so far."""
         flush = _Flush(
             span=_span(self._pending, self.states),
             rows=self.writer.take(),
             changes=[self._take_changes(self.states[p]) for p in sorted(self._touched)],
         )
-        self._unacked += self._pending
+        for applied in self._pending:
+            self._unacked.setdefault(applied[1].message.partition, []).append(applied)
         self._pending, self._touched = [], set()
-        if checkpoint:
-            # Every partition with input since the last checkpoint: the input it acks.
-            changed = {event.message.partition for _, event in self._unacked}
-            now_ms = int(time.time() * 1000)
-            ratio = self.settings.checkpoint_delta_ratio
-            flush.checkpoints = [
-                (p, self.states[p].take_checkpoint(now_ms, self._chain(p).full_due(ratio)))
-                for p in sorted(changed)
-            ]
-            flush.acks, self._unacked = self._unacked, []
-            self._checkpointed_at = time.monotonic()
+        now_ms = int(time.time() * 1000)
+        ratio = self.settings.checkpoint_delta_ratio
+        for p in sorted(checkpoints):
+            full = self._chain(p).full_due(ratio)
+            flush.checkpoints.append((p, self.states[p].take_checkpoint(now_ms, full)))
+            flush.acks += self._unacked.pop(p, [])
+            self._checkpointed_at[p] = time.monotonic()
         await self._flushes.put(flush)
 
     def _chain(self, partition: int) -> changelog.Chain:
@@ -274,8 +290,8 @@ class StatefulRunner:
             await sent
         # Concurrently: each partition has its own chain and changelog partition, and written
         # one after another they held the flush queued behind them for up to 2 s (the p99 of
-        # event → stored; BENCHMARKS.md, Latency). Acks wait for all of them, and a failure
-        # waits for the others to end before it stops the stage.
+        # event → stored; BENCHMARKS.md, Latency). The flush's acks wait for all of them, and
+        # a failure waits for the others to end before it stops the stage.
         written = await asyncio.gather(
             *(
                 changelog.write(
@@ -313,9 +329,10 @@ class StatefulRunner:
             for partition in gone:
                 self.states.pop(partition, None)
                 self.chains.pop(partition, None)
+                self._checkpointed_at.pop(partition, None)
+                self._unacked.pop(partition, None)
             # Applied after the flush above: the next owner reads it again.
             self._pending = [i for i in self._pending if i[1].message.partition not in gone]
-            self._unacked = [i for i in self._unacked if i[1].message.partition not in gone]
             self._touched -= gone
 
     async def _restored(self, partition: int, first: EventT) -> PartitionState:
