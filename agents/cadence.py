@@ -9,6 +9,7 @@ never sit out the interval.
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
+from dataclasses import dataclass
 
 IDLE_SECONDS = 0.2
 
@@ -19,6 +20,31 @@ def restart_state_due(
     """`min_gap` spaces the writes at pauses, for a state that is costly to write."""
     paused = now - input_at >= IDLE_SECONDS and now - written_at >= min_gap
     return paused or now - written_at >= interval
+
+
+@dataclass(slots=True)
+class InputClock:
+    """When input last came, and when a timer tick first found it quiet after that.
+
+    A pause counts from that tick, not from the last input: after the event loop was held up
+    (a checkpoint, another stage's snapshot), input may wait in faust's buffer while the
+    timer runs first, and that is no pause to write every partition's state at once.
+    """
+
+    input_at: float = 0.0
+    quiet_since: float | None = None  # no tick since the last input
+
+    def input(self, now: float) -> None:
+        self.input_at, self.quiet_since = now, None
+
+    def tick(self, now: float) -> None:
+        """The stage's timer: input has been quiet since at least now."""
+        if self.quiet_since is None:
+            self.quiet_since = now
+
+    def paused_at(self, now: float) -> float:
+        """When input paused, for `restart_state_due`; `now` until a tick has seen it quiet."""
+        return now if self.quiet_since is None else self.quiet_since
 
 
 def staggered_due(

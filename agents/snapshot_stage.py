@@ -25,7 +25,7 @@ from aiokafka import AIOKafkaProducer
 from faust.types import EventT, StreamT
 
 from agents.alarms import snapshot
-from agents.cadence import restart_state_due
+from agents.cadence import InputClock, restart_state_due
 from agents.manual_acks import manual_acks, unacked_batches
 from agents.ownership import Ownership
 from core.settings import KefuSettings
@@ -83,7 +83,8 @@ class SnapshotStage:
         self._changed: set[int] = set()
         self._lock = asyncio.Lock()
         self._producer: AIOKafkaProducer | None = None
-        self._snapshot_at = self._input_at = time.monotonic()
+        self._snapshot_at = time.monotonic()
+        self._input = InputClock(input_at=self._snapshot_at)
         self._snapshot_seconds = 0.0
         self.owned = Ownership(self.topics.events)
 
@@ -114,11 +115,12 @@ class SnapshotStage:
                 if out:
                     await part.publish(await self._ensure_producer(), out)
             self._held += [(stream, e) for e in events]
-            self._input_at = time.monotonic()
+            self._input.input(time.monotonic())
             await self._snapshot_if_due()
             return outs
 
     async def snapshot_if_due(self) -> None:
+        self._input.tick(time.monotonic())
         if self._lock.locked():
             return
         async with self._lock:
@@ -165,8 +167,9 @@ class SnapshotStage:
     async def _snapshot_if_due(self) -> None:
         interval = self.settings.checkpoint_seconds
         gap = GAP_PER_COST * self._snapshot_seconds
+        now = time.monotonic()
         if self._held and restart_state_due(
-            time.monotonic(), self._input_at, self._snapshot_at, interval, gap
+            now, self._input.paused_at(now), self._snapshot_at, interval, gap
         ):
             await self._snapshot_and_ack(set(self._changed))
 

@@ -35,7 +35,7 @@ from agents.alarms import snapshot
 from agents.alarms.model import Alert
 from agents.alarms.partition import AlarmPartition
 from agents.alarms.shop import grouped
-from agents.cadence import restart_state_due
+from agents.cadence import InputClock, restart_state_due
 from agents.controls.book import ControlBook
 from agents.manual_acks import manual_acks, unacked_batches
 from agents.ownership import Ownership
@@ -70,7 +70,8 @@ class AlarmRunner(Service):
         self.topics = topics_for(settings)
         self.states: dict[int, AlarmPartition] = {}
         self._clock = clock
-        self._snapshot_at = self._input_at = clock()
+        self._snapshot_at = clock()
+        self._input = InputClock(input_at=self._snapshot_at)
         self._held: list[Held] = []  # input applied and published, acked after the snapshot
         self._changed: set[int] = set()  # partitions changed since their last snapshot
         self._chains: dict[int, snapshot.Chain] = {}
@@ -98,6 +99,7 @@ class AlarmRunner(Service):
 
     async def snapshot_if_due(self) -> None:
         """The timer's entry: acks input that waits with no batch after it."""
+        self._input.tick(self._clock())
         if self._lock.locked():
             return  # a batch, revocation or flush is on; a batch checks the interval itself
         async with self._lock:
@@ -146,8 +148,9 @@ class AlarmRunner(Service):
 
     def _due(self) -> bool:
         """The interval passed, or input paused: a quiet partition's acks need not wait."""
+        now = self._clock()
         return bool(self._held) and restart_state_due(
-            self._clock(), self._input_at, self._snapshot_at, self.settings.alarm_snapshot_seconds
+            now, self._input.paused_at(now), self._snapshot_at, self.settings.alarm_snapshot_seconds
         )
 
     async def _snapshot_if_due(self) -> None:
@@ -184,7 +187,7 @@ class AlarmRunner(Service):
             raise
         self._changed |= touched.keys() - self._broken
         self._held += [(stream, e) for e in events if e.message.partition not in self._broken]
-        self._input_at = self._clock()
+        self._input.input(self._clock())
         self._observe(touched.values())
         return alerts
 

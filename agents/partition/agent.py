@@ -28,7 +28,7 @@ import faust
 from aiokafka import AIOKafkaProducer, TopicPartition
 from faust.types import EventT, StreamT
 
-from agents.cadence import staggered_due
+from agents.cadence import InputClock, staggered_due
 from agents.inquiries.hours import HoursFor
 from agents.manual_acks import manual_acks
 from agents.ownership import Ownership
@@ -90,12 +90,7 @@ class StatefulRunner:
         # Each partition's last checkpoint (or state restored): its own clock, so that they
         # take turns (agents.cadence.staggered_due).
         self._checkpointed_at: dict[int, float] = {}
-        self._input_at = 0.0
-        # The first timer tick after the last input: input pauses from there, not from the
-        # last input, since after the event loop was held up (a checkpoint, a snapshot
-        # elsewhere) input may wait in faust's buffer; that is no pause to write every
-        # partition's checkpoint at once.
-        self._quiet_since = 0.0
+        self._input = InputClock()
         self._lock = asyncio.Lock()
         self._flushes: asyncio.Queue[_Flush] = asyncio.Queue(QUEUED_FLUSHES)
         self._failed: BaseException | None = None
@@ -141,9 +136,9 @@ class StatefulRunner:
             stats = state.apply(
                 batch, event.message.offset, self.writer.add, now_ms, stored, recalled
             )
-            self._input_at = time.monotonic()
+            self._input.input(time.monotonic())
             if not self._pending:
-                self._pending_since = self._input_at
+                self._pending_since = self._input.input_at
             self._pending.append((stream, event))
             self._touched.add(partition)
             self._observe(state, stats.events - stats.duplicates, stats.duplicates, stats.failed)
@@ -151,8 +146,7 @@ class StatefulRunner:
                 await self._hand_off(self._checkpoints_due())
 
     async def flush_if_due(self) -> None:
-        if self._quiet_since < self._input_at:
-            self._quiet_since = time.monotonic()
+        self._input.tick(time.monotonic())
         if self._lock.locked():
             return  # input is being applied, and handle checks what is due itself
         async with self._lock:
@@ -221,7 +215,7 @@ class StatefulRunner:
         now = time.monotonic()
         return staggered_due(
             now,
-            self._quiet_since if self._quiet_since >= self._input_at else now,
+            self._input.paused_at(now),
             self._checkpointed_at,
             self._touched | self._unacked.keys(),
             self.settings.checkpoint_seconds,

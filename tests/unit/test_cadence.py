@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import itertools
 
-from agents.cadence import IDLE_SECONDS, restart_state_due, staggered_due
+from agents.cadence import IDLE_SECONDS, InputClock, restart_state_due, staggered_due
 
 
 def test_under_load_every_interval() -> None:
@@ -55,3 +55,15 @@ def test_only_partitions_with_input_and_at_a_pause_all_of_them() -> None:
     assert staggered_due(paused, 9.0, written, waiting=[2, 0], interval=10.0) == [0, 2]
     # Late turns leave several overdue: each is written, however many.
     assert staggered_due(12.5, 12.5, written, waiting=[0, 1, 2], interval=10.0) == [0, 1, 2]
+
+
+def test_a_pause_counts_from_the_first_tick_that_saw_no_input() -> None:
+    clock = InputClock(input_at=1.0)
+    assert clock.paused_at(now=5.0) == 5.0  # no tick yet: input may be waiting in a buffer
+    clock.tick(now=5.0)  # the event loop was held up; this tick comes 4 s after the input
+    assert not restart_state_due(5.1, clock.paused_at(5.1), written_at=0.0, interval=10.0)
+    assert restart_state_due(5.0 + IDLE_SECONDS, clock.paused_at(5.0 + IDLE_SECONDS), 0.0, 10.0)
+    clock.input(now=5.1)
+    clock.tick(now=5.2)
+    clock.tick(now=5.3)  # later ticks keep the first one
+    assert clock.paused_at(now=6.0) == 5.2

@@ -81,13 +81,11 @@ def test_under_load_one_partition_a_flush_acking_only_its_own_input() -> None:
         # The event loop was held up for a second after the last input, which may wait in
         # faust's buffer: no pause yet, until a timer tick has seen none come for a while.
         await feed(stage, 3)
-        stage._input_at -= 1.0
-        stage._quiet_since -= 2.0  # the tick before that input
+        stage._input.input_at -= 1.0  # no tick since: the timer was held up too
         await stage.flush_if_due()
         assert taken(stage) == []
         # A second later, still no input: a pause.
-        stage._input_at -= 1.0
-        stage._quiet_since -= 1.0
+        stage._input.quiet_since -= 1.0  # the first tick after it, a second ago
         await stage.flush_if_due()
         [flush] = taken(stage)
         assert [p for p, _ in flush.checkpoints] == [0, 1, 2, 3]
