@@ -18,8 +18,11 @@ def restart_state_due(
     now: float, input_at: float, written_at: float, interval: float, min_gap: float = 0.0
 ) -> bool:
     """`min_gap` spaces the writes at pauses, for a state that is costly to write."""
-    paused = now - input_at >= IDLE_SECONDS and now - written_at >= min_gap
-    return paused or now - written_at >= interval
+    return (_paused(now, input_at) and now - written_at >= min_gap) or now - written_at >= interval
+
+
+def _paused(now: float, paused_at: float) -> bool:
+    return now - paused_at >= IDLE_SECONDS
 
 
 @dataclass(slots=True)
@@ -49,13 +52,13 @@ class InputClock:
 
 def staggered_due(
     now: float,
-    quiet_since: float,
+    paused_at: float,
     written_at: Mapping[int, float],
     waiting: Collection[int],
     interval: float,
 ) -> list[int]:
     """The partitions, of those `waiting` (input since their last write), to write now;
-    `quiet_since`: when input was last seen to pause (the caller's view of it).
+    `paused_at`: when input was last seen to pause (InputClock.paused_at).
 
     `written_at` holds every partition's last write (or start). Under load they take turns,
     one every `interval` / their number, the oldest first: written all at once, they held
@@ -64,7 +67,7 @@ def staggered_due(
     pause all at once, as `restart_state_due` says.
     """
     ready = sorted(waiting)
-    if not ready or now - quiet_since >= IDLE_SECONDS:
+    if not ready or _paused(now, paused_at):
         return ready
     overdue = [p for p in ready if now - written_at[p] >= interval]
     if overdue:

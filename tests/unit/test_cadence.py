@@ -32,7 +32,7 @@ def test_partitions_under_load_take_turns_each_within_the_interval() -> None:
     for tick in range(1, 241):
         now = tick * step
         due = staggered_due(
-            now, quiet_since=now, written_at=written, waiting=range(4), interval=interval
+            now, paused_at=now, written_at=written, waiting=range(4), interval=interval
         )
         assert len(due) <= 1
         for partition in due:
@@ -47,10 +47,10 @@ def test_partitions_under_load_take_turns_each_within_the_interval() -> None:
 
 def test_only_partitions_with_input_and_at_a_pause_all_of_them() -> None:
     written = {0: 0.0, 1: 1.0, 2: 2.0}
-    assert staggered_due(9.0, quiet_since=9.0, written_at=written, waiting=[], interval=10.0) == []
-    assert staggered_due(
-        9.0, quiet_since=9.0, written_at=written, waiting=[1, 2], interval=10.0
-    ) == [1]
+    assert staggered_due(9.0, paused_at=9.0, written_at=written, waiting=[], interval=10.0) == []
+    assert staggered_due(9.0, paused_at=9.0, written_at=written, waiting=[1, 2], interval=10.0) == [
+        1
+    ]
     paused = 9.01 + IDLE_SECONDS
     assert staggered_due(paused, 9.0, written, waiting=[2, 0], interval=10.0) == [0, 2]
     # Late turns leave several overdue: each is written, however many.
