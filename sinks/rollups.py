@@ -117,8 +117,8 @@ def _dirty(
     store: Store, rollup: Rollup, settle_seconds: float, count: int
 ) -> list[tuple[str, datetime]]:
     rows = store.query(
-        f"SELECT shop_id, period FROM {store.database}.rollup_state FINAL "
-        "WHERE view_name = {view:String} AND fresh = 0 "
+        f"SELECT shop_id, period FROM {store.database}.rollup_dirty "
+        "WHERE view_name = {view:String} "
         "AND changed_at <= now64(6, 'UTC') - toIntervalMillisecond({settle:UInt64}) "
         f"ORDER BY period, shop_id LIMIT {int(count)}",
         {"view": rollup.view, "settle": int(settle_seconds * 1000)},
@@ -131,7 +131,10 @@ def _store_periods(
 ) -> None:
     """One refresh: its start less the settle time, read before the computation, stamps both
     writes. A mark is stamped while its insert runs, before the insert's rows are visible:
-    a mark stamped after this stamp outranks the refresh, even one not yet visible now."""
+    a mark stamped after this stamp outranks the refresh, even one not yet visible now.
+    The marks the stamp covers then leave rollup_changes (sql/0030), last: until they do,
+    rollup_state alone decides, and a refresher stopped in between leaves only a few more
+    keys for the readers to look up."""
     database = store.database
     started = store.query(
         "SELECT toString(now64(6, 'UTC') - toIntervalMillisecond({settle:UInt64}))",
@@ -156,7 +159,40 @@ def _store_periods(
         f"SELECT {sql_string(rollup.view)}, p.1, p.2, {stamp}, 1 "
         f"FROM (SELECT arrayJoin([{pairs}]) AS p)"
     )
+    _delete_covered_marks(store, rollup, pairs, stamp)
     log.debug("rollup %s: %d period(s) refreshed", rollup.view, len(periods))
+
+
+def _delete_covered_marks(store: Store, rollup: Rollup, pairs: str, stamp: str) -> None:
+    found = _changes_table(store)
+    if found is None:
+        return
+    table, on_cluster = found
+    store.command(
+        f"DELETE FROM {table}{on_cluster} WHERE view_name = {sql_string(rollup.view)} "
+        f"AND (shop_id, period) IN ({pairs}) AND changed_at <= {stamp}"
+    )
+
+
+def _changes_table(store: Store) -> tuple[str, str] | None:
+    """The table holding rollup_changes' rows, and the ON CLUSTER clause a DELETE needs;
+    None on a store from before sql/0030, whose marks are only in rollup_state.
+
+    A Distributed table takes no DELETE: on a cluster the local tables it names are
+    deleted from on every node (deploy/clickhouse/)."""
+    found = store.query(
+        "SELECT engine, engine_full FROM system.tables"
+        " WHERE database = {db:String} AND name = 'rollup_changes'",
+        {"db": store.database},
+    ).rows
+    if not found:
+        return None
+    if found[0][0] != "Distributed":
+        return f"{store.database}.rollup_changes", ""
+    cluster, database, table = (
+        part.strip().strip("'") for part in str(found[0][1]).split("(", 1)[1].split(",")[:3]
+    )
+    return f"{database}.{table}", f" ON CLUSTER {cluster}"
 
 
 def _time(period: datetime) -> str:
@@ -187,9 +223,10 @@ def apply_ttls(store: Store, settings: RollupSettings) -> None:
 
 def invalidate(store: Store) -> None:
     """Mark every fresh period: what the FINAL computation reads has changed without an
-    insert (a settings view re-created with other settings)."""
+    insert (a settings view re-created with other settings). Marks go to rollup_changes,
+    which forwards them to rollup_state (sql/0030)."""
     store.command(
-        f"INSERT INTO {store.database}.rollup_state "
-        "SELECT view_name, shop_id, period, now64(6, 'UTC'), 0 "
+        f"INSERT INTO {store.database}.rollup_changes "
+        "SELECT view_name, shop_id, period, now64(6, 'UTC') "
         f"FROM {store.database}.rollup_state FINAL WHERE fresh = 1"
     )

@@ -470,7 +470,7 @@ ENGINE = Distributed(kefu, kefu_local, staffing_shifts, cityHash64(shop_id));
 -- Sharded by shop: a refresh writes a period's rows once, and readers filter by shop.
 -- The rollups are versioned by their refresh stamp, computed_at, as in sql/0029: a merge
 -- keeps the refresh that rollup_state (versioned by the same stamp) calls fresh.
--- The materialized views that mark periods in rollup_state (02_views.sql) sit on the
+-- The materialized views that mark periods in rollup_changes (02_views.sql) sit on the
 -- Distributed tables, so the node that takes an insert marks its periods; keep the
 -- servers' clocks in step (NTP), since a mark and a refresh start are compared.
 
@@ -487,6 +487,21 @@ ORDER BY (view_name, shop_id, period);
 
 CREATE TABLE IF NOT EXISTS kefu.rollup_state ON CLUSTER kefu AS kefu_local.rollup_state
 ENGINE = Distributed(kefu, kefu_local, rollup_state, cityHash64(shop_id));
+
+-- sql/0030: the marks land here first and are forwarded to rollup_state; a refresh deletes
+-- the marks it covers from the local tables, on every node (DELETE ... ON CLUSTER).
+CREATE TABLE IF NOT EXISTS kefu_local.rollup_changes ON CLUSTER kefu
+(
+    view_name  LowCardinality(String),
+    shop_id    String,
+    period     DateTime('UTC'),
+    changed_at DateTime64(6, 'UTC')
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/kefu_local/rollup_changes', '{replica}', changed_at)
+ORDER BY (view_name, shop_id, period);
+
+CREATE TABLE IF NOT EXISTS kefu.rollup_changes ON CLUSTER kefu AS kefu_local.rollup_changes
+ENGINE = Distributed(kefu, kefu_local, rollup_changes, cityHash64(shop_id));
 
 CREATE TABLE IF NOT EXISTS kefu_local.shop_daily_rollup ON CLUSTER kefu
 (

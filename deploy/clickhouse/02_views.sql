@@ -4750,3 +4750,333 @@ UNION ALL
 SELECT * FROM merge('kefu', '^refund_daily_changed$')
 WHERE _table = (SELECT if(count() = 0, '', 'refund_daily_changed') FROM kefu.rollup_dirty
                 WHERE view_name = 'refund_daily');
+
+-- from sql/0030_rollup_changes.sql
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS kefu.rollup_changes_to_state ON CLUSTER kefu
+TO kefu.rollup_state AS
+SELECT view_name, shop_id, period, changed_at, toUInt8(0) AS fresh
+FROM kefu.rollup_changes;
+
+-- The marking views of 0023, 0025 and 0027, their queries unchanged, now into rollup_changes.
+
+DROP VIEW IF EXISTS kefu.rollup_marks_inquiries ON CLUSTER kefu;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS kefu.rollup_marks_inquiries ON CLUSTER kefu
+TO kefu.rollup_changes AS
+SELECT view_name, shop_id, period, now64(6, 'UTC') AS changed_at
+FROM kefu.inquiries
+ARRAY JOIN
+    [toDateTime(business_date, 'UTC'), toStartOfHour(toDateTime(effective_opened_at, 'UTC'))]
+        AS periods,
+    [['shop_daily', 'agent_daily'],
+     ['shop_minutely', 'agent_minutely', 'shop_hourly', 'agent_hourly']] AS tiers
+ARRAY JOIN tiers AS view_name
+GROUP BY view_name, shop_id, periods AS period;
+
+DROP VIEW IF EXISTS kefu.rollup_marks_buyer_days ON CLUSTER kefu;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS kefu.rollup_marks_buyer_days ON CLUSTER kefu
+TO kefu.rollup_changes AS
+SELECT view_name, shop_id, toDateTime(business_date + shift, 'UTC') AS period,
+    now64(6, 'UTC') AS changed_at
+FROM kefu.buyer_days
+ARRAY JOIN [-3, -2, -1, 0, 1, 2, 3] AS shift
+ARRAY JOIN ['shop_daily', 'agent_daily'] AS view_name
+GROUP BY view_name, shop_id, period;
+
+DROP VIEW IF EXISTS kefu.rollup_marks_ratings ON CLUSTER kefu;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS kefu.rollup_marks_ratings ON CLUSTER kefu
+TO kefu.rollup_changes AS
+SELECT view_name, shop_id, toDateTime(business_date, 'UTC') AS period,
+    now64(6, 'UTC') AS changed_at
+FROM kefu.ratings
+ARRAY JOIN ['shop_daily', 'agent_daily'] AS view_name
+GROUP BY view_name, shop_id, period;
+
+DROP VIEW IF EXISTS kefu.rollup_marks_replies ON CLUSTER kefu;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS kefu.rollup_marks_replies ON CLUSTER kefu
+TO kefu.rollup_changes AS
+SELECT 'agent_daily' AS view_name, shop_id,
+    toDateTime(toDate(occurred_at, 'UTC') + shift, 'UTC') AS period,
+    now64(6, 'UTC') AS changed_at
+FROM kefu.chat_messages
+ARRAY JOIN [-1, 0, 1] AS shift
+WHERE sender = 'agent'
+GROUP BY view_name, shop_id, period;
+
+DROP VIEW IF EXISTS kefu.rollup_marks_qc_findings ON CLUSTER kefu;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS kefu.rollup_marks_qc_findings ON CLUSTER kefu
+TO kefu.rollup_changes AS
+SELECT 'agent_daily' AS view_name, shop_id, toDateTime(business_date, 'UTC') AS period,
+    now64(6, 'UTC') AS changed_at
+FROM kefu.qc_findings
+GROUP BY view_name, shop_id, period;
+
+DROP VIEW IF EXISTS kefu.rollup_marks_complaints ON CLUSTER kefu;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS kefu.rollup_marks_complaints ON CLUSTER kefu
+TO kefu.rollup_changes AS
+SELECT view_name, c.shop_id AS shop_id, toDateTime(day, 'UTC') AS period,
+    now64(6, 'UTC') AS changed_at
+FROM kefu.complaints AS c
+LEFT JOIN kefu.complaint_days AS d
+    ON d.shop_id = c.shop_id AND d.complaint_id = c.complaint_id
+ARRAY JOIN [c.business_date, d.business_date] AS day
+ARRAY JOIN ['shop_daily', 'agent_daily'] AS view_name
+WHERE day > toDate(0)
+GROUP BY view_name, shop_id, period;
+
+DROP VIEW IF EXISTS kefu.rollup_marks_kpi_inquiries ON CLUSTER kefu;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS kefu.rollup_marks_kpi_inquiries ON CLUSTER kefu
+TO kefu.rollup_changes AS
+SELECT 'agent_kpi_daily' AS view_name, shop_id, toDateTime(business_date, 'UTC') AS period,
+    now64(6, 'UTC') AS changed_at
+FROM kefu.inquiries
+GROUP BY shop_id, period;
+
+DROP VIEW IF EXISTS kefu.rollup_marks_kpi_buyer_days ON CLUSTER kefu;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS kefu.rollup_marks_kpi_buyer_days ON CLUSTER kefu
+TO kefu.rollup_changes AS
+SELECT 'agent_kpi_daily' AS view_name, shop_id, toDateTime(business_date + shift, 'UTC') AS period,
+    now64(6, 'UTC') AS changed_at
+FROM kefu.buyer_days
+ARRAY JOIN [-3, -2, -1, 0, 1, 2, 3] AS shift
+GROUP BY shop_id, period;
+
+DROP VIEW IF EXISTS kefu.rollup_marks_kpi_ratings ON CLUSTER kefu;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS kefu.rollup_marks_kpi_ratings ON CLUSTER kefu
+TO kefu.rollup_changes AS
+SELECT 'agent_kpi_daily' AS view_name, shop_id, toDateTime(business_date, 'UTC') AS period,
+    now64(6, 'UTC') AS changed_at
+FROM kefu.ratings
+GROUP BY shop_id, period;
+
+DROP VIEW IF EXISTS kefu.rollup_marks_kpi_replies ON CLUSTER kefu;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS kefu.rollup_marks_kpi_replies ON CLUSTER kefu
+TO kefu.rollup_changes AS
+SELECT 'agent_kpi_daily' AS view_name, shop_id,
+    toDateTime(toDate(occurred_at, 'UTC') + shift, 'UTC') AS period,
+    now64(6, 'UTC') AS changed_at
+FROM kefu.chat_messages
+ARRAY JOIN [-1, 0, 1] AS shift
+WHERE sender = 'agent'
+GROUP BY shop_id, period;
+
+DROP VIEW IF EXISTS kefu.rollup_marks_kpi_qc_findings ON CLUSTER kefu;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS kefu.rollup_marks_kpi_qc_findings ON CLUSTER kefu
+TO kefu.rollup_changes AS
+SELECT 'agent_kpi_daily' AS view_name, shop_id, toDateTime(business_date, 'UTC') AS period,
+    now64(6, 'UTC') AS changed_at
+FROM kefu.qc_findings
+GROUP BY shop_id, period;
+
+DROP VIEW IF EXISTS kefu.rollup_marks_kpi_complaints ON CLUSTER kefu;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS kefu.rollup_marks_kpi_complaints ON CLUSTER kefu
+TO kefu.rollup_changes AS
+SELECT 'agent_kpi_daily' AS view_name, c.shop_id AS shop_id, toDateTime(day, 'UTC') AS period,
+    now64(6, 'UTC') AS changed_at
+FROM kefu.complaints AS c
+LEFT JOIN kefu.complaint_days AS d
+    ON d.shop_id = c.shop_id AND d.complaint_id = c.complaint_id
+ARRAY JOIN [c.business_date, d.business_date] AS day
+WHERE day > toDate(0)
+GROUP BY shop_id, period;
+
+DROP VIEW IF EXISTS kefu.rollup_marks_kpi_orders ON CLUSTER kefu;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS kefu.rollup_marks_kpi_orders ON CLUSTER kefu
+TO kefu.rollup_changes AS
+SELECT 'agent_kpi_daily' AS view_name, shop_id,
+    toDateTime(toDate(at, 'UTC') + shift, 'UTC') AS period,
+    now64(6, 'UTC') AS changed_at
+FROM
+(
+    SELECT shop_id, [paid_at, grouped_at] AS times
+    FROM kefu.orders
+    UNION ALL
+    SELECT shop_id, [paid_at, grouped_at]
+    FROM kefu.buyer_paid_orders
+    WHERE (shop_id, buyer_id) IN (SELECT shop_id, buyer_id FROM kefu.orders)
+)
+ARRAY JOIN times AS at
+ARRAY JOIN [-4, -3, -2, -1, 0, 1] AS shift
+WHERE at IS NOT NULL
+GROUP BY shop_id, period;
+
+DROP VIEW IF EXISTS kefu.rollup_marks_kpi_refunds ON CLUSTER kefu;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS kefu.rollup_marks_kpi_refunds ON CLUSTER kefu
+TO kefu.rollup_changes AS
+SELECT 'agent_kpi_daily' AS view_name, shop_id,
+    toDateTime(toDate(at, 'UTC') + shift, 'UTC') AS period,
+    now64(6, 'UTC') AS changed_at
+FROM
+(
+    SELECT r.shop_id AS shop_id,
+        [r.decided_at, r.dispute_closed_at, t.decided_at, t.dispute_closed_at] AS times
+    FROM kefu.refunds AS r
+    LEFT JOIN
+    (
+        SELECT * FROM kefu.refund_decision_times
+        WHERE (shop_id, refund_id) IN (SELECT shop_id, refund_id FROM kefu.refunds)
+    ) AS t ON t.shop_id = r.shop_id AND t.refund_id = r.refund_id
+)
+ARRAY JOIN times AS at
+ARRAY JOIN [-1, 0, 1] AS shift
+WHERE at IS NOT NULL
+GROUP BY shop_id, period;
+
+DROP VIEW IF EXISTS kefu.rollup_marks_kpi_work_orders ON CLUSTER kefu;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS kefu.rollup_marks_kpi_work_orders ON CLUSTER kefu
+TO kefu.rollup_changes AS
+SELECT 'agent_kpi_daily' AS view_name, w.shop_id AS shop_id, toDateTime(day, 'UTC') AS period,
+    now64(6, 'UTC') AS changed_at
+FROM kefu.work_orders AS w
+LEFT JOIN
+(
+    SELECT * FROM kefu.work_order_days
+    WHERE (shop_id, work_order_id) IN (SELECT shop_id, work_order_id FROM kefu.work_orders)
+) AS d ON d.shop_id = w.shop_id AND d.work_order_id = w.work_order_id
+ARRAY JOIN [w.business_date, d.business_date] AS day
+WHERE day > toDate(0)
+GROUP BY shop_id, period;
+
+DROP VIEW IF EXISTS kefu.rollup_marks_paid_orders ON CLUSTER kefu;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS kefu.rollup_marks_paid_orders ON CLUSTER kefu
+TO kefu.rollup_changes AS
+SELECT 'paid_orders_daily' AS view_name, shop_id,
+    toDateTime(toDate(at, 'UTC') + shift, 'UTC') AS period,
+    now64(6, 'UTC') AS changed_at
+FROM
+(
+    SELECT shop_id, paid_at AS at FROM kefu.orders
+    UNION ALL
+    SELECT shop_id, paid_at FROM kefu.order_paid_times
+    WHERE (shop_id, order_id) IN (SELECT shop_id, order_id FROM kefu.orders)
+)
+ARRAY JOIN [-1, 0, 1] AS shift
+WHERE at IS NOT NULL
+GROUP BY shop_id, period;
+
+DROP VIEW IF EXISTS kefu.rollup_marks_refunds ON CLUSTER kefu;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS kefu.rollup_marks_refunds ON CLUSTER kefu
+TO kefu.rollup_changes AS
+SELECT 'refund_daily' AS view_name, shop_id,
+    toDateTime(toDate(at, 'UTC') + shift, 'UTC') AS period,
+    now64(6, 'UTC') AS changed_at
+FROM
+(
+    SELECT r.shop_id AS shop_id,
+        [r.decided_at, r.dispute_closed_at, t.decided_at, t.dispute_closed_at] AS times
+    FROM kefu.refunds AS r
+    LEFT JOIN
+    (
+        SELECT * FROM kefu.refund_decision_times
+        WHERE (shop_id, refund_id) IN (SELECT shop_id, refund_id FROM kefu.refunds)
+    ) AS t ON t.shop_id = r.shop_id AND t.refund_id = r.refund_id
+)
+ARRAY JOIN times AS at
+ARRAY JOIN [-1, 0, 1] AS shift
+WHERE at IS NOT NULL
+GROUP BY shop_id, period;
+
+-- As 0023's, read through rollup_changes' keys.
+CREATE OR REPLACE VIEW kefu.rollup_dirty ON CLUSTER kefu AS
+SELECT view_name, shop_id, period, changed_at
+FROM kefu.rollup_state FINAL
+WHERE fresh = 0
+  AND (view_name, shop_id, period) IN
+    (SELECT view_name, shop_id, period FROM kefu.rollup_changes);
+
+-- The read-time sides of 0028, their changed periods read through rollup_dirty.
+-- shop_daily and agent_daily
+CREATE OR REPLACE VIEW kefu.shop_daily_changed ON CLUSTER kefu AS
+SELECT * FROM kefu.shop_daily_between(
+    first = (SELECT toDate(min(period)) FROM kefu.rollup_dirty WHERE view_name = 'shop_daily'),
+    last = (SELECT toDate(max(period)) FROM kefu.rollup_dirty WHERE view_name = 'shop_daily'))
+WHERE business_date BETWEEN
+    (SELECT toDate(min(period)) FROM kefu.rollup_dirty WHERE view_name = 'shop_daily')
+    AND (SELECT toDate(max(period)) FROM kefu.rollup_dirty WHERE view_name = 'shop_daily')
+  AND (shop_id, toDateTime(business_date, 'UTC')) IN
+    (SELECT shop_id, period FROM kefu.rollup_dirty WHERE view_name = 'shop_daily');
+
+CREATE OR REPLACE VIEW kefu.agent_daily_changed ON CLUSTER kefu AS
+SELECT * FROM kefu.agent_daily_between(
+    first = (SELECT toDate(min(period)) FROM kefu.rollup_dirty WHERE view_name = 'agent_daily'),
+    last = (SELECT toDate(max(period)) FROM kefu.rollup_dirty WHERE view_name = 'agent_daily'))
+WHERE business_date BETWEEN
+    (SELECT toDate(min(period)) FROM kefu.rollup_dirty WHERE view_name = 'agent_daily')
+    AND (SELECT toDate(max(period)) FROM kefu.rollup_dirty WHERE view_name = 'agent_daily')
+  AND (shop_id, toDateTime(business_date, 'UTC')) IN
+    (SELECT shop_id, period FROM kefu.rollup_dirty WHERE view_name = 'agent_daily');
+
+-- The read-time sides of 0023's minutely and hourly views
+CREATE OR REPLACE VIEW kefu.shop_minutely_changed ON CLUSTER kefu AS
+SELECT * REPLACE (toDateTime64(f.minute, 3, 'UTC') AS minute)
+FROM kefu.shop_minutely_final AS f
+WHERE f.minute >= (SELECT min(period) FROM kefu.rollup_dirty WHERE view_name = 'shop_minutely')
+  AND f.minute < (SELECT max(period) FROM kefu.rollup_dirty WHERE view_name = 'shop_minutely') + INTERVAL 1 HOUR
+  AND (shop_id, toStartOfHour(toDateTime(f.minute, 'UTC'))) IN
+    (SELECT shop_id, period FROM kefu.rollup_dirty WHERE view_name = 'shop_minutely');
+
+CREATE OR REPLACE VIEW kefu.agent_minutely_changed ON CLUSTER kefu AS
+SELECT * REPLACE (toDateTime64(f.minute, 3, 'UTC') AS minute)
+FROM kefu.agent_minutely_final AS f
+WHERE f.minute >= (SELECT min(period) FROM kefu.rollup_dirty WHERE view_name = 'agent_minutely')
+  AND f.minute < (SELECT max(period) FROM kefu.rollup_dirty WHERE view_name = 'agent_minutely') + INTERVAL 1 HOUR
+  AND (shop_id, toStartOfHour(toDateTime(f.minute, 'UTC'))) IN
+    (SELECT shop_id, period FROM kefu.rollup_dirty WHERE view_name = 'agent_minutely');
+
+CREATE OR REPLACE VIEW kefu.shop_hourly_changed ON CLUSTER kefu AS
+SELECT * REPLACE (toDateTime64(f.hour, 3, 'UTC') AS hour)
+FROM kefu.shop_hourly_final AS f
+WHERE f.hour BETWEEN
+    (SELECT min(period) FROM kefu.rollup_dirty WHERE view_name = 'shop_hourly')
+    AND (SELECT max(period) FROM kefu.rollup_dirty WHERE view_name = 'shop_hourly')
+  AND (f.shop_id, toDateTime(f.hour, 'UTC')) IN
+    (SELECT shop_id, period FROM kefu.rollup_dirty WHERE view_name = 'shop_hourly');
+
+CREATE OR REPLACE VIEW kefu.agent_hourly_changed ON CLUSTER kefu AS
+SELECT * REPLACE (toDateTime64(f.hour, 3, 'UTC') AS hour)
+FROM kefu.agent_hourly_final AS f
+WHERE f.hour BETWEEN
+    (SELECT min(period) FROM kefu.rollup_dirty WHERE view_name = 'agent_hourly')
+    AND (SELECT max(period) FROM kefu.rollup_dirty WHERE view_name = 'agent_hourly')
+  AND (f.shop_id, toDateTime(f.hour, 'UTC')) IN
+    (SELECT shop_id, period FROM kefu.rollup_dirty WHERE view_name = 'agent_hourly');
+
+-- The read-time side of 0025's agent_kpi_daily
+CREATE OR REPLACE VIEW kefu.agent_kpi_daily_changed ON CLUSTER kefu AS
+SELECT * FROM kefu.agent_kpi_daily_between(
+    first = (SELECT toDate(min(period)) FROM kefu.rollup_dirty WHERE view_name = 'agent_kpi_daily'),
+    last = (SELECT toDate(max(period)) FROM kefu.rollup_dirty WHERE view_name = 'agent_kpi_daily'))
+WHERE (shop_id, toDateTime(business_date, 'UTC')) IN
+    (SELECT shop_id, period FROM kefu.rollup_dirty WHERE view_name = 'agent_kpi_daily');
+
+-- The read-time sides of 0027's paid_orders_daily and refund_daily
+CREATE OR REPLACE VIEW kefu.paid_orders_daily_changed ON CLUSTER kefu AS
+SELECT * FROM kefu.paid_orders_daily_between(
+    first = (SELECT toDate(min(period)) FROM kefu.rollup_dirty WHERE view_name = 'paid_orders_daily'),
+    last = (SELECT toDate(max(period)) FROM kefu.rollup_dirty WHERE view_name = 'paid_orders_daily'))
+WHERE (shop_id, toDateTime(day, 'UTC')) IN
+    (SELECT shop_id, period FROM kefu.rollup_dirty WHERE view_name = 'paid_orders_daily');
+
+CREATE OR REPLACE VIEW kefu.refund_daily_changed ON CLUSTER kefu AS
+SELECT * FROM kefu.refund_daily_between(
+    first = (SELECT toDate(min(period)) FROM kefu.rollup_dirty WHERE view_name = 'refund_daily'),
+    last = (SELECT toDate(max(period)) FROM kefu.rollup_dirty WHERE view_name = 'refund_daily'))
+WHERE (shop_id, toDateTime(day, 'UTC')) IN
+    (SELECT shop_id, period FROM kefu.rollup_dirty WHERE view_name = 'refund_daily');

@@ -30,9 +30,11 @@ DATABASE = "kefu"
 CLUSTER = "kefu"
 TEXT_TTL_DAYS = 180  # not used by views; render() wants a value
 # Views, and the materialized views that mark rollup periods (they fire on inserts into the
-# Distributed tables of the node that takes the insert).
+# Distributed tables of the node that takes the insert); a view a later migration replaces
+# is dropped first.
 _VIEW = re.compile(
-    r"^(CREATE (?:OR REPLACE VIEW|MATERIALIZED VIEW IF NOT EXISTS)\s+\S+)(\s+(?:AS|TO)\b)",
+    r"^(CREATE (?:OR REPLACE VIEW|MATERIALIZED VIEW IF NOT EXISTS)\s+\S+|DROP VIEW IF EXISTS\s+\S+)"
+    r"(\s+(?:AS|TO)\b|\s*$)",
     re.MULTILINE,
 )
 

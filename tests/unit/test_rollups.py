@@ -249,10 +249,11 @@ def test_a_mark_not_yet_visible_when_the_refresh_chose_its_periods_still_outrank
     store.command(INQUIRIES.format(db=database, version=1))
     settled = store.query(f"SELECT view_name, shop_id, period FROM {database}.rollup_state").rows
     store.command(f"TRUNCATE TABLE {database}.rollup_state")
+    store.command(f"TRUNCATE TABLE {database}.rollup_changes")
     values = ", ".join(f"('{v}', '{s}', '{p:%Y-%m-%d %H:%M:%S}')" for v, s, p in settled)
     store.command(
-        f"INSERT INTO {database}.rollup_state SELECT v.1, v.2, toDateTime(v.3, 'UTC'), "
-        f"now64(6, 'UTC') - INTERVAL 2 MINUTE, 0 FROM (SELECT arrayJoin([{values}]) AS v)"
+        f"INSERT INTO {database}.rollup_changes SELECT v.1, v.2, toDateTime(v.3, 'UTC'), "
+        f"now64(6, 'UTC') - INTERVAL 2 MINUTE FROM (SELECT arrayJoin([{values}]) AS v)"
     )
     chosen = rollups._dirty
     late: list[tuple[str, datetime]] = []
@@ -264,9 +265,9 @@ def test_a_mark_not_yet_visible_when_the_refresh_chose_its_periods_still_outrank
         if periods and not late:
             late.append(periods[0])
             store.command(
-                f"INSERT INTO {database}.rollup_state SELECT 'shop_daily', "
+                f"INSERT INTO {database}.rollup_changes SELECT 'shop_daily', "
                 f"'{periods[0][0]}', toDateTime('{periods[0][1]:%Y-%m-%d %H:%M:%S}', 'UTC'), "
-                "now64(6, 'UTC') - INTERVAL 30 SECOND, 0"
+                "now64(6, 'UTC') - INTERVAL 30 SECOND"
             )
         return periods
 
@@ -576,7 +577,7 @@ def test_a_store_of_the_previous_release_keeps_its_rollup_rows_under_the_new_eng
     stored = _newest_rows(store, database)
     views = (*VIEWS, *REFUND_RATE_VIEWS)
     shown = {v: store.query(f"SELECT * FROM {database}.{v} ORDER BY ALL").rows for v in views}
-    assert migrate(store, database, 180) == ["0029_rollup_versions"]
+    assert migrate(store, database, 180)[0] == "0029_rollup_versions"
     assert _newest_rows(store, database) == stored
     for rollup in rollups.ROLLUPS:
         engine = store.query(
@@ -588,8 +589,8 @@ def test_a_store_of_the_previous_release_keeps_its_rollup_rows_under_the_new_eng
     for view, rows in shown.items():
         assert store.query(f"SELECT * FROM {database}.{view} ORDER BY ALL").rows == rows, view
     # Run again (an earlier attempt that broke off): still every row, no copy left behind.
-    latest = migrations()[-1]
-    _apply(store, latest, database, 180)
+    again = next(m for m in migrations() if m.version == "0029_rollup_versions")
+    _apply(store, again, database, 180)
     assert _newest_rows(store, database) == stored
     left = store.query(
         "SELECT count() FROM system.tables WHERE database = {db:String} AND name LIKE '%\\_v'",
@@ -632,4 +633,83 @@ def test_periods_a_race_spoiled_before_the_new_engine_are_recomputed(
     rollups.refresh(store, settle_seconds=0)
     assert dirty(store, database) == 0
     _merge_rollups(store, database)
+    assert_views_equal_final(store, database, views)
+
+
+def _changes(store: ChdbStore, database: str) -> int:
+    return int(store.query(f"SELECT count() FROM {database}.rollup_changes").scalar())
+
+
+def test_a_refresh_leaves_in_rollup_changes_only_the_marks_its_stamp_did_not_cover(
+    store: ChdbStore,
+) -> None:
+    database = fresh(store)
+    store.command(INQUIRIES.format(db=database, version=1))
+    assert _changes(store, database) >= dirty(store, database) > 0
+    rollups.refresh(store, settle_seconds=0)
+    assert (_changes(store, database), dirty(store, database)) == (0, 0)
+    store.command(UNANSWER_I1.format(db=database))
+    marked = dirty(store, database)
+    assert 0 < marked <= _changes(store, database)
+    assert_views_equal_final(store, database)
+    assert rollups.refresh(store, settle_seconds=60) == 0  # not settled: the marks stay
+    assert dirty(store, database) == marked
+    rollups.refresh(store, settle_seconds=0)
+    assert (_changes(store, database), dirty(store, database)) == (0, 0)
+    assert_views_equal_final(store, database)
+
+
+def _granules(plan: list[tuple[object, ...]], table: str) -> tuple[int, int]:
+    """(selected, total) granules of the primary key's step reading `table`."""
+    lines = [str(row[0]).strip(" │└─") for row in plan]
+    start = next(i for i, line in enumerate(lines) if line == f"ReadFromMergeTree ({table})")
+    found = next(line for line in lines[start:] if line.startswith("Granules: ") and "/" in line)
+    selected, total = found.removeprefix("Granules: ").split("/")
+    return int(selected), int(total)
+
+
+def test_the_changed_periods_are_read_at_their_keys_whatever_the_history(
+    store: ChdbStore,
+) -> None:
+    """rollup_state keeps a row for every period ever refreshed; the readers of the changed
+    periods (the views' read-time sides, the refresher) must not read them all."""
+    database = fresh(store)
+    store.command(INQUIRIES.format(db=database, version=1))
+    rollups.refresh(store, settle_seconds=0)
+    store.command(
+        f"INSERT INTO {database}.rollup_state SELECT view, concat('old', toString(number % 20)), "
+        "toDateTime('2024-01-01 00:00:00', 'UTC') + toIntervalHour(intDiv(number, 20)), "
+        "now64(6, 'UTC') - INTERVAL 1 DAY, 1 FROM numbers(200000) "
+        "ARRAY JOIN ['shop_daily', 'shop_hourly', 'shop_minutely'] AS view"
+    )
+    store.command(UNANSWER_I1.format(db=database))
+    for view in ("shop_daily", "shop_hourly", "shop_minutely"):
+        plan = store.query(
+            f"EXPLAIN indexes = 1 SELECT * FROM {database}.rollup_dirty WHERE view_name = '{view}'"
+        ).rows
+        selected, total = _granules(plan, f"{database}.rollup_state")
+        assert total > 50 and selected <= 3, (view, selected, total)
+    assert_views_equal_final(store, database)
+
+
+def test_a_store_of_the_previous_release_keeps_its_changed_periods(
+    store: ChdbStore, tmp_path: Path
+) -> None:
+    database = fresh(store, release_before("0030", tmp_path))
+    for insert in (INQUIRIES, ORDERS, REFUNDS):
+        store.command(insert.format(db=database, version=1))
+    rollups.refresh(store, settle_seconds=0)
+    store.command(UNANSWER_I1.format(db=database))
+    changed = store.query(f"SELECT * FROM {database}.rollup_dirty ORDER BY ALL").rows
+    views = (*VIEWS, *REFUND_RATE_VIEWS)
+    shown = {v: store.query(f"SELECT * FROM {database}.{v} ORDER BY ALL").rows for v in views}
+    assert changed
+    assert migrate(store, database, 180) == ["0030_rollup_changes"]
+    assert store.query(f"SELECT * FROM {database}.rollup_dirty ORDER BY ALL").rows == changed
+    for view, rows in shown.items():
+        assert store.query(f"SELECT * FROM {database}.{view} ORDER BY ALL").rows == rows, view
+    store.command(INQUIRIES.format(db=database, version=3).replace("numbers(400)", "numbers(1)"))
+    assert_views_equal_final(store, database, views)
+    rollups.refresh(store, settle_seconds=0)
+    assert (_changes(store, database), dirty(store, database)) == (0, 0)
     assert_views_equal_final(store, database, views)
