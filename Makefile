@@ -22,8 +22,9 @@ run: $(STAMP) ## the main job on embedded defaults, with demo traffic (Ctrl-C st
 
 # Most integration tests wait on brokers and worker processes, so two run at once per core
 # pair; the speed guards then run alone (a neighbour's load skews the ratios they compare).
+# Files go out in collection order, the `slow` ones first (tests/conftest.py).
 test: $(STAMP) lint ## the whole suite: lint, types, unit and integration tests on both brokers
-	$(BIN)/python -m pytest -q -n auto --maxprocesses=4 --dist loadfile -m "not serial"
+	$(BIN)/python -m pytest -q -n auto --maxprocesses=4 --dist loadfile --no-loadscope-reorder -m "not serial"
 	$(BIN)/python -m pytest -q -m serial
 
 unit: $(STAMP) ## fast tests without brokers

@@ -15,7 +15,7 @@ from typing import Any
 from agents.alarms import rules
 from agents.alarms.model import Alert
 from agents.alarms.text import describe
-from agents.alarms.window import Count, ShopWindow
+from agents.alarms.window import Count, ShopWindow, Sweep
 from core.settings import ShopSettings
 from schemas.inquiry import DEADLINE_MS
 from schemas.inquiry_changes import ChangedInquiry
@@ -99,21 +99,31 @@ class ShopAlarms:
                 return []
             at = _ceil(earliest, step)
         alerts: list[Alert] = []
+        if at > event_ms:
+            self.next_ms = at
+            return alerts
+        # The rows change only between calls: one sweep serves every point, and what each
+        # point would have pruned goes at once after the last (thresholds only grow).
+        sweep = self.window.sweep()
+        pruned_to: int | None = None
         while at <= event_ms:
-            if not self.window and not self.episodes:
+            left = bool(self.window) if pruned_to is None else sweep.any_from(pruned_to)
+            if not left and not self.episodes:
                 at = event_ms - event_ms % step + step  # nothing to evaluate: skip ahead
                 break
-            alerts += self._evaluate(at, shop, now_ms)
+            alerts += self._evaluate(at, shop, now_ms, sweep)
             at += step
-            self.window.prune(at - span_ms(shop))
+            pruned_to = at - span_ms(shop)
+        if pruned_to is not None:
+            self.window.prune(pruned_to)
         self.next_ms = at
         return [replace(a, message=describe(a, shop.zone)) for a in alerts]
 
-    def _evaluate(self, at: int, shop: ShopSettings, now_ms: int) -> list[Alert]:
+    def _evaluate(self, at: int, shop: ShopSettings, now_ms: int, rows: Sweep) -> list[Alert]:
         end = at - DEADLINE_MS
         start = end - shop.window_minutes * 60_000
         point = rules.Point(self.shop_id, at, start, end, now_ms, in_service(at, shop))
-        counts = self.window.counts(point.window_start_ms, point.window_end_ms)
+        counts = rows.counts(point.window_start_ms, point.window_end_ms)
         alerts: list[Alert] = []
         for agent in sorted(set(counts) | set(self.episodes)):
             episode, alert = rules.reply_rate(
@@ -126,12 +136,12 @@ class ShopAlarms:
             if alert is not None:
                 alerts.append(alert)
         alerts = grouped(alerts)
-        warned = self.window.waiting(at, shop.warn_after_seconds * 1000)
+        warned = rows.waiting(at, shop.warn_after_seconds * 1000)
         warning = rules.waiting_buyers(point, warned, shop)
         if warning is not None:
             alerts.append(warning)
         shop_count = counts[""]
-        waiting = len(self.window.waiting(at, 0))
+        waiting = len(rows.waiting(at, 0))
         self.live = Live(at, shop_count.rate, shop_count.inquiries, waiting, len(warned))
         return alerts
 

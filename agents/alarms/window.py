@@ -10,6 +10,7 @@ only those rows (and the keys of those gone) instead of the whole span.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -111,32 +112,8 @@ class ShopWindow:
     def earliest_ms(self) -> int | None:
         return min((row.opened_ms for row in self.rows.values()), default=None)
 
-    def counts(self, start_ms: int, end_ms: int) -> dict[str, Count]:
-        """Inquiries and five-minute hits opened in [start, end): '' is the shop, else agents."""
-        out: dict[str, Count] = {"": Count()}
-        for row in self.rows.values():
-            if row.deleted or not start_ms <= row.opened_ms < end_ms:
-                continue
-            out[""] = out[""].plus(row.within_5m)
-            if row.agent_id:
-                out[row.agent_id] = out.get(row.agent_id, Count()).plus(row.within_5m)
-        return out
-
-    def waiting(self, at_ms: int, min_wait_ms: int) -> list[WaitingBuyer]:
-        """Buyers unanswered at `at_ms` who waited at least min_wait but are not yet a miss.
-
-        A reply at exactly five minutes still counts (within_5m is <= 300 s), so a buyer is
-        listed while `at - opened <= 5 min`; longest wait first.
-        """
-        out = [
-            WaitingBuyer(row.buyer_id, row.agent_id, (at_ms - row.opened_ms) / 1000)
-            for row in self.rows.values()
-            if not row.deleted
-            and min_wait_ms <= at_ms - row.opened_ms <= DEADLINE_MS
-            and (row.answered_ms is None or row.answered_ms > at_ms)
-        ]
-        out.sort(key=lambda b: (-b.waited_seconds, b.buyer_id))
-        return out
+    def sweep(self) -> Sweep:
+        return Sweep(self.rows.values())
 
     def dump(self) -> list[list[Any]]:
         return _dumped(self.rows.values())
@@ -173,6 +150,54 @@ class ShopWindow:
     def snapshotted(self) -> None:
         """A full snapshot holds everything: the next delta starts from here."""
         self.changed, self.whole = set(), False
+
+
+class Sweep:
+    """The rows by effective opening, for a run of evaluation points between two changes.
+
+    A replay's batch can carry hours of event time: the window then holds every row up to
+    the batch's end, but each point reads only the openings of one window span before it, so
+    it looks them up here instead of scanning them all (and a prune each point scanned
+    them once more). Ties keep the window's order, so the results equal a scan's.
+    """
+
+    def __init__(self, rows: Iterable[Tracked]) -> None:
+        self.rows = sorted(rows, key=lambda row: row.opened_ms)
+        self.opened = [row.opened_ms for row in self.rows]
+
+    def any_from(self, from_ms: int) -> bool:
+        """Would a row be left after pruning those opened before `from_ms`?"""
+        return bool(self.opened) and self.opened[-1] >= from_ms
+
+    def _opened(self, start_ms: int, end_ms: int) -> list[Tracked]:
+        """Rows opened in [start, end)."""
+        opened = self.opened
+        return self.rows[bisect_left(opened, start_ms) : bisect_left(opened, end_ms)]
+
+    def counts(self, start_ms: int, end_ms: int) -> dict[str, Count]:
+        """Inquiries and five-minute hits opened in [start, end): '' is the shop, else agents."""
+        out: dict[str, Count] = {"": Count()}
+        for row in self._opened(start_ms, end_ms):
+            if row.deleted:
+                continue
+            out[""] = out[""].plus(row.within_5m)
+            if row.agent_id:
+                out[row.agent_id] = out.get(row.agent_id, Count()).plus(row.within_5m)
+        return out
+
+    def waiting(self, at_ms: int, min_wait_ms: int) -> list[WaitingBuyer]:
+        """Buyers unanswered at `at_ms` who waited at least min_wait but are not yet a miss.
+
+        A reply at exactly five minutes still counts (within_5m is <= 300 s), so a buyer is
+        listed while `at - opened <= 5 min`; longest wait first.
+        """
+        out = [
+            WaitingBuyer(row.buyer_id, row.agent_id, (at_ms - row.opened_ms) / 1000)
+            for row in self._opened(at_ms - DEADLINE_MS, at_ms - min_wait_ms + 1)
+            if not row.deleted and (row.answered_ms is None or row.answered_ms > at_ms)
+        ]
+        out.sort(key=lambda b: (-b.waited_seconds, b.buyer_id))
+        return out
 
 
 def _dumped(rows: Iterable[Tracked]) -> list[list[Any]]:

@@ -40,7 +40,7 @@ from sinks.store import Store
 from tests.integration.guide_support import GuideQuery, day_file, guide_queries
 from tests.relations import ARGUMENTS, MERGE_DEPENDENT
 
-pytestmark = pytest.mark.kafka
+pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 
 DATABASE = "kefu"
 VOLATILE = frozenset(

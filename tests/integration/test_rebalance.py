@@ -32,7 +32,7 @@ from tests.integration.worker_processes import (
     worker_settings,
 )
 
-pytestmark = pytest.mark.kafka
+pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 __all__ = ["served_store"]  # the fixture, imported for this module's tests
 LOADED_LATENESS_SECONDS = 1800  # about six polls of the generated day's event time
 

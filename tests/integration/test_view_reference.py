@@ -30,7 +30,7 @@ from tests.integration.replay_support import (
 from tests.reference import intervals, views
 from tests.reference.aftersales import Facts
 
-pytestmark = pytest.mark.kafka
+pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 
 # 00:00 on 23 November 2026 in Shanghai; a day and a half ends at noon of the 24th.
 MIDNIGHT = datetime(2026, 11, 22, 16, 0, tzinfo=UTC)

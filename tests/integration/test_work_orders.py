@@ -39,7 +39,7 @@ from tests.integration.escalation_support import (
 from tests.integration.replay_support import settings_for
 from tests.reference.escalations import breach_rates
 
-pytestmark = pytest.mark.kafka
+pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 KEFU = str(Path(sys.executable).with_name("kefu"))
 TOKEN = "test-token-0123"
 
