@@ -1,11 +1,11 @@
--- 0030: the changed periods are kept apart, in rollup_changes, so what a read costs no
--- longer grows with the periods ever refreshed.
+-- 0030: the changed periods are kept apart, in rollup_changes, so finding them no longer
+-- reads every period ever refreshed.
 --   * Until now every reader of the changed periods (each view's read-time side, the
 --     rollup_dirty test that decides whether to plan it, and the refresher) read
 --     rollup_state FINAL for the whole view: fresh is not in its sort key, so FINAL
 --     merged every period the view ever had (600k rows at 100M inquiries) to find the few
---     changed ones, and the live-floor panels got slower as history grew
---     (docs/storage-benchmarks.md).
+--     changed ones: the rollup_dirty check cost 3-4x more with a year of history
+--     (docs/storage-benchmarks.md, which also says what else grows with it).
 --   * The marks now go to rollup_changes, which forwards them to rollup_state (the
 --     materialized view rollup_changes_to_state), and a refresh deletes the marks its stamp
 --     covers (sinks/rollups.py). So rollup_changes holds the changed periods and few others.
