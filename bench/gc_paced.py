@@ -38,7 +38,10 @@ def _row(result: RunnerResult, load: float) -> dict[str, Any]:
         "gc_seconds": x["gc_seconds"],
         "gc_longest_ms": x["gc_longest_ms"],
         "gc_collected": x["gc_collected"],
+        "gc_examined": x["gc_examined"],
         "gc_leaked": x["gc_leaked"],
+        "gc_leaked_types": x["gc_leaked_types"],
+        "gc_full_ms": x["gc_full_ms"],
         "peak_rss_mib": round(result.peak_rss_bytes / 2**20),
     }
 
@@ -51,6 +54,7 @@ def _medians(rows: list[dict[str, Any]]) -> None:
             for key in ("p50_ms", "p99_ms", "cpu_per_million", "peak_rss_mib")
         }
         line["gc_seconds_all"] = statistics.median(sum(r["gc_seconds"]) for r in mine)
+        line["gc_examined_all"] = statistics.median(sum(r["gc_examined"]) for r in mine)
         print(json.dumps({"median": variant, "runs": len(mine), **line}), flush=True)
 
 
@@ -83,13 +87,7 @@ def main() -> None:
                 )
                 row = _row(result, load)
                 if args.detail:
-                    row.update(
-                        {
-                            k: v
-                            for k, v in result.extra.items()
-                            if k.startswith(("gc_young", "gc_leaked_"))
-                        }
-                    )
+                    row.update({k: v for k, v in result.extra.items() if k.startswith("gc_young")})
                 rows.append(row)
                 print(json.dumps(row), flush=True)
     _medians(rows)

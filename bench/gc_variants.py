@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Callable
-from typing import Any
 
+from core import collector
 from pipeline.runtime import tune_gc
 
 
@@ -17,29 +17,24 @@ def _thresholds(*triple: int) -> Callable[[], None]:
     return tune
 
 
-def _freeze_survivors(phase: str, info: dict[str, Any]) -> None:
-    if phase == "stop" and info["generation"] == 0:
-        gc.freeze()
-
-
-def _freeze_after_young() -> None:
-    tune_gc()
-    gc.callbacks.append(_freeze_survivors)
-
-
-def _freeze_after_young_at(*triple: int) -> Callable[[], None]:
+def _freezing(young: int, held_out: bool) -> Callable[[], None]:
     def tune() -> None:
-        _freeze_after_young()
-        gc.set_threshold(*triple)
+        collector.freeze_survivors(young)
+        # held_out() takes effect only with survivors frozen; off, it must not freeze
+        collector._held_out = held_out  # noqa: SLF001 - a bench switch
 
     return tune
 
 
 VARIANTS: dict[str, Callable[[], None]] = {
-    "base": tune_gc,
+    # pipeline.runtime.tune_gc before survivors were frozen (14d0c81)
+    "base": _thresholds(100_000, 50, 100),
+    "worker": tune_gc,
     # the middle generation as often in time as at the base's 100,000 young and 50
     "t200k": _thresholds(200_000, 25, 100),
     "t400k": _thresholds(400_000, 12, 100),
-    "freeze_young": _freeze_after_young,
-    "freeze_t200k": _freeze_after_young_at(200_000, 50, 100),
+    "freeze_young": _freezing(100_000, held_out=False),
+    "freeze_t200k": _freezing(200_000, held_out=False),
+    "held_t200k": _freezing(200_000, held_out=True),
+    "held_t100k": _freezing(100_000, held_out=True),
 }
