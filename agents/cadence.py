@@ -49,6 +49,12 @@ class InputClock:
         """When input paused, for `restart_state_due`; `now` until a tick has seen it quiet."""
         return now if self.quiet_since is None else self.quiet_since
 
+    def state_due(
+        self, now: float, written_at: float, interval: float, min_gap: float = 0.0
+    ) -> bool:
+        """`restart_state_due`, the pause counted from this clock."""
+        return restart_state_due(now, self.paused_at(now), written_at, interval, min_gap)
+
 
 def staggered_due(
     now: float,

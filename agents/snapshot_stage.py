@@ -25,7 +25,7 @@ from aiokafka import AIOKafkaProducer
 from faust.types import EventT, StreamT
 
 from agents.alarms import snapshot
-from agents.cadence import InputClock, restart_state_due
+from agents.cadence import InputClock
 from agents.manual_acks import manual_acks, unacked_batches
 from agents.ownership import Ownership
 from core.settings import KefuSettings
@@ -167,10 +167,7 @@ class SnapshotStage:
     async def _snapshot_if_due(self) -> None:
         interval = self.settings.checkpoint_seconds
         gap = GAP_PER_COST * self._snapshot_seconds
-        now = time.monotonic()
-        if self._held and restart_state_due(
-            now, self._input.paused_at(now), self._snapshot_at, interval, gap
-        ):
+        if self._held and self._input.state_due(time.monotonic(), self._snapshot_at, interval, gap):
             await self._snapshot_and_ack(set(self._changed))
 
     async def _snapshot_and_ack(self, partitions: set[int]) -> None:

@@ -35,7 +35,7 @@ from agents.alarms import snapshot
 from agents.alarms.model import Alert
 from agents.alarms.partition import AlarmPartition
 from agents.alarms.shop import grouped
-from agents.cadence import InputClock, restart_state_due
+from agents.cadence import InputClock
 from agents.controls.book import ControlBook
 from agents.manual_acks import manual_acks, unacked_batches
 from agents.ownership import Ownership
@@ -148,9 +148,8 @@ class AlarmRunner(Service):
 
     def _due(self) -> bool:
         """The interval passed, or input paused: a quiet partition's acks need not wait."""
-        now = self._clock()
-        return bool(self._held) and restart_state_due(
-            now, self._input.paused_at(now), self._snapshot_at, self.settings.alarm_snapshot_seconds
+        return bool(self._held) and self._input.state_due(
+            self._clock(), self._snapshot_at, self.settings.alarm_snapshot_seconds
         )
 
     async def _snapshot_if_due(self) -> None:
