@@ -165,7 +165,7 @@ class StatefulRunner:
         """Store, checkpoint and ack everything applied so far, and wait until it is done."""
         async with self._lock:
             if self._pending or self._unacked:
-                await self._hand_off(self._touched | self._unacked.keys())
+                await self._hand_off(self._input_since_checkpoint())
         await self._flushes.join()
         if self._failed is not None:
             raise self._failed
@@ -217,9 +217,13 @@ class StatefulRunner:
             now,
             self._input.paused_at(now),
             self._checkpointed_at,
-            self._touched | self._unacked.keys(),
+            self._input_since_checkpoint(),
             self.settings.checkpoint_seconds,
         )
+
+    def _input_since_checkpoint(self) -> set[int]:
+        """Partitions with input applied since their last checkpoint."""
+        return self._touched | self._unacked.keys()
 
     async def _hand_off(self, checkpoints: Collection[int]) -> None:
         """Take this flush's effects now (under the lock); the background task performs them.
