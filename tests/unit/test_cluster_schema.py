@@ -311,12 +311,14 @@ def probe(work: Path) -> dict[str, Any]:
             store.database = db
             out.setdefault("changes_before", []).append(changes(db))
             refreshed = 0
+            covered: list[str] = []
             for rollup in rollups.ROLLUPS:
                 dirty = store.query(
                     f"SELECT count() FROM {db}.rollup_dirty WHERE view_name = {{v:String}}",
                     {"v": rollup.view},
                 ).scalar()
-                refreshed += rollups._refresh_rollup(store, rollup, 0, int(dirty) // 2)
+                refreshed += rollups._refresh_rollup(store, rollup, 0, int(dirty) // 2, covered)
+            rollups._delete_covered_marks(store, covered, wait=True)
             out.setdefault("refreshed", []).append(refreshed)
             out.setdefault("changes_after", []).append(changes(db))
         answers: dict[str, Any] = {}

@@ -7,6 +7,7 @@ settling, and the tiers' retention."""
 from __future__ import annotations
 
 import shutil
+import time
 import uuid
 from collections.abc import Iterator
 from datetime import datetime
@@ -656,6 +657,38 @@ def test_a_refresh_leaves_in_rollup_changes_only_the_marks_its_stamp_did_not_cov
     assert dirty(store, database) == marked
     rollups.refresh(store, settle_seconds=0)
     assert (_changes(store, database), dirty(store, database)) == (0, 0)
+    assert_views_equal_final(store, database)
+
+
+def _mark_deletes(store: ChdbStore, database: str) -> tuple[int, int]:
+    """(all, unfinished) mutations on rollup_changes: the refreshes' DELETEs."""
+    row = store.query(
+        "SELECT count(), countIf(NOT is_done) FROM system.mutations "
+        "WHERE database = {db:String} AND table = 'rollup_changes'",
+        {"db": database},
+    ).rows[0]
+    return int(row[0]), int(row[1])
+
+
+def test_the_periodic_refresher_deletes_a_cycles_marks_in_one_background_delete(
+    store: ChdbStore,
+) -> None:
+    database = fresh(store)
+    for insert in (INQUIRIES, ORDERS, REFUNDS):
+        store.command(insert.format(db=database, version=1))
+    assert (
+        len(
+            {row[0] for row in store.query(f"SELECT view_name FROM {database}.rollup_changes").rows}
+        )
+        > 3
+    )
+    assert rollups.refresh_or_log(store, settle_seconds=0) > 0
+    assert dirty(store, database) == 0
+    assert _mark_deletes(store, database)[0] == 1
+    deadline = time.monotonic() + 30
+    while _mark_deletes(store, database)[1] and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _changes(store, database) == 0
     assert_views_equal_final(store, database)
 
 
