@@ -15,5 +15,6 @@ ARGUMENTS = {
         "agent_kpi_daily",
         "paid_orders_daily",
         "refund_daily",
+        "agent_scores",
     )
 }

@@ -810,3 +810,74 @@ ORDER BY (shop_id, day, agent_id);
 
 CREATE TABLE IF NOT EXISTS kefu.refund_daily_rollup ON CLUSTER kefu AS kefu_local.refund_daily_rollup
 ENGINE = Distributed(kefu, kefu_local, refund_daily_rollup, cityHash64(shop_id));
+
+-- sql/0032: the scorecard's rollup, refreshed like the others --------------------------
+
+CREATE TABLE IF NOT EXISTS kefu_local.agent_scores_rollup ON CLUSTER kefu
+(
+    period                         String,
+    period_start                   Date,
+    period_end                     Date,
+    shop_id                        String,
+    agent_id                       String,
+    role                           String,
+    stage                          String,
+    score                          Nullable(Float64),
+    metrics_scored                 UInt64,
+    coaching_metric                String,
+    coaching_topic                 String,
+    response_speed                 Nullable(Float64),
+    response_speed_score           Nullable(Float64),
+    response_speed_weight          Float64,
+    conversion_rate                Nullable(Float64),
+    conversion_rate_score          Nullable(Float64),
+    conversion_rate_weight         Float64,
+    positive_rating_rate           Nullable(Float64),
+    positive_rating_rate_score     Nullable(Float64),
+    positive_rating_rate_weight    Float64,
+    avg_order_value                Nullable(Float64),
+    avg_order_value_score          Nullable(Float64),
+    avg_order_value_weight         Float64,
+    repeat_purchase_rate           Nullable(Float64),
+    repeat_purchase_rate_score     Nullable(Float64),
+    repeat_purchase_rate_weight    Float64,
+    complaint_rate                 Nullable(Float64),
+    complaint_rate_score           Nullable(Float64),
+    complaint_rate_weight          Float64,
+    dispute_resolution_rate        Nullable(Float64),
+    dispute_resolution_rate_score  Nullable(Float64),
+    dispute_resolution_rate_weight Float64,
+    refund_speed                   Nullable(Float64),
+    refund_speed_score             Nullable(Float64),
+    refund_speed_weight            Float64,
+    dispute_refund_rate            Nullable(Float64),
+    dispute_refund_rate_score      Nullable(Float64),
+    dispute_refund_rate_weight     Float64,
+    work_order_sla_rate            Nullable(Float64),
+    work_order_sla_rate_score      Nullable(Float64),
+    work_order_sla_rate_weight     Float64,
+    qc_score                       Nullable(Float64),
+    qc_score_score                 Nullable(Float64),
+    qc_score_weight                Float64,
+    computed_at                    DateTime64(6, 'UTC'))
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/kefu_local/agent_scores_rollup', '{replica}', computed_at)
+PARTITION BY toYYYYMM(period_start)
+ORDER BY (shop_id, period_start, period, agent_id);
+
+CREATE TABLE IF NOT EXISTS kefu.agent_scores_rollup ON CLUSTER kefu AS kefu_local.agent_scores_rollup
+ENGINE = Distributed(kefu, kefu_local, agent_scores_rollup, cityHash64(shop_id));
+
+-- sql/0032: the scorecard's marks, mapped from its inputs' marks in rollup_changes by a
+-- materialized view (02_views.sql) on every node; sharded by shop, like rollup_changes.
+CREATE TABLE IF NOT EXISTS kefu_local.rollup_derived_changes ON CLUSTER kefu
+(
+    view_name  LowCardinality(String),
+    shop_id    String,
+    period     DateTime('UTC'),
+    changed_at DateTime64(6, 'UTC')
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/kefu_local/rollup_derived_changes', '{replica}', changed_at)
+ORDER BY (view_name, shop_id, period);
+
+CREATE TABLE IF NOT EXISTS kefu.rollup_derived_changes ON CLUSTER kefu AS kefu_local.rollup_derived_changes
+ENGINE = Distributed(kefu, kefu_local, rollup_derived_changes, cityHash64(shop_id));
