@@ -227,6 +227,7 @@ UNCOMPARED = {
     "rollup_state",
     "rollup_changes",
     "rollup_dirty",
+    "rollup_dirty_between",
 } | MERGE_DEPENDENT
 
 
