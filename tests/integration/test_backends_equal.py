@@ -71,6 +71,7 @@ EMPTY_BY_DEFAULT = {
     "staffing_plan",
     "staffing_shifts",
     "rollup_dirty",  # every period refreshed before the comparison
+    "rollup_dirty_between",
     "rollup_changes",  # and every mark deleted by its refresh
     "rollup_derived_changes",
     # the rollup-backed views' read-time sides, likewise

@@ -228,6 +228,7 @@ UNCOMPARED = {
     "rollup_changes",
     "rollup_derived_changes",
     "rollup_dirty",
+    "rollup_dirty_between",
 } | MERGE_DEPENDENT
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -12,8 +14,14 @@ from grafana_foundation_sdk.cog.encoder import JSONEncoder
 from grafana_foundation_sdk.models.alerting import Rule
 from grafana_foundation_sdk.models.dashboard import Dashboard
 
-from grafana import alerting, build, catalog, datasources, render
+from grafana import alerting, build, catalog, datasources, render, tiers
 from grafana.boards import BOARDS
+from grafana.macros import TimeRange, expand
+from pipeline.sample_day import ROLES
+from sinks import rollups
+from sinks.chdb_store import ChdbStore
+from sinks.migrate import migrate
+from tests.unit.test_rollups import INQUIRIES, UNANSWER_I1
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 BOARD_DATA = dict(catalog.dashboards())
@@ -101,3 +109,78 @@ def test_provisioning_files_name_the_fixed_uids() -> None:
     assert rule["uid"] == alerting.RULE_UID and rule["condition"] == "B"
     providers = yaml.safe_load(files[render.Path("provisioning/dashboards/kefu.yaml")])
     assert providers["providers"][0]["folderUid"] == datasources.FOLDER_UID
+
+
+# -- the minute tier on the dashboard's range (grafana/tiers.py, sql/0031) ------------------
+
+TIERED = [q for q in catalog.clickhouse_queries() if "_minutely" in q.sql]
+
+
+def test_panels_read_the_minutely_views_on_the_dashboards_range() -> None:
+    """The interface views look up every fresh hour of their history; their bounded forms
+    only the range's."""
+    assert {q.board for q in TIERED} == {"live_floor", "agents"}
+    for query in catalog.clickhouse_queries():
+        assert not re.search(r"_minutely\b(?!_between)", query.sql), query.key
+
+
+@pytest.fixture(scope="module")
+def tier_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChdbStore]:
+    """Inquiries of three shops over three days; the first hours refreshed, one of them
+    corrected since."""
+    with ChdbStore(tmp_path_factory.mktemp("tiers") / "store", "kefu") as store:
+        migrate(store, "kefu", 180)
+        store.command(INQUIRIES.format(db="kefu", version=1))
+        rollups.refresh(store, settle_seconds=0, limit=20)
+        store.command(UNANSWER_I1.format(db="kefu"))
+        yield store
+
+
+def _when(start: str, end: str, interval: timedelta) -> TimeRange:
+    shops = ["s0", "s1", "s2"]
+    variables = {"shop": shops, "agent": ["a0", "a1", "a2", "a3"], "role": list(ROLES)}
+    return TimeRange(
+        datetime.fromisoformat(start).replace(tzinfo=UTC),
+        datetime.fromisoformat(end).replace(tzinfo=UTC),
+        interval,
+        variables,
+    )
+
+
+def _filtered_view(sql: str) -> str:
+    """The panel reading the interface views filtered to the range, as before sql/0031."""
+    for family in ("shop", "agent"):
+        sql = sql.replace(
+            tiers.minutes(family),
+            f"(SELECT * FROM kefu.{family}_minutely WHERE $__timeFilter(minute))",
+        )
+    return sql
+
+
+@pytest.mark.parametrize("query", TIERED, ids=[q.key for q in TIERED])
+@pytest.mark.parametrize(
+    "when",
+    [
+        _when("2026-11-23 00:35:00", "2026-11-23 02:10:00", timedelta(minutes=1)),
+        _when("2026-11-23 00:00:00", "2026-11-25 12:00:00", timedelta(minutes=5)),
+        _when("2026-11-23 00:00:00", "2026-11-25 12:00:00", timedelta(hours=2)),
+    ],
+    ids=["changed-hour", "two-days", "hours"],
+)
+def test_a_tiered_panel_draws_what_the_interface_views_hold(
+    query: catalog.Query, when: TimeRange, tier_store: ChdbStore
+) -> None:
+    rows = tier_store.query(expand(query.sql, when)).rows
+    assert rows
+    assert rows == tier_store.query(expand(_filtered_view(query.sql), when)).rows
+
+
+def test_the_minute_tier_reads_nothing_when_the_interval_draws_hours(
+    tier_store: ChdbStore,
+) -> None:
+    when = _when("2026-11-23 00:00:00", "2026-11-25 12:00:00", timedelta(hours=2))
+    counter = "SELECT sum(value) FROM system.events WHERE event = 'SelectedMarks'"
+    for family in ("shop", "agent"):
+        before = int(tier_store.query(counter).scalar())
+        assert tier_store.query(expand(f"SELECT * FROM {tiers.minutes(family)}", when)).rows == []
+        assert int(tier_store.query(counter).scalar()) == before, family

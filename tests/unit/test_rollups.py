@@ -777,6 +777,94 @@ def test_the_changed_periods_are_read_at_their_keys_whatever_the_history(
     assert_views_equal_final(store, database)
 
 
+# Ranges of the minutely views' bounded forms (sql/0031), both bounds included: the
+# corrected minute of i1 alone; its hour cut mid-hour with the next ones; hours refreshed
+# and never refreshed but none corrected; every row; and an empty range.
+MINUTE_RANGES = (
+    ("2026-11-23 00:40:00", "2026-11-23 00:40:00"),
+    ("2026-11-23 00:35:00", "2026-11-23 02:10:00"),
+    ("2026-11-23 01:00:00", "2026-11-24 05:59:59"),
+    ("2026-11-22 00:00:00", "2026-11-30 00:00:00"),
+    ("2026-11-24 00:00:00", "2026-11-23 00:00:00"),
+)
+
+
+def _between(database: str, view: str, first: str, last: str, zone: str = "UTC") -> str:
+    return (
+        f"SELECT * FROM {database}.{view}_between(first = '{first}', last = '{last}') "
+        f"ORDER BY ALL SETTINGS session_timezone = '{zone}'"
+    )
+
+
+def _view_between(database: str, view: str, first: str, last: str, zone: str = "UTC") -> str:
+    return (
+        f"SELECT * FROM {database}.{view} WHERE minute BETWEEN '{first}' AND '{last}' "
+        f"ORDER BY ALL SETTINGS session_timezone = '{zone}'"
+    )
+
+
+@pytest.mark.parametrize("zone", ["UTC", "America/St_Johns"])
+def test_the_minutely_views_on_a_range_equal_the_views_filtered_to_it(
+    store: ChdbStore, zone: str
+) -> None:
+    """With some hours refreshed, some never, and a refreshed one corrected since; the bounds
+    are UTC whatever the session's zone (a half-hour offset moves every hour's start)."""
+    database = fresh(store)
+    store.command(INQUIRIES.format(db=database, version=1))
+    rollups.refresh(store, settle_seconds=0, limit=20)
+    store.command(UNANSWER_I1.format(db=database))
+    assert 0 < dirty(store, database)
+    for view in ("shop_minutely", "agent_minutely"):
+        for first, last in MINUTE_RANGES:
+            rows = store.query(_between(database, view, first, last, zone)).rows
+            assert rows == store.query(_view_between(database, view, first, last, zone)).rows
+            assert bool(rows) == (first <= last), (view, first)
+    rollups.refresh(store, settle_seconds=0)
+    for view in ("shop_minutely", "agent_minutely"):
+        first, last = MINUTE_RANGES[1]
+        rows = store.query(_between(database, view, first, last, zone)).rows
+        assert rows == store.query(_view_between(database, view, first, last, zone)).rows
+
+
+def _marks(store: ChdbStore, sql: str) -> int:
+    """Granules `sql` selects in all its reads, the sets and scalar sub-selects ClickHouse
+    runs while planning included (EXPLAIN shows none of those)."""
+    counter = "SELECT sum(value) FROM system.events WHERE event = 'SelectedMarks'"
+    before = int(store.query(counter).scalar())
+    store.query(sql)
+    return int(store.query(counter).scalar()) - before
+
+
+def test_the_minutely_views_on_a_range_read_its_hours_whatever_the_history(
+    store: ChdbStore,
+) -> None:
+    """The bounded forms read rollup_state, rollup_changes, the rollups and inquiries at the
+    range's hours: an earlier year of refreshed hours costs them no granule. The interface
+    views' fresh side reads every fresh hour of the view (sql/0031)."""
+    database = fresh(store)
+    store.command(INQUIRIES.format(db=database, version=1))
+    rollups.refresh(store, settle_seconds=0)
+    store.command(UNANSWER_I1.format(db=database))
+    first, last = MINUTE_RANGES[1]  # the changed hour and fresh ones: both sides read
+    views = ("shop_minutely", "agent_minutely")
+    store.command(f"OPTIMIZE TABLE {database}.rollup_state FINAL")
+    before = {v: _marks(store, _between(database, v, first, last)) for v in views}
+    whole = f"SELECT count() FROM {database}.rollup_state FINAL WHERE view_name = 'shop_minutely'"
+    history_before = _marks(store, whole)
+    store.command(
+        f"INSERT INTO {database}.rollup_state SELECT view, concat('old', toString(number % 20)), "
+        "toDateTime('2024-01-01 00:00:00', 'UTC') + toIntervalHour(intDiv(number, 20)), "
+        "now64(6, 'UTC') - INTERVAL 1 DAY, 1 FROM numbers(200000) "
+        "ARRAY JOIN ['shop_minutely', 'agent_minutely'] AS view"
+    )
+    store.command(f"OPTIMIZE TABLE {database}.rollup_state FINAL")
+    assert _marks(store, whole) > history_before + 20  # the history is many granules
+    for view in views:
+        rows = store.query(_between(database, view, first, last)).rows
+        assert rows == store.query(_view_between(database, view, first, last)).rows
+        assert _marks(store, _between(database, view, first, last)) <= before[view] + 2, view
+
+
 def test_a_store_of_the_previous_release_keeps_its_changed_periods(
     store: ChdbStore, tmp_path: Path
 ) -> None:
