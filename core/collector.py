@@ -15,6 +15,8 @@ in a heap of 1.5 GB). So:
   until `collect_all` runs, every FULL_EVERY_SECONDS.
 - `held_out`: a checkpoint's or snapshot's containers live until they are written, often
   across a young collection; taken inside it they are frozen at birth, never examined.
+- `uninstall`: the collector as it was before, for a process that goes on after its worker
+  (the tests run workers inside pytest's processes).
 """
 
 from __future__ import annotations
@@ -23,13 +25,24 @@ import asyncio
 import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 # A full collection of a worker's heap took 1.2-1.7 s after two minutes at 4,500 events/s:
 # one every ten minutes is 0.3 % of the time, and bounds the frozen garbage to ten minutes'.
 FULL_EVERY_SECONDS = 600.0
 
-_frozen_survivors = False
+
+@dataclass
+class _Installed:
+    """What the first `freeze_survivors` found, put back by the last `uninstall`."""
+
+    thresholds: tuple[int, int, int]
+    # Runtimes side by side in one process (tests) each install and uninstall once.
+    depth: int = 1
+
+
+_installed: _Installed | None = None
 _held_out = True  # bench.gc_variants compares without
 
 
@@ -40,12 +53,35 @@ def _freeze_after_young(phase: str, info: dict[str, Any]) -> None:
 
 def freeze_survivors(young_threshold: int) -> None:
     """Freeze what exists now, then what survives each young collection of `young_threshold`."""
-    global _frozen_survivors  # noqa: PLW0603 - one collector per process
+    global _installed  # noqa: PLW0603 - one collector per process
+    if _installed is None:
+        _installed = _Installed(gc.get_threshold())
+        gc.callbacks.append(_freeze_after_young)
+    else:
+        _installed.depth += 1
     gc.freeze()
     gc.set_threshold(young_threshold, 50, 100)
-    if not _frozen_survivors:
-        gc.callbacks.append(_freeze_after_young)
-        _frozen_survivors = True
+
+
+def uninstall() -> None:
+    """Undo one `freeze_survivors` (nothing if none is installed). The last one puts back the
+    thresholds and unfreezes everything, so that the garbage cycles frozen meanwhile are
+    collected again; whatever else had frozen objects before loses that too.
+    """
+    global _installed  # noqa: PLW0603 - one collector per process
+    if _installed is None:
+        return
+    _installed.depth -= 1
+    if _installed.depth > 0:
+        return
+    gc.callbacks.remove(_freeze_after_young)
+    gc.set_threshold(*_installed.thresholds)
+    gc.unfreeze()
+    _installed = None
+
+
+def installed() -> bool:
+    return _installed is not None
 
 
 @contextmanager
@@ -56,7 +92,7 @@ def held_out() -> Iterator[None]:
     young garbage made before it. Without `freeze_survivors` this does nothing: freezing
     would take the middle generation out of collection too.
     """
-    if not (_frozen_survivors and _held_out):
+    if _installed is None or not _held_out:
         yield
         return
     gc.collect(0)
@@ -79,5 +115,5 @@ async def collect_all_every(seconds: float) -> None:
     """With survivors frozen, the garbage cycles among them are found here only."""
     while True:
         await asyncio.sleep(seconds)
-        if _frozen_survivors:
+        if _installed is not None:
             collect_all()

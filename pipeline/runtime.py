@@ -103,6 +103,8 @@ async def running(
         await pipeline.app.start()
         stack.push_async_callback(pipeline.app.stop)
         tune_gc()
+        # A worker run inside a process that goes on (the tests) leaves its collector as found.
+        stack.callback(collector.uninstall)
         full = asyncio.create_task(
             collector.collect_all_every(collector.FULL_EVERY_SECONDS), name="kefu-gc-full"
         )
