@@ -28,6 +28,7 @@ from agents.alarms import snapshot
 from agents.cadence import InputClock
 from agents.manual_acks import manual_acks, unacked_batches
 from agents.ownership import Ownership
+from core import collector
 from core.settings import KefuSettings
 from core.topics import topics_for
 from schemas.packed import PackedBatch, unpack
@@ -176,8 +177,9 @@ class SnapshotStage:
         for partition in sorted(partitions):
             for part, states in zip(self.parts, self.states, strict=True):
                 if partition in states:
-                    state = states[partition]
-                    await snapshot.write(producer, part.state_topic, partition, state.dump())
+                    with collector.held_out():  # lives until written (core.collector)
+                        data = states[partition].dump()
+                    await snapshot.write(producer, part.state_topic, partition, data)
             self._changed.discard(partition)
         self._snapshot_at = time.monotonic()
         self._snapshot_seconds = self._snapshot_at - started

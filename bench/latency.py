@@ -55,7 +55,14 @@ async def _caught_up(bootstrap: str, topics: Topics, app_id: str) -> None:
     await wait_committed(bootstrap, app_id, await end_offsets(bootstrap, [topics.events]))
 
 
-async def paced_run(bootstrap: str, workdir: Path, plan: PacedPlan) -> RunnerResult:
+async def paced_run(
+    bootstrap: str,
+    workdir: Path,
+    plan: PacedPlan,
+    runner_module: str = "bench.runners.paced",
+    runner_args: tuple[str, ...] = (),
+) -> RunnerResult:
+    """`runner_module` speaks bench.runners.paced's protocol (bench.runners.paced_gc)."""
     prefix = f"bench-paced-{uuid.uuid4().hex[:8]}"
     settings = KefuSettings(
         kafka_bootstrap=bootstrap, topic_prefix=prefix, app_id=prefix, partitions=plan.partitions
@@ -69,7 +76,8 @@ async def paced_run(bootstrap: str, workdir: Path, plan: PacedPlan) -> RunnerRes
         conversations(TrafficSpec(events=count, events_per_second=plan.rate, tag="l", seed=13))
     )
     args = ["--bootstrap", bootstrap, "--prefix", prefix, "--workdir", str(workdir)]
-    runner = Runner("bench.runners.paced", [*args, "--partitions", str(plan.partitions)], workdir)
+    args += ["--partitions", str(plan.partitions), *runner_args]
+    runner = Runner(runner_module, args, workdir)
     try:
         await asyncio.to_thread(runner.wait_ready)
         runner.go()

@@ -39,6 +39,7 @@ from agents.cadence import InputClock
 from agents.controls.book import ControlBook
 from agents.manual_acks import manual_acks, unacked_batches
 from agents.ownership import Ownership
+from core import collector
 from core.settings import KefuSettings
 from core.topics import topics_for
 from schemas.inquiry_changes import decode
@@ -238,7 +239,8 @@ class AlarmRunner(Service):
             settings.alarm_snapshot_full_every, settings.alarm_snapshot_delta_ratio, now
         )
         state = self.states[partition]
-        data = state.take_full() if full else state.take_delta()
+        with collector.held_out():  # lives until written (core.collector)
+            data = state.take_full() if full else state.take_delta()
         # Taken, so until this one is on the broker whole the next one must be full: a part
         # that landed after a failure must not become a base.
         chain.last = None

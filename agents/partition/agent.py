@@ -39,6 +39,7 @@ from agents.partition.old_duplicates import beyond_window, stored_before
 from agents.partition.orphans import left_open
 from agents.partition.recalled import Recalled, recall, unknown
 from agents.partition.state import PartitionState
+from core import collector
 from core.offsets import end_offsets
 from core.settings import KefuSettings
 from core.topics import topics_for
@@ -239,11 +240,15 @@ class StatefulRunner:
         self._pending, self._touched = [], set()
         now_ms = int(time.time() * 1000)
         ratio = self.settings.checkpoint_delta_ratio
-        for p in sorted(checkpoints):
-            full = self._chain(p).full_due(ratio)
-            flush.checkpoints.append((p, self.states[p].take_checkpoint(now_ms, full)))
-            flush.acks += self._unacked.pop(p, [])
-            self._checkpointed_at[p] = time.monotonic()
+        if checkpoints:
+            # They live until written, across young collections (core.collector); held out
+            # only when there are some, since holding out costs a young collection.
+            with collector.held_out():
+                for p in sorted(checkpoints):
+                    full = self._chain(p).full_due(ratio)
+                    flush.checkpoints.append((p, self.states[p].take_checkpoint(now_ms, full)))
+                    flush.acks += self._unacked.pop(p, [])
+                    self._checkpointed_at[p] = time.monotonic()
         await self._flushes.put(flush)
 
     def _chain(self, partition: int) -> changelog.Chain:
