@@ -180,17 +180,14 @@ def _dirty(
 
 
 def _store_periods(
-    store: Store,
-    rollup: Rollup,
-    periods: list[tuple[str, datetime]],
-    settle_seconds: float,
+    store: Store, rollup: Rollup, periods: list[tuple[str, datetime]], settle_seconds: float
 ) -> str:
     """One refresh: its start less the settle time, read before the computation, stamps both
     writes. A mark is stamped while its insert runs, before the insert's rows are visible:
     a mark stamped after this stamp outranks the refresh, even one not yet visible now.
-    Returns the condition on its table of marks (sql/0030) selecting those the stamp covers, for
-    `refresh` to delete after every write: until they leave, rollup_state alone decides,
-    and a refresher stopped in between leaves only a few more keys for readers to look up."""
+    Returns the condition on its table of marks (sql/0030) selecting those the stamp
+    covers, for `refresh` to delete after every write: until they leave, rollup_state alone
+    decides, and a refresher stopped in between leaves only a few more keys to look up."""
     database = store.database
     started = store.query(
         "SELECT toString(now64(6, 'UTC') - toIntervalMillisecond({settle:UInt64}))",

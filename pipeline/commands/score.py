@@ -1,8 +1,8 @@
 """`kefu score --role presale --period week`: the ranked, explained KPI scorecard.
 
-The numbers are the `agent_scores` view's (sql/0008; its bounded form, sql/0032), read as they are: the command writes
-the configured weights into the store first (sinks.kpi_views), so what it prints
-is what the boards show.
+The numbers are the `agent_scores` view's (sql/0008; its bounded form, sql/0032), read as
+they are: the command writes the configured weights into the store first
+(sinks.kpi_views), so what it prints is what the boards show.
 """
 
 from __future__ import annotations
