@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 from core.settings import RollupSettings
@@ -39,8 +39,6 @@ class Rollup:
     # The relation that computes periods with FINAL, {database}, {first} and {last} filled
     # in: the view's `_final` unless it names another.
     source: str = "{database}.{view}_final"
-    # The table its marks are inserted into (sql/0030, sql/0032).
-    marks: str = "rollup_changes"
 
     def computation(self, database: str, first: str, last: str) -> str:
         """The FINAL computation of the periods first..last, as `relation WHERE filter`."""
@@ -75,18 +73,7 @@ ROLLUPS = (
     Rollup("paid_orders_daily", *_BY_LOCAL_DAY, _LOCAL_DAY, _DAYS),
     Rollup("refund_daily", *_BY_LOCAL_DAY, _LOCAL_DAY, _DAYS),
     Rollup("agent_kpi_daily", *_BY_DAY, _DAY, _DAYS),
-    # Last: it reads the three rollup-backed views above, so one cycle stores a change
-    # end to end. Its marks come from theirs (sql/0032).
-    Rollup(
-        "agent_scores",
-        "toDateTime(period_start, 'UTC')",
-        "period_start",
-        "day_days",
-        "period_start BETWEEN toDate({first}) AND toDate({last})",
-        marks="rollup_derived_changes",
-    ),
 )
-MARK_TABLES = ("rollup_changes", "rollup_derived_changes")
 
 
 def refresh(
@@ -96,12 +83,12 @@ def refresh(
 
     The live period is marked by every flush; waiting for it to settle keeps the refresher
     from recomputing it on every run. Returns the number of periods refreshed; `limit`
-    bounds them per rollup (None: all). The marks the refreshes covered then leave their
-    tables in one DELETE each; `wait=False` leaves those to run in the background.
+    bounds them per rollup (None: all). The marks the refreshes covered then leave
+    rollup_changes in one DELETE; `wait=False` leaves it to run in the background.
     """
-    cycle = Cycle.of(store)
-    done = sum(_refresh_rollup(store, rollup, settle_seconds, limit, cycle) for rollup in ROLLUPS)
-    _delete_covered_marks(store, cycle, wait)
+    covered: list[str] = []
+    done = sum(_refresh_rollup(store, rollup, settle_seconds, limit, covered) for rollup in ROLLUPS)
+    _delete_covered_marks(store, covered, wait)
     return done
 
 
@@ -122,44 +109,17 @@ def refresh_or_log(store: Store, settle_seconds: float) -> int:
     return done
 
 
-@dataclass(slots=True)
-class Cycle:
-    """One refresh cycle: where the store keeps the marks, looked up once, and the
-    conditions that select the marks its refreshes covered, for one DELETE a table."""
-
-    # A table of marks -> the table a DELETE names and the ON CLUSTER clause it needs. A
-    # store from before sql/0030 has none: its marks are only in rollup_state.
-    tables: dict[str, tuple[str, str]]
-    covered: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
-
-    @classmethod
-    def of(cls, store: Store) -> Cycle:
-        rows = store.query(
-            "SELECT name, engine, engine_full FROM system.tables WHERE database = {db:String}"
-            " AND name IN {names:Array(String)}",
-            {"db": store.database, "names": list(MARK_TABLES)},
-        ).rows
-        return cls(
-            {
-                str(name): _delete_target(store.database, str(name), str(engine), str(full))
-                for name, engine, full in rows
-            }
-        )
-
-
 def _refresh_rollup(
-    store: Store, rollup: Rollup, settle_seconds: float, limit: int | None, cycle: Cycle
+    store: Store, rollup: Rollup, settle_seconds: float, limit: int | None, covered: list[str]
 ) -> int:
-    """Refresh `rollup`'s settled dirty periods; each refresh adds to the cycle the
+    """Refresh `rollup`'s settled dirty periods; each refresh adds to `covered` the
     condition that selects the marks its stamp covers."""
     done = 0
     while limit is None or done < limit:
         count = PERIODS_PER_REFRESH if limit is None else min(PERIODS_PER_REFRESH, limit - done)
         periods = _dirty(store, rollup, settle_seconds, count)
         if periods:
-            cycle.covered[rollup.marks].append(
-                _store_periods(store, rollup, periods, settle_seconds)
-            )
+            covered.append(_store_periods(store, rollup, periods, settle_seconds))
             done += len(periods)
         if len(periods) < count:
             break
@@ -185,9 +145,9 @@ def _store_periods(
     """One refresh: its start less the settle time, read before the computation, stamps both
     writes. A mark is stamped while its insert runs, before the insert's rows are visible:
     a mark stamped after this stamp outranks the refresh, even one not yet visible now.
-    Returns the condition on its table of marks (sql/0030) selecting those the stamp
-    covers, for `refresh` to delete after every write: until they leave, rollup_state alone
-    decides, and a refresher stopped in between leaves only a few more keys to look up."""
+    Returns the condition on rollup_changes (sql/0030) of the marks the stamp covers, for
+    `refresh` to delete after every write: until they leave, rollup_state alone decides,
+    and a refresher stopped in between leaves only a few more keys for readers to look up."""
     database = store.database
     started = store.query(
         "SELECT toString(now64(6, 'UTC') - toIntervalMillisecond({settle:UInt64}))",
@@ -209,41 +169,50 @@ def _store_periods(
         f"AND {rollup.period} IN ({', '.join(moments)}) "
         f"AND (shop_id, {rollup.period}) IN ({pairs})"
     )
-    covered = (
-        f"(view_name = {sql_string(rollup.view)} "
-        f"AND (shop_id, period) IN ({pairs}) AND changed_at <= {stamp})"
-    )
     store.command(
         f"INSERT INTO {database}.rollup_state (view_name, shop_id, period, changed_at, fresh) "
         f"SELECT {sql_string(rollup.view)}, p.1, toDateTime(p.2, 'UTC'), {stamp}, 1 "
         f"FROM (SELECT arrayJoin([{pairs}]) AS p)"
     )
     log.debug("rollup %s: %d period(s) refreshed", rollup.view, len(periods))
-    return covered
-
-
-def _delete_covered_marks(store: Store, cycle: Cycle, wait: bool) -> None:
-    """One DELETE a table of marks for a whole refresh cycle: each is a mutation, and the
-    embedded store runs nothing else while one runs."""
-    for name, covered in cycle.covered.items():
-        if name not in cycle.tables or not covered:
-            continue
-        table, on_cluster = cycle.tables[name]
-        store.command(
-            f"DELETE FROM {table}{on_cluster} WHERE {' OR '.join(covered)} "
-            f"SETTINGS lightweight_deletes_sync = {2 if wait else 0}"
-        )
-
-
-def _delete_target(database: str, name: str, engine: str, engine_full: str) -> tuple[str, str]:
-    """A Distributed table takes no DELETE: on a cluster the local tables it names are
-    deleted from on every node (deploy/clickhouse/)."""
-    if engine != "Distributed":
-        return f"{database}.{name}", ""
-    cluster, local_database, table = (
-        part.strip().strip("'") for part in engine_full.split("(", 1)[1].split(",")[:3]
+    return (
+        f"(view_name = {sql_string(rollup.view)} "
+        f"AND (shop_id, period) IN ({pairs}) AND changed_at <= {stamp})"
     )
-    return f"{local_database}.{table}", f" ON CLUSTER {cluster}"
+
+
+def _delete_covered_marks(store: Store, covered: list[str], wait: bool) -> None:
+    """One DELETE for a whole refresh cycle: each is a mutation, and the embedded store
+    runs nothing else while one runs."""
+    found = _changes_table(store) if covered else None
+    if found is None:
+        return
+    table, on_cluster = found
+    store.command(
+        f"DELETE FROM {table}{on_cluster} WHERE {' OR '.join(covered)} "
+        f"SETTINGS lightweight_deletes_sync = {2 if wait else 0}"
+    )
+
+
+def _changes_table(store: Store) -> tuple[str, str] | None:
+    """The table holding rollup_changes' rows, and the ON CLUSTER clause a DELETE needs;
+    None on a store from before sql/0030, whose marks are only in rollup_state.
+
+    A Distributed table takes no DELETE: on a cluster the local tables it names are
+    deleted from on every node (deploy/clickhouse/)."""
+    found = store.query(
+        "SELECT engine, engine_full FROM system.tables"
+        " WHERE database = {db:String} AND name = 'rollup_changes'",
+        {"db": store.database},
+    ).rows
+    if not found:
+        return None
+    if found[0][0] != "Distributed":
+        return f"{store.database}.rollup_changes", ""
+    cluster, database, table = (
+        part.strip().strip("'") for part in str(found[0][1]).split("(", 1)[1].split(",")[:3]
+    )
+    return f"{database}.{table}", f" ON CLUSTER {cluster}"
 
 
 def _time(period: datetime) -> str:
@@ -279,12 +248,9 @@ def apply_ttls(store: Store, settings: RollupSettings) -> None:
 def invalidate(store: Store) -> None:
     """Mark every fresh period: what the FINAL computation reads has changed without an
     insert (a settings view re-created with other settings). Marks go to rollup_changes,
-    which forwards them to rollup_state (sql/0030). The scorecard's periods are not marked
-    here: the marks of its inputs' days mark them all (sql/0032)."""
-    direct = [rollup.view for rollup in ROLLUPS if rollup.marks == "rollup_changes"]
+    which forwards them to rollup_state (sql/0030)."""
     store.command(
         f"INSERT INTO {store.database}.rollup_changes "
         "SELECT view_name, shop_id, period, now64(6, 'UTC') "
-        f"FROM {store.database}.rollup_state FINAL "
-        f"WHERE fresh = 1 AND view_name IN ({', '.join(map(sql_string, direct))})"
+        f"FROM {store.database}.rollup_state FINAL WHERE fresh = 1"
     )

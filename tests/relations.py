@@ -18,7 +18,6 @@ ARGUMENTS = {
             "agent_kpi_daily",
             "paid_orders_daily",
             "refund_daily",
-            "agent_scores",
         )
     },
     "shop_minutely_between": _EVERY_MINUTE,

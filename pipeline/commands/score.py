@@ -1,8 +1,8 @@
 """`kefu score --role presale --period week`: the ranked, explained KPI scorecard.
 
-The numbers are the `agent_scores` view's (sql/0008; its bounded form, sql/0032), read as
-they are: the command writes the configured weights into the store first
-(sinks.kpi_views), so what it prints is what the boards show.
+The numbers are the `agent_scores` view's (sql/0008), read as they are: the command writes
+the configured weights into the store first (sinks.kpi_views), so what it prints
+is what the boards show.
 """
 
 from __future__ import annotations
@@ -114,11 +114,9 @@ def ranked(rows: list[dict[str, Any]]) -> list[tuple[str, dict[str, Any]]]:
     return [(str(i) if r["score"] is not None else "-", r) for i, r in enumerate(ordered, 1)]
 
 
-# The bounded form plans the read-time side only when a score of that period is changed
-# (sql/0032), where agent_scores plans it while any is, as today's always are.
 _QUERY = """
 SELECT *
-FROM agent_scores_between(first = {start:Date}, last = {start:Date})
+FROM agent_scores
 WHERE role = {role:String} AND period = {period:String} AND period_start = {start:Date}
   AND ({shop:String} = '' OR shop_id = {shop:String})
 ORDER BY shop_id, agent_id

@@ -166,7 +166,6 @@ ROLLED_UP = {
     "agent_kpi_daily": ("shop_id", "agent_id", "business_date"),
     "paid_orders_daily": ("shop_id", "day"),
     "refund_daily": ("shop_id", "agent_id", "day"),
-    "agent_scores": ("period", "period_start", "shop_id", "agent_id"),
 }
 
 

@@ -73,7 +73,6 @@ EMPTY_BY_DEFAULT = {
     "rollup_dirty",  # every period refreshed before the comparison
     "rollup_dirty_between",
     "rollup_changes",  # and every mark deleted by its refresh
-    "rollup_derived_changes",
     # the rollup-backed views' read-time sides, likewise
     *(f"{rollup.view}_changed" for rollup in rollups.ROLLUPS),
 }

@@ -72,7 +72,7 @@ def worker_settings(broker: Broker, tmp_path: Path, name: str, url: str) -> Kefu
         ingest_max_records=100,
         qc=QcSettings(shops_file=qc_shops_file(tmp_path)),
         # Rollups refreshed while the stream still corrects the same periods.
-        rollups=RollupSettings(refresh_seconds=1.0, settle_seconds=SETTLE_SECONDS),
+        rollups=RollupSettings(refresh_seconds=0.2, settle_seconds=SETTLE_SECONDS),
     )
 
 

@@ -30,7 +30,6 @@ VIEWS = {
     "shop_hourly": "shop_id, hour",
     "agent_hourly": "shop_id, agent_id, hour",
     "agent_kpi_daily": "shop_id, agent_id, business_date",
-    "agent_scores": "period, period_start, shop_id, agent_id",
 }
 # The daily inputs of the scorecard's 30-day refund rates (sql/0027): orders and refunds
 # change them, inquiries do not.
@@ -119,9 +118,7 @@ def test_a_period_waits_to_settle_and_a_newer_version_makes_it_dirty(store: Chdb
     assert rollups.refresh(store, settle_seconds=0) == marked
     assert dirty(store, database) == 0
     store.command(INQUIRIES.format(db=database, version=2).replace("numbers(400)", "numbers(1)"))
-    # one day and one hour for each view, and the scores of the day (a Monday, so its
-    # week's too) and of its month
-    assert dirty(store, database) == 9
+    assert dirty(store, database) == 7  # one day and one hour, for each view
     assert_views_equal_final(store, database)
 
 
@@ -463,33 +460,6 @@ def test_a_view_plans_its_read_time_side_only_while_one_of_its_periods_is_change
     assert_views_equal_final(store, database)
 
 
-def test_the_bounded_scorecard_plans_its_read_time_side_only_for_changes_in_its_range(
-    store: ChdbStore,
-) -> None:
-    """agent_scores plans its read-time side while any score period is changed; on a live
-    store that is always (today). agent_scores_between(first, last) only while one in
-    its range is, and answers as agent_scores filtered to the range."""
-    database = fresh(store)
-    for insert in (INQUIRIES, ORDERS, REFUNDS):
-        store.command(insert.format(db=database, version=1))
-    rollups.refresh(store, settle_seconds=0)
-    store.command(UNANSWER_I1.format(db=database))  # 2026-11-23: its day, week and month
-    raw = f"ReadFromMergeTree ({database}.inquiries)"
-    for first, last, plans in (
-        ("2026-11-23", "2026-11-23", True),
-        ("2026-11-24", "2026-11-30", False),
-        ("2026-11-01", "2026-12-31", True),
-    ):
-        between = f"{database}.agent_scores_between(first = '{first}', last = '{last}')"
-        rows = store.query(f"SELECT * FROM {between} ORDER BY ALL").rows
-        assert rows, (first, last)
-        assert rows == _rows(
-            store, database, "agent_scores_final", f"period_start BETWEEN '{first}' AND '{last}'"
-        )
-        assert (raw in _plan(store, f"SELECT * FROM {between}")) == plans, (first, last)
-    assert raw in _plan(store, f"SELECT * FROM {database}.agent_scores")
-
-
 def test_a_range_computes_its_changed_periods_and_reads_the_others_from_the_rollups(
     store: ChdbStore,
 ) -> None:
@@ -534,21 +504,10 @@ def test_the_fresh_side_reads_the_rollup_state_of_the_queried_days_and_hours(
         assert key in plan, view
 
 
-def _rollups_of(store: ChdbStore, database: str) -> list[rollups.Rollup]:
-    """The rollups a store has (one of an earlier release lacks the later ones)."""
-    tables = {
-        row[0]
-        for row in store.query(
-            "SELECT name FROM system.tables WHERE database = {db:String}", {"db": database}
-        ).rows
-    }
-    return [rollup for rollup in rollups.ROLLUPS if f"{rollup.view}_rollup" in tables]
-
-
 def _newest_rows(store: ChdbStore, database: str) -> dict[str, list[tuple[object, ...]]]:
     """Each rollup's newest row of every key by its stamp (merges may drop the others)."""
     found: dict[str, list[tuple[object, ...]]] = {}
-    for rollup in _rollups_of(store, database):
+    for rollup in rollups.ROLLUPS:
         table = f"{rollup.view}_rollup"
         key = store.query(
             "SELECT sorting_key FROM system.tables WHERE database = {db:String} AND name = {t:String}",
@@ -562,7 +521,7 @@ def _newest_rows(store: ChdbStore, database: str) -> dict[str, list[tuple[object
 
 
 def _merge_rollups(store: ChdbStore, database: str) -> None:
-    for rollup in _rollups_of(store, database):
+    for rollup in rollups.ROLLUPS:
         store.command(f"OPTIMIZE TABLE {database}.{rollup.view}_rollup FINAL")
 
 
@@ -620,26 +579,20 @@ def test_a_store_of_the_previous_release_keeps_its_rollup_rows_under_the_new_eng
     views = (*VIEWS, *REFUND_RATE_VIEWS)
     shown = {v: store.query(f"SELECT * FROM {database}.{v} ORDER BY ALL").rows for v in views}
     assert migrate(store, database, 180)[0] == "0029_rollup_versions"
-    assert _newest_rows(store, database) == {**stored, "agent_scores": []}  # new in 0032
+    assert _newest_rows(store, database) == stored
     for rollup in rollups.ROLLUPS:
         engine = store.query(
             "SELECT engine_full FROM system.tables WHERE database = {db:String} AND name = {t:String}",
             {"db": database, "t": f"{rollup.view}_rollup"},
         ).scalar()
         assert str(engine).startswith("ReplacingMergeTree(computed_at)"), rollup.view
-    # nothing to recompute but the score periods, which 0032 marks to store them all
-    assert (
-        dirty(store, database)
-        == store.query(
-            f"SELECT count() FROM {database}.rollup_dirty WHERE view_name = 'agent_scores'"
-        ).scalar()
-    )
+    assert dirty(store, database) == 0  # nothing to recompute
     for view, rows in shown.items():
         assert store.query(f"SELECT * FROM {database}.{view} ORDER BY ALL").rows == rows, view
     # Run again (an earlier attempt that broke off): still every row, no copy left behind.
     again = next(m for m in migrations() if m.version == "0029_rollup_versions")
     _apply(store, again, database, 180)
-    assert _newest_rows(store, database) == {**stored, "agent_scores": []}
+    assert _newest_rows(store, database) == stored
     left = store.query(
         "SELECT count() FROM system.tables WHERE database = {db:String} AND name LIKE '%\\_v'",
         {"db": database},
@@ -658,14 +611,14 @@ def test_periods_a_race_spoiled_before_the_new_engine_are_recomputed(
     database = fresh(store, release_before("0029", tmp_path))
     for insert in (INQUIRIES, ORDERS, REFUNDS):
         store.command(insert.format(db=database, version=1))
-    for rollup in _rollups_of(store, database):
+    for rollup in rollups.ROLLUPS:
         periods = rollups._dirty(store, rollup, 0, 100_000)
         rollups._store_periods(store, rollup, periods, settle_seconds=0)
         rollups._store_periods(store, rollup, periods, settle_seconds=60)
     _merge_rollups(store, database)
     raced = {  # the periods with rows (a marked day may have none)
         (rollup.view, shop, period)
-        for rollup in _rollups_of(store, database)
+        for rollup in rollups.ROLLUPS
         for shop, period in store.query(
             f"SELECT DISTINCT shop_id, {rollup.period} FROM {database}.{rollup.view}_rollup"
         ).rows
@@ -675,10 +628,7 @@ def test_periods_a_race_spoiled_before_the_new_engine_are_recomputed(
         not store.query(f"SELECT * FROM {database}.{view}").rows for view in views
     )  # the bug: every raced period is gone
     migrate(store, database, 180)
-    spoiled = store.query(
-        f"SELECT view_name, shop_id, period FROM {database}.rollup_dirty "
-        "WHERE view_name != 'agent_scores'"  # 0032 marks every score period
-    ).rows
+    spoiled = store.query(f"SELECT view_name, shop_id, period FROM {database}.rollup_dirty").rows
     assert set(spoiled) == raced
     assert_views_equal_final(store, database, views)
     rollups.refresh(store, settle_seconds=0)
@@ -688,11 +638,7 @@ def test_periods_a_race_spoiled_before_the_new_engine_are_recomputed(
 
 
 def _changes(store: ChdbStore, database: str) -> int:
-    """The marks in both tables of them (sql/0030, sql/0032)."""
-    return sum(
-        int(store.query(f"SELECT count() FROM {database}.{table}").scalar())
-        for table in rollups.MARK_TABLES
-    )
+    return int(store.query(f"SELECT count() FROM {database}.rollup_changes").scalar())
 
 
 def test_a_refresh_leaves_in_rollup_changes_only_the_marks_its_stamp_did_not_cover(
@@ -773,7 +719,7 @@ def test_the_changed_periods_are_read_at_their_keys_whatever_the_history(
     for view in ("shop_daily", "shop_hourly", "shop_minutely"):
         plan = _plan(store, f"SELECT * FROM {database}.rollup_dirty WHERE view_name = '{view}'")
         selected, total = _granules(plan, f"{database}.rollup_state")
-        assert total > 50 and selected <= 4, (view, selected, total)
+        assert total > 50 and selected <= 3, (view, selected, total)
     assert_views_equal_final(store, database)
 
 
@@ -873,13 +819,12 @@ def test_a_store_of_the_previous_release_keeps_its_changed_periods(
         store.command(insert.format(db=database, version=1))
     rollups.refresh(store, settle_seconds=0)
     store.command(UNANSWER_I1.format(db=database))
-    inputs = f"SELECT * FROM {database}.rollup_dirty WHERE view_name != 'agent_scores' ORDER BY ALL"
-    changed = store.query(inputs).rows
+    changed = store.query(f"SELECT * FROM {database}.rollup_dirty ORDER BY ALL").rows
     views = (*VIEWS, *REFUND_RATE_VIEWS)
     shown = {v: store.query(f"SELECT * FROM {database}.{v} ORDER BY ALL").rows for v in views}
     assert changed
     assert migrate(store, database, 180)[0] == "0030_rollup_changes"
-    assert store.query(inputs).rows == changed  # and 0032 marks every score period
+    assert store.query(f"SELECT * FROM {database}.rollup_dirty ORDER BY ALL").rows == changed
     for view, rows in shown.items():
         assert store.query(f"SELECT * FROM {database}.{view} ORDER BY ALL").rows == rows, view
     store.command(INQUIRIES.format(db=database, version=3).replace("numbers(400)", "numbers(1)"))
