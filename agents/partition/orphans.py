@@ -12,8 +12,9 @@ again is settled as missed then, which is all the input says about it
 
 from __future__ import annotations
 
-from dataclasses import astuple, fields, replace
+from dataclasses import fields, replace
 from datetime import date
+from operator import attrgetter
 from typing import Any
 
 from schemas.inquiry import DEADLINE_MS, MISSED, Inquiry
@@ -21,7 +22,12 @@ from schemas.packed import partition_for
 from sinks.store import Store
 
 RowKey = tuple[str, str, str]
-_DATE = [f.name for f in fields(Inquiry)].index("business_date")
+_COLUMNS = [f.name for f in fields(Inquiry)]
+_DATE = _COLUMNS.index("business_date")
+# Not dataclasses.astuple: it deep-copies every field, and a new generation may take over
+# hundreds of thousands of open inquiries, dumped at each checkpoint until they settle.
+_BEFORE_DATE = attrgetter(*_COLUMNS[:_DATE])
+_AFTER_DATE = attrgetter(*_COLUMNS[_DATE + 1 :])
 
 # The columns of an Inquiry, as the store returns them for OPEN_SQL.
 OPEN_SQL = """
@@ -85,7 +91,7 @@ class Orphans:
     def dump(self) -> list[list[Any]]:
         self.changed = False
         return [
-            [*astuple(i)[:12], i.business_date.isoformat(), *astuple(i)[13:], key in self._heard]
+            [*_BEFORE_DATE(i), i.business_date.isoformat(), *_AFTER_DATE(i), key in self._heard]
             for key, i in self._open.items()
         ]
 
@@ -94,7 +100,7 @@ class Orphans:
         width = len(fields(Inquiry))
         for item in items:
             inquiry = Inquiry(*item[:width])
-            inquiry.business_date = date.fromisoformat(item[12])
+            inquiry.business_date = date.fromisoformat(item[_DATE])
             self._open[_key(inquiry)] = inquiry
             if item[width:] == [True]:
                 self._heard.add(_key(inquiry))

@@ -96,3 +96,17 @@ def test_an_orphan_that_joins_an_earlier_message_is_deleted_not_settled() -> Non
     assert got["b1-m1"]["status"] == ANSWERED
     assert got["b1-m2"]["is_deleted"] == 1
     assert len(state.orphans) == 0
+
+
+def test_an_orphan_is_dumped_field_for_field_and_loads_back_equal() -> None:
+    answered = replace(left_open("b4", T0), answered_at_ms=T0 + 9_000, response_seconds=9.0)
+    orphans = new_generation(left_open("b1", T0), answered).orphans
+    orphans.heard("s1", "b4", "b4-m1")
+    dumped = orphans.dump()
+    assert dumped[1] == [
+        "s1", "b4", "b4-m1", "a1", T0, T0, T0 + 9_000, None, 9.0,
+        0, 0, 0, "2026-11-23", OPEN, 1, None, True,
+    ]  # fmt: skip
+    restored = new_generation().orphans
+    restored.load(dumped)
+    assert restored.settle(T0 + 60 * MINUTE) == orphans.settle(T0 + 60 * MINUTE) != []
