@@ -71,4 +71,7 @@ def side_by_side(
         results[name] = run_contender(name, data, plan, workdir, peer)
     for name, result in results.items():
         log.info("%s: %.0f events/s", name, result.events_per_second)
+        if threads := result.extra.get("thread_cpu"):
+            busiest = sorted(threads.items(), key=lambda t: -t[1])[:8]
+            log.info("%s: CPU s by thread %s", name, ", ".join(f"{n} {c:.1f}" for n, c in busiest))
     return data, results

@@ -58,6 +58,29 @@ def cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+def thread_cpu() -> dict[str, float]:
+    """CPU seconds of this process's live threads, summed by thread name (Linux; empty
+    elsewhere). Threads that ended are not in it: their CPU shows only in `cpu_seconds`."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    by_name: dict[str, float] = {}
+    try:
+        tasks = os.listdir("/proc/self/task")
+    except OSError:
+        return by_name
+    for tid in tasks:
+        try:
+            with open(f"/proc/self/task/{tid}/stat") as stat:
+                text = stat.read()
+        except OSError:
+            continue  # ended while we looked
+        # The name sits in parentheses and may hold spaces; the fields after it are fixed.
+        name = text[text.index("(") + 1 : text.rindex(")")]
+        name = "main thread" if tid == str(os.getpid()) else name
+        fields = text[text.rindex(")") + 2 :].split()
+        by_name[name] = by_name.get(name, 0.0) + (int(fields[11]) + int(fields[12])) / ticks
+    return by_name
+
+
 def rss_bytes() -> int:
     """Resident set size of this process now."""
     with open("/proc/self/statm") as statm:
@@ -88,6 +111,7 @@ class Meter:
         self.started: float | None = None
         self.first_wall_ms: int | None = None
         self._cpu0 = 0.0
+        self._threads0: dict[str, float] = {}
         self._seen0 = 0
 
     @property
@@ -100,6 +124,7 @@ class Meter:
             self.started = time.perf_counter()
             self.first_wall_ms = int(time.time() * 1000)
             self._cpu0 = cpu_seconds()
+            self._threads0 = thread_cpu()
             self._seen0 = seen
 
     @property
@@ -114,13 +139,17 @@ class Meter:
         if self.started is None:
             msg = f"{self.runner}: stopped before any record arrived"
             raise RuntimeError(msg)
+        threads = {
+            name: round(cpu - self._threads0.get(name, 0.0), 2)
+            for name, cpu in thread_cpu().items()
+        }
         return RunnerResult(
             runner=self.runner,
             events=seen - self._seen0,
             seconds=time.perf_counter() - self.started,
             cpu_seconds=cpu_seconds() - self._cpu0,
             peak_rss_bytes=peak_rss_bytes(),
-            extra=extra,
+            extra={**extra, "thread_cpu": {n: c for n, c in threads.items() if c > 0}},
         )
 
 
