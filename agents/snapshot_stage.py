@@ -6,7 +6,10 @@ is fetched through faust and decoded once for both. Per batch: apply every part,
 what each produced and wait for the broker's acks, then hold the input.
 Every `checkpoint_seconds` under load, or at once when input pauses, before a rebalance and
 at shutdown, each changed partition's state is snapshotted (with the input offset it covers)
-and only then is the held input acked. A crash replays the input since the last snapshot;
+and only then is the held input acked. A snapshot is a delta on the one before (what changed
+since: the states grow with the dedup window and conversation memory, their changes with the
+input) or a full one when the chain's rule says so (`agents.alarms.snapshot`, whose chains and
+settings it shares); a restore applies the newest full one and its deltas. A crash replays the input since the last snapshot;
 the stages' outputs carry ids from event time only, so the repeats collapse downstream, and
 input a snapshot covers is skipped.
 """
@@ -53,7 +56,9 @@ class PartitionState(Protocol[Out]):
 
     def apply_batch(self, batch: PackedBatch, offset: int) -> list[Out]: ...
     def dump(self) -> dict[str, Any]: ...
+    def dump_delta(self) -> dict[str, Any]: ...
     def load(self, data: dict[str, Any]) -> None: ...
+    def load_delta(self, data: dict[str, Any]) -> None: ...
 
 
 Publish = Callable[[AIOKafkaProducer, list[Out]], Awaitable[None]]
@@ -80,6 +85,7 @@ class SnapshotStage:
         self.parts = tuple(parts)
         # Per part, its states by partition.
         self.states: tuple[dict[int, PartitionState[Any]], ...] = tuple({} for _ in self.parts)
+        self.chains: tuple[dict[int, snapshot.Chain], ...] = tuple({} for _ in self.parts)
         self._held: list[tuple[faust.Stream, EventT]] = []
         self._changed: set[int] = set()
         self._lock = asyncio.Lock()
@@ -141,9 +147,10 @@ class SnapshotStage:
                 log.exception(
                     "%s snapshots at revocation failed; the next owner replays", self.name
                 )
-            for states in self.states:
+            for states, chains in zip(self.states, self.chains, strict=True):
                 for partition in gone:
                     states.pop(partition, None)
+                    chains.pop(partition, None)
             self._changed -= gone
             self._held = [h for h in self._held if h[1].message.partition not in gone]
 
@@ -175,11 +182,9 @@ class SnapshotStage:
         producer = await self._ensure_producer()
         started = time.monotonic()
         for partition in sorted(partitions):
-            for part, states in zip(self.parts, self.states, strict=True):
-                if partition in states:
-                    with collector.held_out():  # lives until written (core.collector)
-                        data = states[partition].dump()
-                    await snapshot.write(producer, part.state_topic, partition, data)
+            for index in range(len(self.parts)):
+                if partition in self.states[index]:
+                    await self._write(producer, index, partition)
             self._changed.discard(partition)
         self._snapshot_at = time.monotonic()
         self._snapshot_seconds = self._snapshot_at - started
@@ -188,6 +193,24 @@ class SnapshotStage:
         for stream, event in done:
             await stream.ack(event)
 
+    async def _write(self, producer: AIOKafkaProducer, index: int, partition: int) -> None:
+        """A delta on the partition's last snapshot, or a full one when due."""
+        chain = self.chains[index].setdefault(partition, snapshot.Chain())
+        now, base, settings = time.monotonic(), chain.last, self.settings
+        full = chain.full_due(
+            settings.alarm_snapshot_full_every, settings.alarm_snapshot_delta_ratio, now
+        )
+        state = self.states[index][partition]
+        with collector.held_out():  # lives until written (core.collector)
+            data = state.dump() if full else state.dump_delta()
+        # Taken, so until this one is on the broker whole the next one must be full: a part
+        # that landed after a failure must not become a base.
+        chain.last = None
+        snapshot_id, size = await snapshot.write(
+            producer, self.parts[index].state_topic, partition, data, None if full else base
+        )
+        chain.wrote(snapshot_id, size, full=full, now=now)
+
     async def _state(self, index: int, partition: int) -> PartitionState[Any]:
         state = self.states[index].get(partition)
         return state if state is not None else await self._restore(index, partition)
@@ -195,10 +218,15 @@ class SnapshotStage:
     async def _restore(self, index: int, partition: int) -> PartitionState[Any]:
         part = self.parts[index]
         state = part.new_state()
-        found = await snapshot.read_latest(self.bootstrap, part.state_topic, partition)
+        found = await snapshot.read_chain(self.bootstrap, part.state_topic, partition)
         if found is not None:
-            state.load(found)
-            log.info("%s partition %d restored at offset %d", part.name, partition, state.offset)
+            state.load(found[0])
+            for delta in found[1:]:
+                state.load_delta(delta)
+            log.info(
+                "%s partition %d restored at offset %d (%d deltas)",
+                part.name, partition, state.offset, len(found) - 1,
+            )  # fmt: skip
         self.states[index][partition] = state
         return state
 

@@ -500,14 +500,15 @@ class KefuSettings(BaseSettings):
     alarm_snapshot_full_every: int = Field(
         30,
         ge=0,
-        description="alarm snapshots between two full ones are deltas (what changed since the "
-        "one before); a full one after this many deltas, 0 for full snapshots only",
+        description="alarm and side-stage (escalations, QC) snapshots between two full ones "
+        "are deltas (what changed since the one before); a full one after this many deltas, "
+        "0 for full snapshots only",
     )
     alarm_snapshot_delta_ratio: float = Field(
         1.0,
         gt=0,
-        description="a full alarm snapshot is also due once the deltas since the last full one "
-        "add up to this share of its size (bounds what a restore reads)",
+        description="a full alarm or side-stage snapshot is also due once the deltas since the "
+        "last full one add up to this share of its size (bounds what a restore reads)",
     )
     raw_text_ttl_days: int = Field(180, ge=1)
     sink_give_up_seconds: float = Field(

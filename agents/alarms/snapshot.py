@@ -1,4 +1,6 @@
-"""Alarm state snapshots on a Kafka topic: full ones and deltas, written before input is acked.
+"""State snapshots on a Kafka topic: full ones and deltas, written before input is acked.
+
+The alarm agent's (below) and the side stage's (agents/snapshot_stage.py) use them alike.
 
 A full snapshot is the whole partition state; a delta holds what changed since the snapshot
 before it (`AlarmPartition.take_delta`), which live is a few seconds of a 20-minute span of
@@ -148,12 +150,6 @@ async def write(
     return dict(parts[0][1])[_ID], sum(len(value) for value, _ in parts)
 
 
-async def read_latest(bootstrap: str, topic: str, partition: int) -> dict[str, Any] | None:
-    """The newest complete snapshot, for stages that write full snapshots only."""
-    chain = await read_chain(bootstrap, topic, partition)
-    return None if chain is None else chain[0]
-
-
 async def read_chain(bootstrap: str, topic: str, partition: int) -> list[dict[str, Any]] | None:
     """The newest consistent state of a partition: a full snapshot and its deltas, oldest
     first; None when there is none."""
@@ -179,22 +175,20 @@ async def read_chain(bootstrap: str, topic: str, partition: int) -> list[dict[st
                 if chain is not None and chain[-1] is found[0]:
                     return [s.state for s in chain]
             else:
-                log.warning(
-                    "alarm state %d: skipping an incomplete snapshot at %d", partition, last
-                )
+                log.warning("%s[%d]: skipping an incomplete snapshot at %d", topic, partition, last)
             last = start - 1
-        return _fallback(found, partition)
+        return _fallback(found, topic, partition)
     finally:
         await consumer.stop()
 
 
-def _fallback(found: list[Snapshot], partition: int) -> list[dict[str, Any]] | None:
+def _fallback(found: list[Snapshot], topic: str, partition: int) -> list[dict[str, Any]] | None:
     """The newest snapshot's chain is broken: the newest one that is whole, if any."""
     chain = chain_of(found)
     if found:
         log.error(
-            "alarm state %d: the newest snapshot's chain lacks its base; restoring %s",
-            partition, "nothing" if chain is None else "an older consistent snapshot",
+            "%s[%d]: the newest snapshot's chain lacks its base; restoring %s",
+            topic, partition, "nothing" if chain is None else "an older consistent snapshot",
         )  # fmt: skip
     return None if chain is None else [s.state for s in chain]
 

@@ -64,6 +64,7 @@ class Detector:
         # Running waits by due time; an entry whose conversation moved on is skipped.
         self._waits: list[tuple[int, str, str]] = []
         self._swept_hour = 0  # conversations are forgotten once per hour of event time
+        self._changed: set[tuple[str, str]] = set()  # since the last `take_changed`
 
     def dump(self) -> list[Any]:
         return [[shop, buyer, conv.dump()] for (shop, buyer), conv in self._conversations.items()]
@@ -76,12 +77,38 @@ class Detector:
             if conv.wait_due_ms is not None
         ]
         heapq.heapify(self._waits)
+        self._changed = set()
+
+    def take_changed(self) -> list[Any]:
+        """[shop, buyer, conversation or None when forgotten] of the conversations changed
+        since the last call or `dump`, for `load_changed` on the state as it was then."""
+        changed, self._changed = self._changed, set()
+        out: list[Any] = []
+        for shop, buyer in changed:
+            conv = self._conversations.get((shop, buyer))
+            out.append([shop, buyer, None if conv is None else conv.dump()])
+        return out
+
+    def forget_changes(self) -> None:
+        """After a full snapshot: the next delta starts from it."""
+        self._changed = set()
+
+    def load_changed(self, changed: list[Any]) -> None:
+        for shop, buyer, data in changed:
+            if data is None:
+                self._conversations.pop((shop, buyer), None)
+                continue
+            conv = self._conversations[(shop, buyer)] = Conversation.load(data)
+            if conv.wait_due_ms is not None:
+                # An entry left for its old wait is skipped when due, as in `advance`.
+                heapq.heappush(self._waits, (conv.wait_due_ms, shop, buyer))
 
     def apply(self, event: dict[str, Any]) -> list[Escalation]:
         key = (event["shop_id"], event.get("buyer_id") or "")
         conv = self._conversations.get(key)
         if conv is None:
             conv = self._conversations[key] = Conversation()
+        self._changed.add(key)
         if self._redelivered(conv, event):
             return []
         kind = event["type"]
@@ -101,6 +128,7 @@ class Detector:
             conv = self._conversations.get((shop, buyer))
             if conv is not None and conv.wait_due_ms == due:  # else the wait ended earlier
                 conv.wait_due_ms = None
+                self._changed.add((shop, buyer))
                 raised += self._raise((shop, buyer), conv, "long_wait", due, conv.wait_agent, "")
         hour = horizon_ms // 3_600_000
         if hour > self._swept_hour:
@@ -116,6 +144,7 @@ class Detector:
         ]
         for key in quiet:
             del self._conversations[key]
+        self._changed.update(quiet)
 
     def _redelivered(self, conv: Conversation, event: dict[str, Any]) -> bool:
         """A redelivered event (same id within the dedup window) must not count twice."""

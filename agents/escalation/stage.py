@@ -63,18 +63,33 @@ class EscalationPartition:
             out.append(Lifecycle(ident, action, at, by="kefu"))  # type: ignore[arg-type]
 
     def dump(self) -> dict[str, Any]:
+        self.detector.forget_changes()
+        return {**self._head(), "conversations": self.detector.dump()}
+
+    def dump_delta(self) -> dict[str, Any]:
+        """What changed since the last snapshot: the conversations touched since, with the
+        clocks and watermarks whole (they are small)."""
+        return {**self._head(), "changed": self.detector.take_changed()}
+
+    def load(self, data: dict[str, Any]) -> None:
+        self._load_head(data)
+        self.detector.load(data["conversations"])
+
+    def load_delta(self, data: dict[str, Any]) -> None:
+        self._load_head(data)
+        self.detector.load_changed(data["changed"])
+
+    def _head(self) -> dict[str, Any]:
         return {
             "offset": self.offset,
             "horizon": self.horizon_ms,
             "clocks": self.clocks,
-            "conversations": self.detector.dump(),
             "members": self.watermarks.dump(),
         }
 
-    def load(self, data: dict[str, Any]) -> None:
+    def _load_head(self, data: dict[str, Any]) -> None:
         self.offset = data["offset"]
         self.horizon_ms = data["horizon"]
         self.clocks = [(int(at), str(ident), str(action)) for at, ident, action in data["clocks"]]
         heapq.heapify(self.clocks)
-        self.detector.load(data["conversations"])
         self.watermarks.load(data.get("members", []))

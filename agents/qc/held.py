@@ -23,16 +23,27 @@ def _time(held: Held) -> int:
 class HeldMessages:
     """The messages waiting for the horizon; `arrived` numbers them in arrival order."""
 
-    __slots__ = ("_buckets", "arrived", "_count")
+    __slots__ = ("_buckets", "arrived", "_count", "_new")
 
     def __init__(self) -> None:
         self._buckets: dict[int, list[Held]] = {}
         self.arrived = 0
         self._count = 0
+        self._new: list[Held] = []  # held since the last `take_new`
 
     def hold(self, msg: Message) -> None:
         self.arrived += 1
-        self._file((msg.occurred_at_ms, self.arrived, msg))
+        held = (msg.occurred_at_ms, self.arrived, msg)
+        self._new.append(held)
+        self._file(held)
+
+    def take_new(self, horizon_ms: int) -> list[Held]:
+        """Those held since the last call and still held at `horizon_ms` (the newest release):
+        the held messages then, less what `release(horizon_ms)` lets go, plus these, are the
+        held messages now."""
+        new = [held for held in self._new if held[0] > horizon_ms]
+        self._new = []
+        return new
 
     def _file(self, held: Held) -> None:
         self._count += 1

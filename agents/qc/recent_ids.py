@@ -2,7 +2,8 @@
 
 Pruning a dict of every id by comprehension costs time for all it keeps; ids filed by
 event-time bucket are dropped a bucket at a time, and only the bucket the cutoff falls in is
-filtered, so forgetting costs about as much as what is forgotten.
+filtered, so forgetting costs about as much as what is forgotten. The ids added since the
+last `take_added` and the newest cutoff are what a snapshot delta carries.
 """
 
 from __future__ import annotations
@@ -11,10 +12,12 @@ from __future__ import annotations
 class RecentIds:
     """Event id -> event time (ms), for ids seen since the last `forget_before`."""
 
-    __slots__ = ("at", "_buckets", "_width")
+    __slots__ = ("at", "cutoff_ms", "_added", "_buckets", "_width")
 
     def __init__(self, width_ms: int) -> None:
         self.at: dict[str, int] = {}
+        self.cutoff_ms: int | None = None  # of the newest `forget_before`
+        self._added: list[str] = []
         self._buckets: dict[int, list[str]] = {}
         self._width = max(1, width_ms)
 
@@ -24,6 +27,7 @@ class RecentIds:
         if ident in at:
             return False
         at[ident] = at_ms
+        self._added.append(ident)
         bucket = self._buckets.get(at_ms // self._width)
         if bucket is None:
             self._buckets[at_ms // self._width] = [ident]
@@ -33,6 +37,7 @@ class RecentIds:
 
     def forget_before(self, cutoff_ms: int) -> None:
         """Keep exactly the ids whose event time is at least `cutoff_ms`."""
+        self.cutoff_ms = cutoff_ms
         at, last = self.at, cutoff_ms // self._width
         for number in [b for b in self._buckets if b <= last]:
             ids = self._buckets.pop(number)
@@ -48,6 +53,17 @@ class RecentIds:
                     del at[ident]
             if kept:
                 self._buckets[number] = kept
+
+    def take_added(self) -> list[tuple[str, int]]:
+        """[id, event time] of the ids added since the last call and not forgotten since.
+
+        Applied to the set as it was at that call, `forget_before(cutoff_ms)` then adding
+        these gives this set: forgetting is exact, and what it left of the added ids is here.
+        """
+        at = self.at
+        added = [(ident, at[ident]) for ident in self._added if ident in at]
+        self._added = []
+        return added
 
     def __len__(self) -> int:
         return len(self.at)

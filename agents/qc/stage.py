@@ -164,30 +164,74 @@ class QcPartition:
             self.conversations.forget_before(horizon - self.memory_ms)
 
     def dump(self) -> dict[str, Any]:
+        self.conversations.forget_changes()
+        self.seen.take_added()
+        self.waiting.take_new(self.horizon_ms)
+        return {
+            **self._head(),
+            "pending": [_pending(key, p) for key, p in self.memory.items()],
+            "waiting": [[n, _fields(m)] for _, n, m in self.waiting.entries()],
+            "seen": list(self.seen.at.items()),
+        }
+
+    def dump_delta(self) -> dict[str, Any]:
+        """What changed since the last snapshot: the questions answered, forgotten or asked,
+        the messages held, the ids seen, and the newest cutoff of the ids."""
+        gone, asked = self.conversations.take_changed()
+        return {
+            **self._head(),
+            "answered": [list(key) for key in gone],
+            "pending": [_pending(key, p) for key, p in asked],
+            "waiting": [[n, _fields(m)] for _, n, m in self.waiting.take_new(self.horizon_ms)],
+            "seen": self.seen.take_added(),
+            "cutoff": self.seen.cutoff_ms,
+        }
+
+    def load(self, data: dict[str, Any]) -> None:
+        self._load_head(data)
+        self.memory.clear()
+        self._load_pending(data["pending"])
+        self.waiting.load((m[5], n, Message(*m)) for n, m in data["waiting"])
+        for ident, at in data["seen"]:
+            self.seen.add(ident, at)
+        self.seen.take_added()
+
+    def load_delta(self, data: dict[str, Any]) -> None:
+        self._load_head(data)
+        for key in [*data["answered"], *([s, b] for s, b, *_ in data["pending"])]:
+            self.memory.pop((key[0], key[1]), None)
+        self._load_pending(data["pending"])
+        self.waiting.release(self.horizon_ms)  # inspected before that snapshot
+        self.waiting.load((m[5], n, Message(*m)) for n, m in data["waiting"])
+        if data["cutoff"] is not None:
+            self.seen.forget_before(data["cutoff"])
+        for ident, at in data["seen"]:
+            self.seen.add(ident, at)
+        self.seen.take_added()
+
+    def _head(self) -> dict[str, Any]:
         return {
             "offset": self.offset,
             "horizon": self.horizon_ms,
             "swept": self.sweeps.swept_at,
-            "pending": [
-                [s, b, p.question, p.price_cue, p.at_ms] for (s, b), p in self.memory.items()
-            ],
-            "waiting": [[n, _fields(m)] for _, n, m in self.waiting.entries()],
             "pruned": self.prunes.swept_at,
-            "seen": list(self.seen.at.items()),
             "members": self.watermarks.dump(),
         }
 
-    def load(self, data: dict[str, Any]) -> None:
+    def _load_head(self, data: dict[str, Any]) -> None:
         self.offset = data["offset"]
         self.horizon_ms = data["horizon"]
         self.sweeps.swept_at = data["swept"]
-        for shop_id, buyer_id, question, price_cue, at_ms in data["pending"]:
-            self.memory[(shop_id, buyer_id)] = Pending(question, price_cue, at_ms)
-        self.waiting.load((m[5], n, Message(*m)) for n, m in data["waiting"])
         self.prunes.swept_at = data["pruned"]
-        for ident, at in data["seen"]:
-            self.seen.add(ident, at)
         self.watermarks.load(data.get("members", []))
+
+    def _load_pending(self, pending: list[list[Any]]) -> None:
+        for shop_id, buyer_id, question, price_cue, at_ms in pending:
+            self.memory[(shop_id, buyer_id)] = Pending(question, price_cue, at_ms)
+
+
+def _pending(key: tuple[str, str], pending: Pending) -> list[Any]:
+    return [key[0], key[1], pending.question, pending.price_cue, pending.at_ms]
 
 
 def _fields(msg: Message) -> list[Any]:

@@ -1,8 +1,10 @@
 """The escalation stage gives the same escalations and clocks however input is batched and
-wherever a snapshot cuts it; its messages survive the wire."""
+wherever a restore from its snapshots (full ones and deltas) cuts it; its messages survive
+the wire."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -19,6 +21,7 @@ from agents.qc.dictionary import reload
 from agents.qc.threats import threat_finder
 from core.settings import KefuSettings
 from schemas.packed import pack, pack_flush
+from tests.unit.snapshot_chains import KINDS, Chain
 
 SETTINGS = KefuSettings()
 RULES = reload()
@@ -53,42 +56,58 @@ def days(draw: st.DrawFn) -> list[dict[str, Any]]:
     return events
 
 
-def run(events: list[dict[str, Any]], cuts: list[int], snapshot_at: int | None) -> list[Any]:
-    """Feed packed batches split at `cuts`, restoring from a snapshot after batch `snapshot_at`."""
+def run(
+    events: list[dict[str, Any]],
+    cuts: list[int],
+    kinds: Sequence[str | None] = (),
+    restore_at: int | None = None,
+) -> list[Any]:
+    """Feed packed batches split at `cuts`, snapshotting after batch i as `kinds[i]` says
+    and after batch `restore_at`, then restoring from the snapshots there."""
     bounds = [0, *sorted({min(c, len(events)) for c in cuts}), len(events)]
     batches = [events[a:b] for a, b in zip(bounds, bounds[1:], strict=False) if b > a]
     stage = EscalationPartition(SETTINGS, HOURS, THREATS)
+    chain = Chain()
     out: list[Any] = []
     for offset, batch in enumerate(batches):
         raw = pack([orjson.dumps(e) for e in batch], watermark_ms=batch[-1]["occurred_at"])
-        got = stage.apply(raw, offset)
-        out += got
-        if offset == snapshot_at:
-            restored = EscalationPartition(SETTINGS, HOURS, THREATS)
-            restored.load(orjson.loads(orjson.dumps(stage.dump())))
+        out += stage.apply(raw, offset)
+        kind = kinds[offset] if offset < len(kinds) else None
+        chain.take(stage, kind or ("delta" if offset == restore_at else None))
+        if offset == restore_at:
+            restored = chain.restore(EscalationPartition(SETTINGS, HOURS, THREATS))
+            assert same_state(restored, stage)
             stage = restored
     got = stage.apply(pack_flush(events[-1]["occurred_at"] + 600 * MIN), len(batches))
     return out + got
 
 
+def same_state(a: EscalationPartition, b: EscalationPartition) -> bool:
+    """Equal but for the order conversations were added in, which nothing reads."""
+    one, two = a.dump(), b.dump()
+    return {**one, "conversations": sorted(map(repr, one["conversations"]))} == {
+        **two,
+        "conversations": sorted(map(repr, two["conversations"])),
+    }
+
+
 @settings(max_examples=60, deadline=None)
-@given(days(), st.lists(st.integers(0, 40), max_size=6), st.integers(0, 6))
+@given(days(), st.lists(st.integers(0, 40), max_size=6), KINDS, st.integers(0, 12))
 def test_batching_and_snapshots_change_nothing(
-    events: list[dict[str, Any]], cuts: list[int], snapshot_at: int
+    events: list[dict[str, Any]], cuts: list[int], kinds: list[str | None], restore_at: int
 ) -> None:
-    one_by_one = run(events, list(range(1, len(events))), None)
-    assert sorted(map(repr, run(events, cuts, snapshot_at))) == sorted(map(repr, one_by_one))
+    one_by_one = run(events, list(range(1, len(events))))
+    found = run(events, cuts, kinds, restore_at)
+    assert sorted(map(repr, found)) == sorted(map(repr, one_by_one))
 
 
 def test_a_redelivered_message_counts_once() -> None:
     buyer = {"type": "chat.message", "shop_id": "s1", "buyer_id": "b", "sender": "buyer"}
     events = [buyer | {"event_id": "x", "occurred_at": T0}] * 3
-    assert run(events, [1, 2], None) != run(
-        [buyer | {"event_id": f"x{i}", "occurred_at": T0} for i in range(3)], [1, 2], None
+    assert run(events, [1, 2]) != run(
+        [buyer | {"event_id": f"x{i}", "occurred_at": T0} for i in range(3)], [1, 2]
     )
-    assert not [
-        e for e in run(events, [1, 2], None) if getattr(e, "rule", "") == "repeated_unanswered"
-    ]
+    assert not [e for e in run(events, [1, 2]) if getattr(e, "rule", "") == "repeated_unanswered"]
 
 
 def test_wire_round_trip_and_person_actions() -> None:
@@ -105,7 +124,6 @@ def test_wire_round_trip_and_person_actions() -> None:
             }
         ],
         [],
-        None,
     )
     escalation, clock = out[0], out[-1]
     assert decode(escalation_json(escalation)) == escalation

@@ -59,5 +59,5 @@ def test_shared_scans_change_no_finding_and_no_escalation(
 ) -> None:
     events = delivered(seed, duplicates)
     raised, found = together(events, size, snapshot_at)
-    assert sorted(map(repr, found)) == sorted(map(repr, run(events, size, None)))
+    assert sorted(map(repr, found)) == sorted(map(repr, run(events, size)))
     assert raised == alone(events, size)

@@ -1,9 +1,11 @@
 """The QC stage finds the same as inspecting in event order, however input is batched, held
-back within the lateness, redelivered or cut by a snapshot; its dictionary reloads live."""
+back within the lateness, redelivered or cut by a restore from its snapshots (full ones and
+deltas); its dictionary reloads live."""
 
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -23,6 +25,7 @@ from core.settings import KefuSettings, QcSettings
 from pipeline.generator.qc_day import event
 from pipeline.generator.qc_plant import SHOPS, plant
 from schemas.packed import pack, pack_flush
+from tests.unit.snapshot_chains import KINDS, Chain
 from tests.unit.test_qc_eval import shop_config
 
 SETTINGS = KefuSettings()
@@ -59,26 +62,45 @@ def delivered(seed: int, duplicates: float) -> list[dict[str, Any]]:
     return [e for _, e in sorted(keyed, key=lambda p: p[0])]
 
 
-def run(events: list[dict[str, Any]], size: int, snapshot_at: int | None) -> list[Finding]:
+def run(
+    events: list[dict[str, Any]],
+    size: int,
+    kinds: Sequence[str | None] = (),
+    restore_at: int | None = None,
+) -> list[Finding]:
+    """Batches of `size`, snapshotting after batch i as `kinds[i]` says and after batch
+    `restore_at`, then restoring from the snapshots there."""
     stage = QcPartition(SETTINGS, lambda: RULES)
+    chain = Chain()
     out: list[Finding] = []
     batches = [events[i : i + size] for i in range(0, len(events), size)]
     for offset, batch in enumerate(batches):
         mark = max(e["occurred_at"] for e in batch) - LATENESS_MS // 2
         out += stage.apply(pack([orjson.dumps(e) for e in batch], mark, "m1"), offset)
-        if offset == snapshot_at:
-            restored = QcPartition(SETTINGS, lambda: RULES)
-            restored.load(orjson.loads(orjson.dumps(stage.dump())))
+        kind = kinds[offset] if offset < len(kinds) else None
+        chain.take(stage, kind or ("delta" if offset == restore_at else None))
+        if offset == restore_at:
+            restored = chain.restore(QcPartition(SETTINGS, lambda: RULES))
+            assert state_of(restored) == state_of(stage)
             stage = restored
     return out + stage.apply(pack_flush(LINES[-1].occurred_at_ms + 1), len(batches))
 
 
+def state_of(stage: QcPartition) -> dict[str, Any]:
+    """The full snapshot, with the held messages and ids in a fixed order (nothing reads
+    theirs); the pending questions' order is kept, as it decides which goes first when full."""
+    dumped = stage.dump()
+    return {**dumped, "waiting": sorted(map(repr, dumped["waiting"])), "seen": dict(dumped["seen"])}
+
+
 @settings(max_examples=40, deadline=None)
-@given(st.integers(0, 10_000), st.integers(1, 50), st.integers(0, 30), st.sampled_from((0, 0.1)))
+@given(
+    st.integers(0, 10_000), st.integers(1, 50), KINDS, st.integers(0, 30), st.sampled_from((0, 0.1))
+)
 def test_batching_disorder_duplicates_and_snapshots_change_nothing(
-    seed: int, size: int, snapshot_at: int, duplicates: float
+    seed: int, size: int, kinds: list[str | None], restore_at: int, duplicates: float
 ) -> None:
-    found = run(delivered(seed, duplicates), size, snapshot_at)
+    found = run(delivered(seed, duplicates), size, kinds, restore_at)
     assert sorted(map(repr, found)) == sorted(map(repr, in_event_order()))
 
 
