@@ -54,8 +54,9 @@ class Figures:
     restore_bytes: int = 0
 
 
-def traffic(events: int) -> list[dict[str, Any]]:
-    """The chat traffic of `python -m bench`, as ingest packs it."""
+def traffic(events: int, events_per_second: float = 2_000.0) -> list[dict[str, Any]]:
+    """The chat traffic of `python -m bench`, as ingest packs it (that much event time a
+    second)."""
     return [
         {
             "event_id": e.event_id,
@@ -68,7 +69,7 @@ def traffic(events: int) -> list[dict[str, Any]]:
             "msg_type": "text" if e.text else "image",
             "text": e.text,
         }  # fmt: skip
-        for e in conversations(TrafficSpec(events=events))
+        for e in conversations(TrafficSpec(events=events, events_per_second=events_per_second))
     ]
 
 
