@@ -24,6 +24,7 @@ from bench.machine import machine
 from bench.peer_env import ensure_peer
 from bench.plan import FULL, QUICK, RUNNERS, Plan
 from bench.profile import Profile, profile_pipeline
+from bench.qc_cost import in_process_us
 from bench.report import Report, render, write_baseline, write_benchmarks
 from bench.scale import guard_rows, worker_curve
 from bench.scale_rows import LostOrDoubled, ScaleRow, check_stored, cpu_target
@@ -110,6 +111,8 @@ def _extras(report: Report, bootstrap: str, workdir: Path) -> None:
                           history_seconds=plan.history_seconds, partitions=plan.partitions)  # fmt: skip
         report.paced = _stage(report, f"paced run at {paced.rate:.0f} events/s",
                               lambda: asyncio.run(paced_run(bootstrap, workdir, paced)))  # fmt: skip
+    if "pipeline_no_qc" in report.contenders:
+        report.qc_in_process_us = _stage(report, "QC in process", in_process_us)
     if plan.conversations:
         report.engine = _stage(report, f"inquiry engine at {plan.conversations} conversations",
                                lambda: engine_curve(plan.conversations, workdir)) or []  # fmt: skip

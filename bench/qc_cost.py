@@ -248,6 +248,13 @@ def side_stage_us(rules: Ruleset, packed: Sequence[bytes]) -> float:
     return (_best(both) - _best(escalations)) / 1000
 
 
+def in_process_us(entries: int = 2000, count: int = 50_000) -> float:
+    """QC's part of the side stage with `entries` dictionary entries, µs per message: what
+    `python -m bench` reports beside its two pipeline runs, whose difference is mostly noise."""
+    batch = messages(count)
+    return side_stage_us(compile_rules(with_entries(entries)), _packed(batch)) / len(batch)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--entries", type=int, default=2000)
