@@ -6,6 +6,8 @@ stateful stage holds beside it: buyer-days, the dedup window, the refund and ord
 minutes of event time, so every inquiry stays open), in packed batches of 1,000 with a
 checkpoint taken every 50 batches, as a worker takes them. It prints the growth of the
 resident set, then tracemalloc's split by module at N/10 (tracing is too slow for N).
+Then the same for the side stage's parts on the same events (escalations and QC, one
+decode, shared scans, a snapshot delta every 50 batches): a worker holds both.
 """
 
 from __future__ import annotations
@@ -14,8 +16,12 @@ import sys
 import tracemalloc
 from typing import Any
 
+from agents.escalation.stage import EscalationPartition
 from agents.inquiries.hours import hours_from_settings
 from agents.partition.state import PartitionState
+from agents.qc.dictionary import reload
+from agents.qc.stage import QcPartition
+from agents.qc.threats import BatchScans, threat_finder
 from bench.measure import rss_bytes
 from bench.traffic import DAY_START_MS
 from core.settings import KefuSettings
@@ -47,6 +53,24 @@ def fill(n: int) -> PartitionState:
     return state
 
 
+def fill_side(n: int) -> list[object]:
+    settings = KefuSettings()
+    rules = reload()
+    scans = BatchScans()
+    finder = threat_finder(lambda: rules, scans)
+    escalations = EscalationPartition(settings, hours_from_settings(settings), finder)
+    qc = QcPartition(settings, lambda: rules, scans=scans)
+    for offset, start in enumerate(range(0, n, BATCH)):
+        events = [_event(j, n) for j in range(start, min(n, start + BATCH))]
+        batch = PackedBatch(events, watermark_ms=DAY_START_MS + (start + BATCH) * SPAN_MS // n)
+        escalations.apply_batch(batch, offset)
+        qc.apply_batch(batch, offset)
+        if offset % 50 == 49:
+            escalations.dump_delta()
+            qc.dump_delta()
+    return [escalations, qc]
+
+
 def main(argv: list[str]) -> int:
     n = int(argv[0]) if argv else 1_000_000
     tune_gc()  # as a worker runs
@@ -63,6 +87,12 @@ def main(argv: list[str]) -> int:
     for stat in tracemalloc.take_snapshot().statistics("filename")[:6]:
         print(f"  {stat.size / traced_n:6.0f}  {stat.traceback[0].filename}")
     del kept
+    before = rss_bytes()
+    side = fill_side(n)
+    grown = rss_bytes() - before
+    print(f"\nside stage (escalations, QC) on the same events: {grown / 2**20:,.0f} MiB RSS "
+          f"growth, {grown / n:,.0f} bytes per conversation")  # fmt: skip
+    del side
     return 0
 
 
