@@ -98,6 +98,34 @@ def qc_cost_line(report: Report) -> list[str]:
     ]
 
 
+def by_thread(result: RunnerResult) -> str:
+    """A runner's CPU per million events by thread (bench.measure.thread_cpu), or ""."""
+    threads: dict[str, float] = result.extra.get("thread_cpu") or {}
+    if not threads or not result.events:
+        return ""
+    loop = threads.get("main thread", 0.0)
+    python = threads.get("python", 0.0)
+    store = sum(threads.values()) - loop - python
+    per = 1e6 / result.events
+    return (
+        f"the event loop {loop * per:,.1f}, chDB's own threads {store * per:,.1f}, the other "
+        f"Python threads (faust's consumer, the calls into chDB) {python * per:,.1f} CPU s "
+        "per million events"
+    )
+
+
+def thread_line(report: Report) -> list[str]:
+    ours = report.contenders.get("pipeline")
+    split = "" if ours is None else by_thread(ours)
+    if not split:
+        return []
+    return [
+        "",
+        f"Our pipeline's CPU by thread: {split}. A deployment runs the store as a ClickHouse "
+        "server of its own; Quix Streams stores nothing.",
+    ]
+
+
 def paced_table(paced: RunnerResult) -> list[str]:
     extra = paced.extra
     lateness = int(extra["lateness_ms"])
@@ -110,7 +138,8 @@ def paced_table(paced: RunnerResult) -> list[str]:
     return [
         f"Paced at {float(extra['paced_rate']):,.0f} events/s (sent {float(extra['sent_rate']):,.0f}/s) "
         f"for {paced.events:,} live events after {int(extra['history']):,} events of history; "
-        f"the worker used {cores:.2f} cores, peak RSS {_mib(paced.peak_rss_bytes)}.",
+        f"the worker used {cores:.2f} cores, peak RSS {_mib(paced.peak_rss_bytes)}"
+        + (f"; by thread, {split}." if (split := by_thread(paced)) else "."),
         "",
         "| from → to | samples | p50 | p99 | max |",
         "|---|--:|--:|--:|--:|",
@@ -218,6 +247,7 @@ def render(report: Report) -> str:
         "",
         *contenders_table(report),
         *qc_cost_line(report),
+        *thread_line(report),
     ]
     if report.paced is not None:
         out += ["", "### Latency at half our throughput", "", *paced_table(report.paced)]
