@@ -95,7 +95,13 @@ def _stage(report: Report, what: str, step: Callable[[], T]) -> T | None:
     log.info("%s", what)
     try:
         return step()
-    except (RunnerFailed, ServiceUnavailable, OSError, LostOrDoubled) as exc:
+    except (
+        RunnerFailed,
+        ServiceUnavailable,
+        OSError,
+        LostOrDoubled,
+        subprocess.CalledProcessError,
+    ) as exc:
         log.exception("%s failed", what)
         report.notes.append(f"{what} failed: {str(exc).splitlines()[0]}")
         return None
