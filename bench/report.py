@@ -94,7 +94,8 @@ def qc_cost_line(report: Report) -> list[str]:
         "of CPU per chat message in process (QC's part of the side stage, "
         "`bench.qc_cost.in_process_us`; target: at most 5 µs). The two pipeline runs above "
         f"differ by {added:.1f} µs per event ({on.cpu_per_million:,.1f} against "
-        f"{off.cpu_per_million:,.1f} CPU s per million events), within their run-to-run spread.",
+        f"{off.cpu_per_million:,.1f} CPU s per million events); one pipeline run varies by "
+        "about ±10 % from the next, so that difference is not QC's cost.",
     ]
 
 
