@@ -8,10 +8,10 @@ Every `checkpoint_seconds` under load, or at once when input pauses, before a re
 at shutdown, each changed partition's state is snapshotted (with the input offset it covers)
 and only then is the held input acked. A snapshot is a delta on the one before (what changed
 since: the states grow with the dedup window and conversation memory, their changes with the
-input) or a full one when the chain's rule says so (`agents.alarms.snapshot`, whose chains and
-settings it shares); a restore applies the newest full one and its deltas. A crash replays the input since the last snapshot;
-the stages' outputs carry ids from event time only, so the repeats collapse downstream, and
-input a snapshot covers is skipped.
+input) or a full one when the chain's rule says so (`agents.alarms.snapshot`, whose chains
+and settings it shares); a restore applies the newest full one and its deltas. A crash
+replays the input since the last snapshot; the stages' outputs carry ids from event time
+only, so the repeats collapse downstream, and input a snapshot covers is skipped.
 """
 
 from __future__ import annotations

@@ -180,7 +180,7 @@ class QcPartition:
         gone, asked = self.conversations.take_changed()
         return {
             **self._head(),
-            "answered": [list(key) for key in gone],
+            "gone": [list(key) for key in gone],
             "pending": [_pending(key, p) for key, p in asked],
             "waiting": [[n, _fields(m)] for _, n, m in self.waiting.take_new(self.horizon_ms)],
             "seen": self.seen.take_added(),
@@ -198,7 +198,7 @@ class QcPartition:
 
     def load_delta(self, data: dict[str, Any]) -> None:
         self._load_head(data)
-        for key in [*data["answered"], *([s, b] for s, b, *_ in data["pending"])]:
+        for key in [*data["gone"], *([s, b] for s, b, *_ in data["pending"])]:
             self.memory.pop((key[0], key[1]), None)
         self._load_pending(data["pending"])
         self.waiting.release(self.horizon_ms)  # inspected before that snapshot
