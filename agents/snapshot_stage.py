@@ -31,7 +31,6 @@ from agents.alarms import snapshot
 from agents.cadence import InputClock
 from agents.manual_acks import manual_acks, unacked_batches
 from agents.ownership import Ownership
-from core import collector
 from core.settings import KefuSettings
 from core.topics import topics_for
 from schemas.packed import PackedBatch, unpack
@@ -196,20 +195,19 @@ class SnapshotStage:
     async def _write(self, producer: AIOKafkaProducer, index: int, partition: int) -> None:
         """A delta on the partition's last snapshot, or a full one when due."""
         chain = self.chains[index].setdefault(partition, snapshot.Chain())
-        now, base, settings = time.monotonic(), chain.last, self.settings
-        full = chain.full_due(
-            settings.alarm_snapshot_full_every, settings.alarm_snapshot_delta_ratio, now
+        settings, state = self.settings, self.states[index][partition]
+        await snapshot.write_next(
+            producer,
+            self.parts[index].state_topic,
+            partition,
+            chain,
+            lambda full: state.dump() if full else state.dump_delta(),
+            (
+                settings.alarm_snapshot_full_every,
+                settings.alarm_snapshot_delta_ratio,
+                time.monotonic(),
+            ),
         )
-        state = self.states[index][partition]
-        with collector.held_out():  # lives until written (core.collector)
-            data = state.dump() if full else state.dump_delta()
-        # Taken, so until this one is on the broker whole the next one must be full: a part
-        # that landed after a failure must not become a base.
-        chain.last = None
-        snapshot_id, size = await snapshot.write(
-            producer, self.parts[index].state_topic, partition, data, None if full else base
-        )
-        chain.wrote(snapshot_id, size, full=full, now=now)
 
     async def _state(self, index: int, partition: int) -> PartitionState[Any]:
         state = self.states[index].get(partition)

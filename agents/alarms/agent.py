@@ -39,7 +39,6 @@ from agents.cadence import InputClock
 from agents.controls.book import ControlBook
 from agents.manual_acks import manual_acks, unacked_batches
 from agents.ownership import Ownership
-from core import collector
 from core.settings import KefuSettings
 from core.topics import topics_for
 from schemas.inquiry_changes import decode
@@ -233,21 +232,19 @@ class AlarmRunner(Service):
     async def _write_snapshot(self, producer: AIOKafkaProducer, partition: int) -> None:
         """A delta on the partition's last snapshot, or a full one when due."""
         chain = self._chains.setdefault(partition, snapshot.Chain())
-        now, base = self._clock(), chain.last
-        settings = self.settings
-        full = chain.full_due(
-            settings.alarm_snapshot_full_every, settings.alarm_snapshot_delta_ratio, now
+        settings, state = self.settings, self.states[partition]
+        full, size = await snapshot.write_next(
+            producer,
+            self.topics.alarm_state,
+            partition,
+            chain,
+            lambda full: state.take_full() if full else state.take_delta(),
+            (
+                settings.alarm_snapshot_full_every,
+                settings.alarm_snapshot_delta_ratio,
+                self._clock(),
+            ),
         )
-        state = self.states[partition]
-        with collector.held_out():  # lives until written (core.collector)
-            data = state.take_full() if full else state.take_delta()
-        # Taken, so until this one is on the broker whole the next one must be full: a part
-        # that landed after a failure must not become a base.
-        chain.last = None
-        snapshot_id, size = await snapshot.write(
-            producer, self.topics.alarm_state, partition, data, None if full else base
-        )
-        chain.wrote(snapshot_id, size, full=full, now=now)
         kind = "full" if full else "delta"
         m.SNAPSHOT_BYTES.labels(partition=str(partition), kind=kind).set(size)
 

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,6 +35,7 @@ import zstandard
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from agents.chain_sizes import ChainSizes
+from core import collector
 from core.errors import ServiceUnavailable
 from core.offsets import end_offsets
 
@@ -148,6 +149,30 @@ async def write(
     for sent in sends:
         await sent
     return dict(parts[0][1])[_ID], sum(len(value) for value, _ in parts)
+
+
+async def write_next(
+    producer: AIOKafkaProducer,
+    topic: str,
+    partition: int,
+    chain: Chain,
+    take: Callable[[bool], dict[str, Any]],
+    rule: tuple[int, float, float],
+) -> tuple[bool, int]:
+    """The partition's next snapshot on its chain: a full one when `chain.full_due(*rule)`
+    (full_every, delta_ratio, now), else a delta on the last; `take(full)` takes its state.
+    Returns whether it was full and the bytes written."""
+    every, ratio, now = rule
+    base = chain.last
+    full = chain.full_due(every, ratio, now)
+    with collector.held_out():  # lives until written (core.collector)
+        data = take(full)
+    # Taken, so until this one is on the broker whole the next one must be full: a part
+    # that landed after a failure must not become a base.
+    chain.last = None
+    snapshot_id, size = await write(producer, topic, partition, data, None if full else base)
+    chain.wrote(snapshot_id, size, full=full, now=now)
+    return full, size
 
 
 async def read_chain(bootstrap: str, topic: str, partition: int) -> list[dict[str, Any]] | None:
