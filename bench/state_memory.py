@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import sys
 import tracemalloc
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from agents.escalation.stage import EscalationPartition
@@ -40,12 +41,17 @@ def _event(j: int, n: int) -> dict[str, Any]:
     }  # fmt: skip
 
 
+def _batches(n: int) -> Iterator[PackedBatch]:
+    """The N buyers' messages in packed batches, each watermarked at its end."""
+    for start in range(0, n, BATCH):
+        events = [_event(j, n) for j in range(start, min(n, start + BATCH))]
+        yield PackedBatch(events, watermark_ms=DAY_START_MS + (start + BATCH) * SPAN_MS // n)
+
+
 def fill(n: int) -> PartitionState:
     state = PartitionState(0, hours_from_settings(KefuSettings()), 30_000)
-    for offset, start in enumerate(range(0, n, BATCH)):
-        events = [_event(j, n) for j in range(start, min(n, start + BATCH))]
-        watermark = DAY_START_MS + (start + BATCH) * SPAN_MS // n
-        state.apply(PackedBatch(events, watermark_ms=watermark), offset, lambda *_: None, 0)
+    for offset, batch in enumerate(_batches(n)):
+        state.apply(batch, offset, lambda *_: None, 0)
         state.take_outbox()
         if offset % 50 == 49:
             state.take_checkpoint()
@@ -60,9 +66,7 @@ def fill_side(n: int) -> list[object]:
     finder = threat_finder(lambda: rules, scans)
     escalations = EscalationPartition(settings, hours_from_settings(settings), finder)
     qc = QcPartition(settings, lambda: rules, scans=scans)
-    for offset, start in enumerate(range(0, n, BATCH)):
-        events = [_event(j, n) for j in range(start, min(n, start + BATCH))]
-        batch = PackedBatch(events, watermark_ms=DAY_START_MS + (start + BATCH) * SPAN_MS // n)
+    for offset, batch in enumerate(_batches(n)):
         escalations.apply_batch(batch, offset)
         qc.apply_batch(batch, offset)
         if offset % 50 == 49:
@@ -71,15 +75,19 @@ def fill_side(n: int) -> list[object]:
     return [escalations, qc]
 
 
+def _growth(what: str, fill_state: Callable[[int], object], n: int) -> None:
+    """Print the resident set's growth while `fill_state(n)` is held."""
+    before = rss_bytes()
+    state = fill_state(n)
+    grown = rss_bytes() - before
+    print(f"{what} {grown / 2**20:,.0f} MiB RSS growth, {grown / n:,.0f} bytes per conversation")
+    del state
+
+
 def main(argv: list[str]) -> int:
     n = int(argv[0]) if argv else 1_000_000
     tune_gc()  # as a worker runs
-    before = rss_bytes()
-    state = fill(n)
-    grown = rss_bytes() - before
-    print(f"{n:,} open conversations: partition state {grown / 2**20:,.0f} MiB RSS growth, "
-          f"{grown / n:,.0f} bytes per conversation")  # fmt: skip
-    del state
+    _growth(f"{n:,} open conversations: partition state", fill, n)
     tracemalloc.start()
     traced_n = max(1, n // 10)
     kept = fill(traced_n)
@@ -87,12 +95,7 @@ def main(argv: list[str]) -> int:
     for stat in tracemalloc.take_snapshot().statistics("filename")[:6]:
         print(f"  {stat.size / traced_n:6.0f}  {stat.traceback[0].filename}")
     del kept
-    before = rss_bytes()
-    side = fill_side(n)
-    grown = rss_bytes() - before
-    print(f"\nside stage (escalations, QC) on the same events: {grown / 2**20:,.0f} MiB RSS "
-          f"growth, {grown / n:,.0f} bytes per conversation")  # fmt: skip
-    del side
+    _growth("\nside stage (escalations, QC) on the same events:", fill_side, n)
     return 0
 
 
