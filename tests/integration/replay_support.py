@@ -176,7 +176,10 @@ def assert_rollups_equal_final(store: ChdbStore) -> None:
         stored = store.query(f"SELECT * FROM {view}")
         final = store.query(f"SELECT * FROM {view}_final")
         assert stored.columns == final.columns, view
-        assert_rows_equal(
-            {tuple(r[k] for k in key): r for r in stored.dicts()},
-            {tuple(r[k] for k in key): r for r in final.dicts()},
-        )
+        try:
+            assert_rows_equal(
+                {tuple(r[k] for k in key): r for r in stored.dicts()},
+                {tuple(r[k] for k in key): r for r in final.dicts()},
+            )
+        except AssertionError as exc:
+            raise AssertionError(f"{view}: {exc}") from None
