@@ -1,9 +1,10 @@
 """`python -m bench.side_snapshots`: CPU of the side stage's snapshots, whole against deltas.
 
 The side stage's states grow with event time up to their windows: QC keeps every event id
-of the dedup window (30 minutes), the escalations every conversation of the last two days
-(with its recent ids), QC the questions of the conversation memory and the messages held
-for the lateness. This feeds one partition's escalation and QC parts, as the stage does
+of the dedup window (30 minutes), and so do the escalations, with every conversation of the
+last two days and the clocks of their work orders (resolution clocks run for days); QC the
+questions of the conversation memory and the messages held for the lateness. Two copies of
+the parts are fed alike: one writes its whole state every time, the other its chain. This feeds one partition's escalation and QC parts, as the stage does
 (one decode, shared scans), `--minutes` of chat traffic at `--events-per-second` of event
 time in batches of 500 with the watermark at the batch's newest event, then snapshots them
 every `--interval` seconds of input for `--snapshots` snapshots, timing two ways of writing
@@ -48,22 +49,30 @@ def _timed(take: Callable[[], dict[str, Any]]) -> tuple[float, int]:
     return time.process_time() - started, size
 
 
-def run(minutes: float, rate: float, interval: float, snapshots: int) -> list[str]:
-    seconds = minutes * 60 + interval * snapshots
-    events = traffic(int(rate * seconds), rate)
-    warm = int(rate * minutes * 60)
+def _parts() -> tuple[EscalationPartition, QcPartition]:
+    """One partition's escalation and QC parts, as the stage feeds them (shared scans)."""
     rules = reload()
     scans = BatchScans()
     qc = QcPartition(SETTINGS, lambda: rules, scans=scans)
     finder = threat_finder(lambda: rules, scans)
-    escalations = EscalationPartition(SETTINGS, hours_from_settings(SETTINGS), finder)
+    return EscalationPartition(SETTINGS, hours_from_settings(SETTINGS), finder), qc
+
+
+def run(minutes: float, rate: float, interval: float, snapshots: int) -> list[str]:
+    seconds = minutes * 60 + interval * snapshots
+    events = traffic(int(rate * seconds), rate)
+    warm = int(rate * minutes * 60)
+    # Two copies fed alike: a whole dump resets what the next delta carries.
+    whole_parts = _parts()
+    escalations, qc = _parts()
     parts: tuple[PartitionState[Any], ...] = (escalations, qc)
+    fed: tuple[PartitionState[Any], ...] = (*whole_parts, *parts)
     offset = 0
 
     def feed(chunk: list[dict[str, Any]]) -> None:
         nonlocal offset
         for batch in _batches(chunk):
-            for part in parts:
+            for part in fed:
                 part.apply_batch(batch, offset)
             offset += 1
 
@@ -76,7 +85,7 @@ def run(minutes: float, rate: float, interval: float, snapshots: int) -> list[st
     for n in range(snapshots):
         feed(events[warm + n * step : warm + (n + 1) * step])
         for i, part in enumerate(parts):
-            spent, size = _timed(part.dump)
+            spent, size = _timed(whole_parts[i].dump)
             whole[i] += spent
             sizes[i][0] = size
             full = chains[i].full_due(

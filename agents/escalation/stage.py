@@ -20,6 +20,7 @@ from core.settings import KefuSettings
 from schemas.packed import PackedBatch, unpack
 
 Output = Escalation | Lifecycle
+Clock = tuple[int, str, str]
 
 
 class EscalationPartition:
@@ -33,7 +34,12 @@ class EscalationPartition:
         self.lateness_ms = settings.lateness_seconds * 1000
         self.horizon_ms = 0
         self.offset = -1
-        self.clocks: list[tuple[int, str, str]] = []  # heap of (due, order id, action)
+        self.clocks: list[Clock] = []  # heap of (due, order id, action)
+        # Since the last snapshot: the clocks pushed and not rung, and the newest horizon
+        # rung (every clock due by then is gone), so that a delta need not carry the heap
+        # (work orders' resolution clocks run for days).
+        self._new_clocks: list[Clock] = []
+        self._rung: int | None = None
 
     def apply(self, raw: bytes, offset: int) -> list[Output]:
         return self.apply_batch(unpack(raw), offset)
@@ -55,41 +61,75 @@ class EscalationPartition:
             out.append(escalation)
             order = open_order(escalation, self.settings, self.hours_for)
             for clock in clocks(order):
-                heapq.heappush(self.clocks, (clock.at, clock.work_order_id, clock.action))
+                entry = (clock.at, clock.work_order_id, clock.action)
+                heapq.heappush(self.clocks, entry)
+                self._new_clocks.append(entry)
 
     def _ring(self, out: list[Output], horizon: int) -> None:
         while self.clocks and self.clocks[0][0] <= horizon:
             at, ident, action = heapq.heappop(self.clocks)
             out.append(Lifecycle(ident, action, at, by="kefu"))  # type: ignore[arg-type]
+        self._rung = horizon
+        self._new_clocks = [c for c in self._new_clocks if c[0] > horizon]
 
     def dump(self) -> dict[str, Any]:
         self.detector.forget_changes()
-        return {**self._head(), "conversations": self.detector.dump()}
+        self._new_clocks, self._rung = [], None
+        return {
+            **self._head(),
+            "clocks": sorted(self.clocks),  # a sorted list is a heap, and equal copies match
+            "conversations": self.detector.dump(),
+            "redeliveries": self.detector.redeliveries.dump(),
+        }
 
     def dump_delta(self) -> dict[str, Any]:
-        """What changed since the last snapshot: the conversations touched since, with the
-        clocks and watermarks whole (they are small)."""
-        return {**self._head(), "changed": self.detector.take_changed()}
+        """What changed since the last snapshot: the conversations touched since, the event
+        ids applied since, the clocks pushed since and still set, and the newest horizon
+        rung since (the clocks of the snapshot before that are due by then are gone)."""
+        added, self._new_clocks = self._new_clocks, []
+        rung, self._rung = self._rung, None
+        return {
+            **self._head(),
+            "clocks_added": added,
+            "rung": rung,
+            "changed": self.detector.take_changed(),
+            "redeliveries": self.detector.redeliveries.dump_delta(),
+        }
 
     def load(self, data: dict[str, Any]) -> None:
         self._load_head(data)
+        self.clocks = _clocks(data["clocks"])
+        heapq.heapify(self.clocks)
         self.detector.load(data["conversations"])
+        if "redeliveries" in data:  # else a release before them: the conversations had the ids
+            self.detector.redeliveries.load(data["redeliveries"])
 
     def load_delta(self, data: dict[str, Any]) -> None:
         self._load_head(data)
+        if "clocks" in data:  # a delta of a release before clocks_added: the heap whole
+            self.clocks = _clocks(data["clocks"])
+        else:
+            rung = data["rung"]
+            kept = self.clocks if rung is None else [c for c in self.clocks if c[0] > rung]
+            self.clocks = kept + _clocks(data["clocks_added"])
+        heapq.heapify(self.clocks)
         self.detector.load_changed(data["changed"])
+        if "redeliveries" in data:
+            self.detector.redeliveries.load_delta(data["redeliveries"])
 
     def _head(self) -> dict[str, Any]:
         return {
             "offset": self.offset,
             "horizon": self.horizon_ms,
-            "clocks": self.clocks,
             "members": self.watermarks.dump(),
         }
 
     def _load_head(self, data: dict[str, Any]) -> None:
         self.offset = data["offset"]
         self.horizon_ms = data["horizon"]
-        self.clocks = [(int(at), str(ident), str(action)) for at, ident, action in data["clocks"]]
-        heapq.heapify(self.clocks)
         self.watermarks.load(data.get("members", []))
+        self._new_clocks, self._rung = [], None
+
+
+def _clocks(data: list[Any]) -> list[Clock]:
+    return [(int(at), str(ident), str(action)) for at, ident, action in data]

@@ -34,7 +34,8 @@ TEXTS = ("在吗", "我要投诉", "打１２３１５", "好的", "")
 
 @st.composite
 def days(draw: st.DrawFn) -> list[dict[str, Any]]:
-    """Buyer and agent messages of three buyers over an hour, in time order."""
+    """Buyer and agent messages of three buyers over hours, in time order but for some
+    redelivered ones."""
     count = draw(st.integers(1, 40))
     gaps = draw(st.lists(st.integers(0, 6 * MIN), min_size=count, max_size=count))
     events, at = [], T0
@@ -53,6 +54,12 @@ def days(draw: st.DrawFn) -> list[dict[str, Any]]:
                 "occurred_at": at,
             }
         )
+    # Redeliveries: an event sent again later, within the dedup window or long after it.
+    for source, later in draw(
+        st.lists(st.tuples(st.integers(0, 39), st.integers(1, 20)), max_size=4)
+    ):
+        if source < len(events):
+            events.insert(min(len(events), source + later), events[source])
     return events
 
 
@@ -91,7 +98,7 @@ def same_state(a: EscalationPartition, b: EscalationPartition) -> bool:
     }
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(days(), st.lists(st.integers(0, 40), max_size=6), KINDS, st.integers(0, 12))
 def test_batching_and_snapshots_change_nothing(
     events: list[dict[str, Any]], cuts: list[int], kinds: list[str | None], restore_at: int
@@ -134,3 +141,36 @@ def test_wire_round_trip_and_person_actions() -> None:
         person_event("w1", "first_action_due", "me", "", T0)
     with pytest.raises(ValueError, match="assign needs"):
         person_event("w1", "assigned", "me", " ", T0)
+
+
+def test_a_snapshot_of_a_release_with_ids_per_conversation_still_dedups() -> None:
+    buyer = {"type": "chat.message", "shop_id": "s1", "buyer_id": "b", "sender": "buyer"}
+    messages = [buyer | {"event_id": f"x{i}", "occurred_at": T0 + i} for i in range(2)]
+    stage = EscalationPartition(SETTINGS, HOURS, THREATS)
+    stage.apply(pack([orjson.dumps(m) for m in messages]), 0)
+    old = stage.dump()
+    del old["redeliveries"]
+    for _, _, conversation in old["conversations"]:
+        conversation[7] = {m["event_id"]: m["occurred_at"] for m in messages}
+    restored = EscalationPartition(SETTINGS, HOURS, THREATS)
+    restored.load(old)
+    again = restored.apply(pack([orjson.dumps(messages[0])]), 1)
+    assert not [e for e in again if getattr(e, "rule", "") == "repeated_unanswered"]
+    third = restored.apply(
+        pack([orjson.dumps(buyer | {"event_id": "x2", "occurred_at": T0 + 2})]), 2
+    )
+    assert [e.rule for e in third if getattr(e, "rule", "")] == ["repeated_unanswered"]
+
+
+def test_a_clock_rung_between_snapshots_stays_rung_after_a_restore() -> None:
+    """A long wait opens an order after the full snapshot; its first-action clock rings
+    before the delta; restored from both, the clock stays rung."""
+    buyer = {"type": "chat.message", "shop_id": "s1", "sender": "buyer", "text": "在吗"}
+    events = [
+        buyer | {"event_id": "w", "buyer_id": "b1", "occurred_at": T0},
+        buyer | {"event_id": "x", "buyer_id": "b2", "occurred_at": T0 + 30 * MIN},
+        buyer | {"event_id": "y", "buyer_id": "b3", "occurred_at": T0 + 120 * MIN},
+    ]
+    out = run(events, [1, 2], ["full"], restore_at=2)
+    assert sorted(map(repr, out)) == sorted(map(repr, run(events, [1, 2])))
+    assert [e for e in out if getattr(e, "action", "") == "first_action_due"]
