@@ -8,10 +8,9 @@ late human reply or the event-time horizon shows it first.
 from __future__ import annotations
 
 import heapq
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from agents.escalation.redeliveries import Redeliveries
 from agents.escalation.rules import Escalation, escalation_id
 from agents.inquiries.hours import HoursFor
 from agents.qc.threats import ThreatFinder
@@ -33,10 +32,9 @@ class Conversation:
     # quarter of a conversation (a partition holds two days of them).
     rejections: dict[str, int] | None = None
     raised: set[str] | None = None
+    seen: dict[str, int] = field(default_factory=dict)  # event_id -> occurred_at, for dedup
 
     def dump(self) -> list[Any]:
-        # The eighth field held the conversation's own seen ids before the detector's
-        # RecentIds: left empty, a release from before still loads this.
         return [
             self.agent_id,
             self.unanswered,
@@ -45,14 +43,21 @@ class Conversation:
             self.last_ms,
             self.rejections or {},
             sorted(self.raised or ()),
-            {},
+            self.seen,
         ]
 
     @classmethod
     def load(cls, data: list[Any]) -> Conversation:
-        agent, unanswered, due, wait_agent, last, rejections, raised = data[:7]
+        agent, unanswered, due, wait_agent, last, rejections, raised, seen = data
         return cls(
-            agent, unanswered, due, wait_agent, last, dict(rejections) or None, set(raised) or None
+            agent,
+            unanswered,
+            due,
+            wait_agent,
+            last,
+            dict(rejections) or None,
+            set(raised) or None,
+            dict(seen),
         )
 
 
@@ -63,7 +68,7 @@ class Detector:
         self._settings = settings
         self._hours_for = hours_for
         self._threats = threats
-        self.redeliveries = Redeliveries(settings.dedup_window_minutes * 60_000)
+        self._dedup_ms = settings.dedup_window_minutes * 60_000
         self._conversations: dict[tuple[str, str], Conversation] = {}
         # Running waits by due time; an entry whose conversation moved on is skipped.
         self._waits: list[tuple[int, str, str]] = []
@@ -74,7 +79,7 @@ class Detector:
         return [[shop, buyer, conv.dump()] for (shop, buyer), conv in self._conversations.items()]
 
     def load(self, data: list[Any]) -> None:
-        self._conversations = {(shop, buyer): self._loaded(c) for shop, buyer, c in data}
+        self._conversations = {(shop, buyer): Conversation.load(c) for shop, buyer, c in data}
         self._waits = [
             (conv.wait_due_ms, shop, buyer)
             for (shop, buyer), conv in self._conversations.items()
@@ -102,15 +107,10 @@ class Detector:
             if data is None:
                 self._conversations.pop((shop, buyer), None)
                 continue
-            conv = self._conversations[(shop, buyer)] = self._loaded(data)
+            conv = self._conversations[(shop, buyer)] = Conversation.load(data)
             if conv.wait_due_ms is not None:
                 # An entry left for its old wait is skipped when due, as in `advance`.
                 heapq.heappush(self._waits, (conv.wait_due_ms, shop, buyer))
-
-    def _loaded(self, data: list[Any]) -> Conversation:
-        for ident, at in data[7].items() if len(data) > 7 else ():
-            self.redeliveries.remember(ident, at)  # a snapshot of a release before Redeliveries
-        return Conversation.load(data)
 
     def apply(self, event: dict[str, Any]) -> list[Escalation]:
         key = (event["shop_id"], event.get("buyer_id") or "")
@@ -160,7 +160,15 @@ class Detector:
         at = int(event["occurred_at"])
         conv.last_ms = max(conv.last_ms, at)
         ident = event.get("event_id")
-        return isinstance(ident, str) and self.redeliveries.seen(ident, at)
+        if not isinstance(ident, str):
+            return False
+        if ident in conv.seen:
+            return True
+        conv.seen[ident] = at
+        if len(conv.seen) > 64:
+            floor = conv.last_ms - self._dedup_ms
+            conv.seen = {k: v for k, v in conv.seen.items() if v >= floor}
+        return False
 
     def _chat(
         self, key: tuple[str, str], conv: Conversation, ev: dict[str, Any]

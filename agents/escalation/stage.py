@@ -79,13 +79,12 @@ class EscalationPartition:
             **self._head(),
             "clocks": sorted(self.clocks),  # a sorted list is a heap, and equal copies match
             "conversations": self.detector.dump(),
-            "redeliveries": self.detector.redeliveries.dump(),
         }
 
     def dump_delta(self) -> dict[str, Any]:
-        """What changed since the last snapshot: the conversations touched since, the event
-        ids applied since, the clocks pushed since and still set, and the newest horizon
-        rung since (the clocks of the snapshot before that are due by then are gone)."""
+        """What changed since the last snapshot: the conversations touched since (whole),
+        the clocks pushed since and still set, and the newest horizon rung since (the
+        clocks of the snapshot before that are due by then are gone)."""
         added, self._new_clocks = self._new_clocks, []
         rung, self._rung = self._rung, None
         return {
@@ -93,7 +92,6 @@ class EscalationPartition:
             "clocks_added": added,
             "rung": rung,
             "changed": self.detector.take_changed(),
-            "redeliveries": self.detector.redeliveries.dump_delta(),
         }
 
     def load(self, data: dict[str, Any]) -> None:
@@ -101,8 +99,6 @@ class EscalationPartition:
         self.clocks = _clocks(data["clocks"])
         heapq.heapify(self.clocks)
         self.detector.load(data["conversations"])
-        if "redeliveries" in data:  # else a release before them: the conversations had the ids
-            self.detector.redeliveries.load(data["redeliveries"])
 
     def load_delta(self, data: dict[str, Any]) -> None:
         self._load_head(data)
@@ -114,8 +110,6 @@ class EscalationPartition:
             self.clocks = kept + _clocks(data["clocks_added"])
         heapq.heapify(self.clocks)
         self.detector.load_changed(data["changed"])
-        if "redeliveries" in data:
-            self.detector.redeliveries.load_delta(data["redeliveries"])
 
     def _head(self) -> dict[str, Any]:
         return {

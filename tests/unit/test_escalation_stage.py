@@ -143,25 +143,6 @@ def test_wire_round_trip_and_person_actions() -> None:
         person_event("w1", "assigned", "me", " ", T0)
 
 
-def test_a_snapshot_of_a_release_with_ids_per_conversation_still_dedups() -> None:
-    buyer = {"type": "chat.message", "shop_id": "s1", "buyer_id": "b", "sender": "buyer"}
-    messages = [buyer | {"event_id": f"x{i}", "occurred_at": T0 + i} for i in range(2)]
-    stage = EscalationPartition(SETTINGS, HOURS, THREATS)
-    stage.apply(pack([orjson.dumps(m) for m in messages]), 0)
-    old = stage.dump()
-    del old["redeliveries"]
-    for _, _, conversation in old["conversations"]:
-        conversation[7] = {m["event_id"]: m["occurred_at"] for m in messages}
-    restored = EscalationPartition(SETTINGS, HOURS, THREATS)
-    restored.load(old)
-    again = restored.apply(pack([orjson.dumps(messages[0])]), 1)
-    assert not [e for e in again if getattr(e, "rule", "") == "repeated_unanswered"]
-    third = restored.apply(
-        pack([orjson.dumps(buyer | {"event_id": "x2", "occurred_at": T0 + 2})]), 2
-    )
-    assert [e.rule for e in third if getattr(e, "rule", "")] == ["repeated_unanswered"]
-
-
 def test_a_clock_rung_between_snapshots_stays_rung_after_a_restore() -> None:
     """A long wait opens an order after the full snapshot; its first-action clock rings
     before the delta; restored from both, the clock stays rung."""
