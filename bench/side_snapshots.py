@@ -1,16 +1,17 @@
 """`python -m bench.side_snapshots`: CPU of the side stage's snapshots, whole against deltas.
 
-The side stage's states grow with event time up to their windows: QC keeps every event id
-of the dedup window (30 minutes), and so do the escalations, with every conversation of the
-last two days and the clocks of their work orders (resolution clocks run for days); QC the
-questions of the conversation memory and the messages held for the lateness. Two copies of
-the parts are fed alike: one writes its whole state every time, the other its chain. This feeds one partition's escalation and QC parts, as the stage does
-(one decode, shared scans), `--minutes` of chat traffic at `--events-per-second` of event
-time in batches of 500 with the watermark at the batch's newest event, then snapshots them
-every `--interval` seconds of input for `--snapshots` snapshots, timing two ways of writing
-each, encoding included (orjson, zstd): the whole state (`dump`, as before deltas) and the
-chained way (`dump_delta`, or `dump` when `Chain.full_due`). No broker: sending costs the
-producer, not this.
+The side stage's states grow with event time up to their windows: QC keeps every event id of
+the dedup window (30 minutes), the escalations every conversation of the last two days (with
+its recent ids) and the clocks of their work orders (resolution clocks run for days), QC the
+questions of the conversation memory and the messages held for the lateness. This feeds one
+partition's escalation and QC parts, as the stage does (one decode, shared scans),
+`--minutes` of chat traffic at `--events-per-second` of event time in batches of 500 with
+the watermark at the batch's newest event, then snapshots them every `--interval` seconds of
+input for `--snapshots` snapshots, timing two ways of writing each, encoding included
+(orjson, zstd): the whole state (`dump`, as before deltas) and the chained way
+(`dump_delta`, or `dump` when `Chain.full_due`). Two copies of the parts are fed alike, one
+dumped whole and one on its chain: a whole dump resets what the next delta carries. No
+broker: sending costs the producer, not this.
 """
 
 from __future__ import annotations
@@ -62,7 +63,6 @@ def run(minutes: float, rate: float, interval: float, snapshots: int) -> list[st
     seconds = minutes * 60 + interval * snapshots
     events = traffic(int(rate * seconds), rate)
     warm = int(rate * minutes * 60)
-    # Two copies fed alike: a whole dump resets what the next delta carries.
     whole_parts = _parts()
     escalations, qc = _parts()
     parts: tuple[PartitionState[Any], ...] = (escalations, qc)

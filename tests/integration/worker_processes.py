@@ -146,19 +146,21 @@ def assert_rollups_refreshed(store: ChdbStore) -> None:
     A failure of the first says whether the last refresh mends it: mended, a period was
     fresh without rows its stamp covers; not mended, the rollup's computation differs.
     """
+    workers: AssertionError | None = None
     try:
         assert_rollups_equal_final(store)
-    except AssertionError as workers:
-        rollups.refresh(store, settle_seconds=0)
-        try:
-            assert_rollups_equal_final(store)
-        except AssertionError as refreshed:
-            msg = f"as the workers refreshed them: {workers}; after a last refresh: {refreshed}"
-            raise AssertionError(msg) from None
+    except AssertionError as exc:
+        workers = exc
+    rollups.refresh(store, settle_seconds=0)
+    try:
+        assert_rollups_equal_final(store)
+    except AssertionError as refreshed:
+        before = workers or "equal"
+        msg = f"as the workers refreshed them: {before}; after a last refresh: {refreshed}"
+        raise AssertionError(msg) from None
+    if workers is not None:
         msg = f"as the workers refreshed them (a last refresh mends it): {workers}"
         raise AssertionError(msg) from None
-    rollups.refresh(store, settle_seconds=0)
-    assert_rollups_equal_final(store)
 
 
 async def produce_until(sender: RawSender, lines: deque[bytes], done: Callable[[], bool]) -> None:
