@@ -832,3 +832,55 @@ def test_a_store_of_the_previous_release_keeps_its_changed_periods(
     rollups.refresh(store, settle_seconds=0)
     assert (_changes(store, database), dirty(store, database)) == (0, 0)
     assert_views_equal_final(store, database, views)
+
+
+# A row of every fact table with a marking view but orders (kept as it was), spread over
+# days and shops, some corrected on another day: what 0033's merged views must mark alike.
+STEP = f"{T0} + toIntervalSecond(number * 13000)"
+FACTS = (
+    f"""INSERT INTO {{db}}.chat_messages (event_id, shop_id, buyer_id, sender, agent_id,
+        occurred_at, msg_type)
+    SELECT concat('m', toString(number)), concat('s', toString(number % 3)), 'b1',
+        if(number % 3 = 0, 'buyer', 'agent'), concat('a', toString(number % 4)), {STEP}, 'text'
+    FROM numbers(40)""",
+    f"""INSERT INTO {{db}}.buyer_days (shop_id, buyer_id, business_date, first_inquiry_at,
+        inquiries, version)
+    SELECT concat('s', toString(number % 3)), concat('b', toString(number)),
+        toDate({STEP}), {STEP}, 1, {{version}}
+    FROM numbers(40)""",
+    f"""INSERT INTO {{db}}.ratings
+    SELECT concat('e', toString(number)), concat('s', toString(number % 3)), 'b1',
+        concat('a', toString(number % 4)), 5, {STEP}, toDate({STEP})
+    FROM numbers(40)""",
+    f"""INSERT INTO {{db}}.qc_findings
+    SELECT concat('e', toString(number)), concat('s', toString(number % 3)), 'b1',
+        concat('a', toString(number % 4)), 'agent', {STEP}, toDate({STEP}), 'rude', 'high',
+        'r1', 'x'
+    FROM numbers(40)""",
+    f"""INSERT INTO {{db}}.complaints
+    SELECT concat('c', toString(number)), concat('s', toString(number % 3)), 'b1',
+        concat('a', toString(number % 4)), NULL, 'service', {STEP}, concat('e', toString(number)),
+        toDate({STEP}) + {{version}}
+    FROM numbers(40)""",
+)
+
+
+def _marked(store: ChdbStore, database: str) -> list[tuple[object, ...]]:
+    return store.query(
+        f"SELECT DISTINCT view_name, shop_id, period FROM {database}.rollup_changes ORDER BY ALL"
+    ).rows
+
+
+def test_one_marking_view_per_fact_table_marks_what_the_two_did(
+    store: ChdbStore, tmp_path: Path
+) -> None:
+    """sql/0033 merges each fact table's daily and KPI marking views into one."""
+    marked = []
+    for sql_dir in (release_before("0033", tmp_path), SQL_DIR):
+        database = fresh(store, sql_dir)
+        for version in (1, 2):
+            for insert in (INQUIRIES, REFUNDS, *FACTS):
+                store.command(insert.format(db=database, version=version))
+        marked.append(_marked(store, database))
+    assert marked[0] == marked[1]
+    assert {row[0] for row in marked[1]} == {*VIEWS, "refund_daily"}
