@@ -23,6 +23,10 @@ log = logging.getLogger(__name__)
 # Periods stored per INSERT: one query reads their parts once, and a big backlog (a store
 # migrated with a year of history) is worked off in steps that each finish.
 PERIODS_PER_REFRESH = 1000
+# ClickHouse refuses a statement longer than max_query_size (256 KiB unless a server raises
+# it). A refresh's covered marks take about 36 characters a period, so a cycle that works off
+# a backlog names more than one DELETE can: it takes a DELETE per this many characters.
+DELETE_CHARS = 200_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,16 +186,31 @@ def _store_periods(
 
 
 def _delete_covered_marks(store: Store, covered: list[str], wait: bool) -> None:
-    """One DELETE for a whole refresh cycle: each is a mutation, and the embedded store
-    runs nothing else while one runs."""
+    """As few DELETEs as a refresh cycle's conditions fit in (one, but after a backlog):
+    each is a mutation, and the embedded store runs nothing else while one runs."""
     found = _changes_table(store) if covered else None
     if found is None:
         return
     table, on_cluster = found
-    store.command(
-        f"DELETE FROM {table}{on_cluster} WHERE {' OR '.join(covered)} "
-        f"SETTINGS lightweight_deletes_sync = {2 if wait else 0}"
-    )
+    for conditions in _within(covered, DELETE_CHARS):
+        store.command(
+            f"DELETE FROM {table}{on_cluster} WHERE {' OR '.join(conditions)} "
+            f"SETTINGS lightweight_deletes_sync = {2 if wait else 0}"
+        )
+
+
+def _within(texts: list[str], chars: int) -> list[list[str]]:
+    """`texts` in order, grouped so that each group's texts add up to at most `chars` (a
+    longer text makes a group of its own)."""
+    groups: list[list[str]] = []
+    size = chars
+    for text in texts:
+        if size + len(text) > chars:
+            groups.append([])
+            size = 0
+        groups[-1].append(text)
+        size += len(text)
+    return groups
 
 
 def _changes_table(store: Store) -> tuple[str, str] | None:

@@ -884,3 +884,33 @@ def test_one_marking_view_per_fact_table_marks_what_the_two_did(
         marked.append(_marked(store, database))
     assert marked[0] == marked[1]
     assert {row[0] for row in marked[1]} == {*VIEWS, "refund_daily"}
+
+
+def test_a_cycle_whose_marks_one_delete_cannot_name_takes_several(
+    store: ChdbStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A backlog's cycle covers more marks than a statement of max_query_size can name: here
+    the store's limit and the refresher's bound are scaled down to the test's few periods."""
+    database = fresh(store)
+    for insert in (INQUIRIES, ORDERS, REFUNDS):
+        store.command(insert.format(db=database, version=1))
+    monkeypatch.setattr(rollups, "DELETE_CHARS", 8_000)
+    store.command("SET max_query_size = 10000")
+    try:
+        rollups.refresh(store, settle_seconds=0)
+    finally:
+        store.command("SET max_query_size = DEFAULT")
+    assert _mark_deletes(store, database)[0] > 2
+    assert (_changes(store, database), dirty(store, database)) == (0, 0)
+    assert_views_equal_final(store, database, (*VIEWS, *REFUND_RATE_VIEWS))
+
+
+def test_conditions_are_grouped_in_order_within_the_bound() -> None:
+    assert rollups._within(["aa", "bb", "c", "dddd", "e"], 4) == [
+        ["aa", "bb"],
+        ["c"],
+        ["dddd"],
+        ["e"],
+    ]
+    assert rollups._within(["toolong", "a"], 3) == [["toolong"], ["a"]]
+    assert rollups._within([], 3) == []
