@@ -11,6 +11,7 @@ import heapq
 from dataclasses import dataclass, field
 from typing import Any
 
+from agents.escalation import seen_ids
 from agents.escalation.rules import Escalation, escalation_id
 from agents.inquiries.hours import HoursFor
 from agents.qc.threats import ThreatFinder
@@ -32,7 +33,7 @@ class Conversation:
     # quarter of a conversation (a partition holds two days of them).
     rejections: dict[str, int] | None = None
     raised: set[str] | None = None
-    seen: dict[str, int] = field(default_factory=dict)  # event_id -> occurred_at, for dedup
+    seen: bytearray = field(default_factory=seen_ids.new)  # for dedup: seen_ids
 
     def dump(self) -> list[Any]:
         return [
@@ -43,7 +44,7 @@ class Conversation:
             self.last_ms,
             self.rejections or {},
             sorted(self.raised or ()),
-            self.seen,
+            seen_ids.dump(self.seen),
         ]
 
     @classmethod
@@ -57,7 +58,7 @@ class Conversation:
             last,
             dict(rejections) or None,
             set(raised) or None,
-            dict(seen),
+            seen_ids.load(seen),
         )
 
 
@@ -162,12 +163,12 @@ class Detector:
         ident = event.get("event_id")
         if not isinstance(ident, str):
             return False
-        if ident in conv.seen:
+        key = seen_ids.digest(ident)
+        if seen_ids.holds(conv.seen, key):
             return True
-        conv.seen[ident] = at
-        if len(conv.seen) > 64:
-            floor = conv.last_ms - self._dedup_ms
-            conv.seen = {k: v for k, v in conv.seen.items() if v >= floor}
+        seen_ids.add(conv.seen, key, at)
+        if seen_ids.count(conv.seen) > 64:
+            conv.seen = seen_ids.since(conv.seen, conv.last_ms - self._dedup_ms)
         return False
 
     def _chat(
