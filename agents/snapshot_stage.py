@@ -195,18 +195,15 @@ class SnapshotStage:
     async def _write(self, producer: AIOKafkaProducer, index: int, partition: int) -> None:
         """A delta on the partition's last snapshot, or a full one when due."""
         chain = self.chains[index].setdefault(partition, snapshot.Chain())
-        settings, state = self.settings, self.states[index][partition]
+        state = self.states[index][partition]
         await snapshot.write_next(
             producer,
             self.parts[index].state_topic,
             partition,
             chain,
             lambda full: state.dump() if full else state.dump_delta(),
-            (
-                settings.alarm_snapshot_full_every,
-                settings.alarm_snapshot_delta_ratio,
-                time.monotonic(),
-            ),
+            self.settings,
+            time.monotonic(),
         )
 
     async def _state(self, index: int, partition: int) -> PartitionState[Any]:

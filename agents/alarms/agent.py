@@ -232,18 +232,15 @@ class AlarmRunner(Service):
     async def _write_snapshot(self, producer: AIOKafkaProducer, partition: int) -> None:
         """A delta on the partition's last snapshot, or a full one when due."""
         chain = self._chains.setdefault(partition, snapshot.Chain())
-        settings, state = self.settings, self.states[partition]
+        state = self.states[partition]
         full, size = await snapshot.write_next(
             producer,
             self.topics.alarm_state,
             partition,
             chain,
             lambda full: state.take_full() if full else state.take_delta(),
-            (
-                settings.alarm_snapshot_full_every,
-                settings.alarm_snapshot_delta_ratio,
-                self._clock(),
-            ),
+            self.settings,
+            self._clock(),
         )
         kind = "full" if full else "delta"
         m.SNAPSHOT_BYTES.labels(partition=str(partition), kind=kind).set(size)

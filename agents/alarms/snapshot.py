@@ -38,6 +38,7 @@ from agents.chain_sizes import ChainSizes
 from core import collector
 from core.errors import ServiceUnavailable
 from core.offsets import end_offsets
+from core.settings import KefuSettings
 
 log = logging.getLogger(__name__)
 
@@ -157,14 +158,17 @@ async def write_next(
     partition: int,
     chain: Chain,
     take: Callable[[bool], dict[str, Any]],
-    rule: tuple[int, float, float],
+    settings: KefuSettings,
+    now: float,
 ) -> tuple[bool, int]:
-    """The partition's next snapshot on its chain: a full one when `chain.full_due(*rule)`
-    (full_every, delta_ratio, now), else a delta on the last; `take(full)` takes its state.
-    Returns whether it was full and the bytes written."""
-    every, ratio, now = rule
+    """The partition's next snapshot on its chain: a full one when due by the snapshot
+    settings (`alarm_snapshot_full_every`, `alarm_snapshot_delta_ratio`) at `now`, else a
+    delta on the last; `take(full)` takes its state. Returns whether it was full and the
+    bytes written."""
     base = chain.last
-    full = chain.full_due(every, ratio, now)
+    full = chain.full_due(
+        settings.alarm_snapshot_full_every, settings.alarm_snapshot_delta_ratio, now
+    )
     with collector.held_out():  # lives until written (core.collector)
         data = take(full)
     # Taken, so until this one is on the broker whole the next one must be full: a part
